@@ -1,0 +1,160 @@
+"""FundingProblem: the validated input of a multi-year allocation."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from types import MappingProxyType
+from typing import Any
+
+import pandas as pd
+
+from fundopt.errors import InputError, Issue, Severity
+from fundopt.schema import TABLES, TABLES_BY_NAME, MoneyUnit
+
+TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Options of a problem that are not tables. Defaults are documented in docs/formulation.md.
+
+    Attributes:
+        name: a title for reports.
+        money_unit: the unit money is shown in (the template's unit); inside fundopt money is £.
+        need_penalty: value lost per pound a recipient's allocation is away from its
+            needs-based target (its ``need_weight`` share of its kind's allocation).
+        volatility_penalty: value lost per pound of year-to-year change in a recipient's
+            total funding (baseline to first year included).
+        terminal_fall_share: in the last year of the horizon a recipient's total funding may
+            fall by at most this share of its cliff-edge limit (so cuts are not dumped in
+            the year the plan does not look beyond).
+        time_limit_seconds: HiGHS time limit; ``None`` for none.
+    """
+
+    name: str = "fundopt problem"
+    money_unit: MoneyUnit = MoneyUnit.MILLIONS
+    need_penalty: float = 0.05
+    volatility_penalty: float = 0.02
+    terminal_fall_share: float = 0.5
+    time_limit_seconds: float | None = None
+
+
+@dataclass(frozen=True)
+class Origin:
+    """Where the tables came from, so messages can name sheet and cell.
+
+    ``rows[table][i]`` is the Excel row of the table's row at position ``i``;
+    ``columns[table][column]`` is the Excel column letter.
+    """
+
+    path: str = ""
+    sha256: str = ""
+    sheets: Mapping[str, str] = field(default_factory=dict)
+    rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
+    columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+
+    def cell(self, table: str, position: int | None, column: str = "") -> tuple[str, str]:
+        """The (sheet, A1 cell) of a table cell; empty strings where unknown."""
+        sheet = self.sheets.get(table, "")
+        if not sheet or position is None:
+            return sheet, ""
+        rows = self.rows.get(table, ())
+        if not 0 <= position < len(rows):
+            return sheet, ""
+        letter = self.columns.get(table, {}).get(column, "") if column else "A"
+        return sheet, f"{letter}{rows[position]}" if letter else ""
+
+    def locate(self, issue: Issue) -> Issue:
+        if issue.sheet or not issue.table:
+            return issue
+        sheet, cell = self.cell(issue.table, issue.row, issue.column)
+        if not sheet:
+            return issue
+        if not cell and issue.row is not None:
+            rows = self.rows.get(issue.table, ())
+            if 0 <= issue.row < len(rows):
+                cell = f"A{rows[issue.row]}"
+        return replace(issue, sheet=sheet, cell=cell)
+
+
+def _empty(table: str) -> pd.DataFrame:
+    return pd.DataFrame(columns=list(TABLES_BY_NAME[table].column_names))
+
+
+@dataclass(frozen=True)
+class FundingProblem:
+    """A multi-year funding problem: validated tables (money in £) plus settings.
+
+    Construct it from tables (any missing optional table is empty); it validates itself
+    and raises :class:`~fundopt.InputError` listing every problem. Rows are kept in a
+    canonical order (sorted by their key) so the plan does not depend on row order; each
+    row's index is its position in the table as given.
+    """
+
+    recipients: pd.DataFrame
+    years: pd.DataFrame
+    activities: pd.DataFrame
+    streams: pd.DataFrame
+    envelopes: pd.DataFrame
+    eligibility: pd.DataFrame
+    baselines: pd.DataFrame = field(default_factory=lambda: _empty("baselines"))
+    other_income: pd.DataFrame = field(default_factory=lambda: _empty("other_income"))
+    limits: pd.DataFrame = field(default_factory=lambda: _empty("limits"))
+    commitments: pd.DataFrame = field(default_factory=lambda: _empty("commitments"))
+    cliff_edges: pd.DataFrame = field(default_factory=lambda: _empty("cliff_edges"))
+    local_priorities: pd.DataFrame = field(default_factory=lambda: _empty("local_priorities"))
+    local_shares: pd.DataFrame = field(default_factory=lambda: _empty("local_shares"))
+    requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
+    share_targets: pd.DataFrame = field(default_factory=lambda: _empty("share_targets"))
+    value_tranches: pd.DataFrame = field(default_factory=lambda: _empty("value_tranches"))
+    settings: Settings = field(default_factory=Settings)
+    origin: Origin = field(default_factory=Origin, compare=False)
+    warnings: tuple[Issue, ...] = field(default=(), compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        from fundopt.validation import validate_problem
+
+        tables, issues = validate_problem({n: getattr(self, n) for n in TABLE_NAMES}, self.settings)
+        issues = [self.origin.locate(i) for i in issues]
+        if any(i.severity is Severity.ERROR for i in issues):
+            raise InputError(issues, source=self.origin.path)
+        for name, table in tables.items():
+            object.__setattr__(self, name, table)
+        object.__setattr__(self, "warnings", tuple(issues))
+
+    # -- convenience views -------------------------------------------------------------
+    @property
+    def baseline_year(self) -> str:
+        return str(self.years.loc[self.years["baseline"], "year"].iloc[0])
+
+    @property
+    def horizon(self) -> tuple[str, ...]:
+        return tuple(str(y) for y in self.years.loc[~self.years["baseline"], "year"])
+
+    def tables(self) -> dict[str, pd.DataFrame]:
+        return {n: getattr(self, n) for n in TABLE_NAMES}
+
+    def replace(self, **changes: Any) -> FundingProblem:
+        """A copy with some tables or settings replaced (validated again)."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
+        values.update(changes)
+        return FundingProblem(**values)
+
+    def scaled(self, factor: float) -> FundingProblem:
+        """The same problem with every amount of money multiplied by ``factor``."""
+        from fundopt.schema import ColumnKind
+
+        changes: dict[str, pd.DataFrame] = {}
+        for spec in TABLES:
+            table = getattr(self, spec.name).copy()
+            for col in spec.columns:
+                if col.kind is ColumnKind.MONEY:
+                    table[col.name] = table[col.name] * factor
+                if col.kind is ColumnKind.PENALTY:
+                    pass  # value per pound: unchanged
+            changes[spec.name] = table.reset_index(drop=True)
+        return self.replace(**changes)
+
+    def summary(self) -> Mapping[str, int]:
+        return MappingProxyType({n: len(getattr(self, n)) for n in TABLE_NAMES})
