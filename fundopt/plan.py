@@ -1,0 +1,113 @@
+"""Plan: the result of a solve, as plain pandas tables (never Pyomo objects)."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+from types import MappingProxyType
+
+import pandas as pd
+
+from fundopt.problem import FundingProblem
+
+
+class PlanStatus(StrEnum):
+    OPTIMAL = "optimal"
+    RELAXED = "relaxed"  # the rules could not all hold; promises were broken at least cost
+
+
+@dataclass(frozen=True)
+class SolverInfo:
+    """How the plan was found: versions, options, size and times (seconds)."""
+
+    solver: str = "HiGHS"
+    highs_version: str = ""
+    options: Mapping[str, object] = field(default_factory=dict)
+    variables: int = 0
+    constraints: int = 0
+    nonzeros: int = 0
+    iterations: int = 0
+    money_scale: float = 1.0
+    times: Mapping[str, float] = field(default_factory=dict)
+    rounding: str = ""  # how whole-pound rounding was reconciled
+    log_warnings: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A verified multi-year allocation.
+
+    Money is in whole pounds. Tables:
+
+    - ``allocations``: recipient, activity, stream, year, amount (non-zero rows only);
+    - ``totals``: recipient, year (baseline year included), allocation, other_income,
+      total_funding, change_rate (on the year before), fall_limit_rate, headroom (pounds
+      the total could still fall before its cliff-edge limit binds);
+    - ``stream_use``: stream, year, envelope, carry_in, spent, carry_out, unspent;
+    - ``carry_forward``: stream, year, amount carried out of that year into the next;
+    - ``shadow_prices``: family, rule, description, year, value (objective value of one
+      more pound on the rule's limit: for an envelope, the value of one more pound in it);
+    - ``binding``: family, rule, description (the rules the plan meets exactly);
+    - ``breaches``: soft rules broken, with amount and penalty (empty unless negotiable
+      rules were broken, or the plan is ``RELAXED``);
+    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan.
+    """
+
+    problem: FundingProblem
+    status: PlanStatus
+    objective: float
+    objective_terms: Mapping[str, float]
+    allocations: pd.DataFrame
+    totals: pd.DataFrame
+    stream_use: pd.DataFrame
+    carry_forward: pd.DataFrame
+    shadow_prices: pd.DataFrame
+    binding: pd.DataFrame
+    breaches: pd.DataFrame
+    checks: pd.DataFrame
+    solver: SolverInfo = field(default_factory=SolverInfo)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "objective_terms", MappingProxyType(dict(self.objective_terms)))
+
+    @property
+    def fingerprint(self) -> str:
+        """SHA-256 of the allocations in canonical order: equal plans, equal fingerprints."""
+        rows = self.allocations.sort_values(["recipient", "activity", "stream", "year"])
+        text = "\n".join(
+            f"{r}|{a}|{s}|{y}|{int(v)}"
+            for r, a, s, y, v in rows[["recipient", "activity", "stream", "year", "amount"]]
+            .itertuples(index=False, name=None)
+        )
+        return hashlib.sha256(text.encode()).hexdigest()
+
+    @property
+    def passed(self) -> bool:
+        """True when every rule check passed (the master check)."""
+        return bool(self.checks["passed"].all()) if len(self.checks) else True
+
+    def by_year(self) -> pd.DataFrame:
+        """Allocation per recipient (rows) and year (columns), in pounds."""
+        return (
+            self.allocations.pivot_table(index="recipient", columns="year", values="amount",
+                                         aggfunc="sum", fill_value=0)
+            .astype("int64")
+        )
+
+    def _repr_html_(self) -> str:
+        years = self.allocations.groupby("year")["amount"].sum()
+        head = (
+            f"<b>fundopt plan</b> for <i>{self.problem.settings.name}</i>: "
+            f"{self.status.value}, objective {self.objective:,.2f}, "
+            f"{len(self.binding)} binding rules, checks {'passed' if self.passed else 'FAILED'}"
+        )
+        table = years.to_frame("allocated (£)").to_html(float_format=lambda v: f"{v:,.0f}")
+        return head + table
+
+    def __repr__(self) -> str:
+        return (
+            f"Plan(status={self.status.value}, objective={self.objective:,.2f}, "
+            f"allocations={len(self.allocations)} rows, total=£{int(self.allocations['amount'].sum()):,})"
+        )
