@@ -1,0 +1,272 @@
+"""Today's method: a needs formula damped by a floor, in closed form, for comparison.
+
+The Home Office shares the police grant by a needs formula "overlaid with a floor": every
+recipient is guaranteed a minimum change ``f`` on last year's grant, and the floor is paid
+for by scaling back gains above it with one factor ``λ`` in [0, 1]. With
+
+- ``B_i`` last year's allocation, ``T`` this year's pot, ``s_i`` the need share,
+- ``F_i = s_i · T`` the undamped formula allocation,
+
+.. math::
+
+    A_i = (1+f) B_i + λ \\max(0, F_i - (1+f) B_i), \\qquad \\sum_i A_i = T .
+
+Since ``Σ F_i = T``, λ lies in [0, 1] whenever the floor is affordable
+(``(1+f) Σ B_i ≤ T``); otherwise the floor cannot be paid for and an
+:class:`~fundopt.errors.InfeasibleError` states the shortfall. When ``f`` is the average
+change ``T / Σ B_i − 1`` (the police practice since 2011-12) λ is 0 and every recipient gets
+the same percentage change.
+
+:func:`todays_method` applies the rule per stream and year, year after year, and
+:func:`winners_and_losers` sets an optimised plan beside it. No solver is involved.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+import pandas as pd
+
+from fundopt.errors import FundoptError, InfeasibleError
+from fundopt.plan import Plan
+from fundopt.problem import FundingProblem
+from fundopt.validation import is_blank, year_start
+
+FloorRates = Mapping[tuple[str, str], float] | float | None
+"""Floor per (stream, year); one number for all; ``None`` = the average change (uniform)."""
+
+_TOLERANCE = 1e-6  # pounds: below this a shortfall is floating-point noise
+
+
+@dataclass(frozen=True)
+class FloorShortfall:
+    """Why a floor is unaffordable: it needs ``required`` pounds and the pot is ``pot``."""
+
+    stream: str
+    year: str
+    floor_rate: float
+    required: float
+    pot: float
+
+    @property
+    def shortfall(self) -> float:
+        return self.required - self.pot
+
+
+@dataclass(frozen=True)
+class DampedAllocation:
+    """One year of today's method: allocations (pounds, by recipient) and the scaling factor."""
+
+    allocation: pd.Series
+    floor_rate: float
+    scaling_factor: float
+    pot: float
+
+
+@dataclass(frozen=True)
+class TodaysMethod:
+    """Today's method over the horizon.
+
+    ``allocations``: recipient, activity (always blank: the formula does not say what the
+    money is for), stream, year, amount in whole pounds (non-zero rows only, as in a
+    :class:`~fundopt.Plan`). ``steps``: stream, year, pot, floor_rate, scaling_factor.
+    """
+
+    allocations: pd.DataFrame
+    steps: pd.DataFrame
+
+
+def damp(baseline: pd.Series, need_share: pd.Series, pot: float,
+         floor_rate: float | None = None, *, stream: str = "", year: str = "") -> DampedAllocation:
+    """One year of the damped needs formula, in closed form.
+
+    ``baseline`` and ``need_share`` are indexed by recipient (the same recipients); need
+    shares are normalised to sum to 1. ``floor_rate`` ``None`` means the average change.
+    Raises :class:`~fundopt.errors.InfeasibleError` (code FO-C01) when the floor is
+    unaffordable, with a :class:`FloorShortfall` as its diagnosis.
+    """
+    if set(baseline.index) != set(need_share.index):
+        raise FundoptError("baseline and need shares must cover the same recipients", code="FO-C02")
+    need = need_share.reindex(baseline.index).astype(float)
+    base = baseline.astype(float)
+    if (base < 0).any() or (need < 0).any() or not math.isfinite(pot) or pot < 0:
+        raise FundoptError("baselines, need shares and the pot must not be negative", code="FO-C02")
+    if need.sum() <= 0:
+        raise FundoptError("need shares sum to zero: the formula is undefined", code="FO-C02")
+    need = need / need.sum()
+    base_total = float(base.sum())
+    if floor_rate is None:
+        floor_rate = pot / base_total - 1 if base_total > 0 else 0.0
+    floors = (1 + floor_rate) * base
+    required = float(floors.sum())
+    if required > pot + _TOLERANCE:
+        gap = FloorShortfall(stream, year, floor_rate, required, pot)
+        where = f" for stream '{stream}' in {year}" if stream else ""
+        raise InfeasibleError(
+            f"the floor of {floor_rate:+.3%}{where} is unaffordable: it needs £{required:,.0f} "
+            f"but the pot is £{pot:,.0f}, a shortfall of £{gap.shortfall:,.0f} "
+            "(the scaling factor would be negative); lower the floor or raise the pot",
+            diagnosis=gap,
+        )
+    gains = (need * pot - floors).clip(lower=0.0)
+    gain_total = float(gains.sum())
+    spare = max(pot - required, 0.0)
+    scaling = min(spare / gain_total, 1.0) if gain_total > 0 else 0.0
+    return DampedAllocation(floors + scaling * gains, floor_rate, scaling, pot)
+
+
+def round_to_pounds(amounts: pd.Series, total: int) -> pd.Series:
+    """Whole pounds summing exactly to ``total`` (largest remainder; ties by index order)."""
+    floors = amounts.map(math.floor).astype("int64")
+    left = total - int(floors.sum())
+    if left < 0 or left > len(amounts):
+        raise FundoptError(f"cannot round {amounts.sum():,.2f} to £{total:,}", code="FO-C03")
+    remainders = (amounts - floors).sort_values(ascending=False, kind="stable")
+    floors.loc[remainders.index[:left]] += 1
+    return floors
+
+
+def stream_recipients(problem: FundingProblem, stream: str) -> list[str]:
+    """Recipients some eligibility row lets ``stream`` fund (for at least one activity)."""
+    rec = problem.recipients.set_index("recipient")
+    acts = problem.activities
+    found: set[str] = set()
+    for row in problem.eligibility.loc[problem.eligibility["stream"] == stream].to_dict("records"):
+        act_ok = acts
+        if not is_blank(row["activity"]):
+            act_ok = act_ok.loc[act_ok["activity"] == row["activity"]]
+        if not is_blank(row["threat"]):
+            act_ok = act_ok.loc[act_ok["threat"] == row["threat"]]
+        if act_ok.empty:
+            continue
+        who = rec
+        if not is_blank(row["recipient_kind"]):
+            who = who.loc[who["kind"] == row["recipient_kind"]]
+        if not is_blank(row["recipient"]):
+            who = who.loc[who.index == row["recipient"]]
+        found.update(str(r) for r in who.index)
+    return sorted(found)
+
+
+def _active(problem: FundingProblem, recipient: str, year: str) -> bool:
+    row = problem.recipients.set_index("recipient").loc[recipient]
+    start = year_start(year)
+    first, last = row["first_year"], row["last_year"]
+    return (is_blank(first) or year_start(str(first)) <= start) and (
+        is_blank(last) or start <= year_start(str(last))
+    )
+
+
+def _check_baseline(problem: FundingProblem, baseline_allocation: pd.DataFrame) -> pd.DataFrame:
+    missing = {"recipient", "stream", "amount"} - set(baseline_allocation.columns)
+    if missing:
+        raise FundoptError(f"baseline allocation lacks columns {sorted(missing)}", code="FO-C04")
+    table = baseline_allocation[["recipient", "stream", "amount"]].copy()
+    if table.duplicated(["recipient", "stream"]).any():
+        raise FundoptError("baseline allocation repeats a (recipient, stream) row", code="FO-C04")
+    if (table["amount"].astype(float) < 0).any():
+        raise FundoptError("baseline allocation has a negative amount", code="FO-C04")
+    for stream, grp in table.groupby("stream"):
+        allowed = set(stream_recipients(problem, str(stream)))
+        stray = sorted(set(grp["recipient"]) - allowed)
+        if stray:
+            raise FundoptError(
+                f"stream '{stream}' cannot fund {', '.join(stray)} (see Eligibility), so their "
+                "baseline cannot continue in it", code="FO-C04")
+    known = problem.baselines.groupby("recipient")["amount"].sum()
+    given = table.groupby("recipient")["amount"].sum()
+    for recipient in sorted(set(known.index) | set(given.index)):
+        a, b = float(known.get(recipient, 0.0)), float(given.get(recipient, 0.0))
+        if abs(a - b) > 1.0:
+            raise FundoptError(
+                f"baseline allocation of '{recipient}' sums to £{b:,.0f} but its baseline is "
+                f"£{a:,.0f}", code="FO-C04")
+    return table
+
+
+def _floor_for(floor_rates: FloorRates, stream: str, year: str) -> float | None:
+    if floor_rates is None or isinstance(floor_rates, (int, float)):
+        return None if floor_rates is None else float(floor_rates)
+    return floor_rates.get((stream, year))
+
+
+def todays_method(problem: FundingProblem, baseline_allocation: pd.DataFrame,
+                  floor_rates: FloorRates = None) -> TodaysMethod:
+    """Today's method for every stream and horizon year, each year building on the last.
+
+    ``baseline_allocation`` (recipient, stream, amount in pounds) says which stream paid each
+    recipient's baseline; it must add up to the problem's baselines. Each stream's pot is its
+    envelope. Need shares are the recipients' ``need_weight`` among the recipients the stream
+    can fund that year (so a stream funding several kinds needs weights on one scale); if any
+    of them has no weight the stream keeps last year's shares. A recipient outside its
+    first/last year gets nothing and its money is shared among the rest.
+    """
+    base = _check_baseline(problem, baseline_allocation)
+    weights = problem.recipients.set_index("recipient")["need_weight"]
+    envelopes = problem.envelopes.set_index(["stream", "year"])["amount"]
+    rows: list[dict[str, object]] = []
+    steps: list[dict[str, object]] = []
+    for stream in sorted(problem.streams["stream"]):
+        everyone = stream_recipients(problem, stream)
+        last = (base.loc[base["stream"] == stream].set_index("recipient")["amount"]
+                .astype(float).reindex(everyone, fill_value=0.0))
+        for year in problem.horizon:
+            active = [r for r in everyone if _active(problem, r, year)]
+            pot = float(envelopes.loc[(stream, year)])
+            if not active:
+                steps.append({"stream": stream, "year": year, "pot": pot,
+                              "floor_rate": math.nan, "scaling_factor": math.nan})
+                continue
+            prev = last.reindex(active)
+            w = weights.reindex(active)
+            if w.map(is_blank).any():
+                if prev.sum() <= 0:
+                    raise FundoptError(
+                        f"stream '{stream}' in {year}: recipients without a need_weight and no "
+                        "allocation last year, so today's method is undefined", code="FO-C05")
+                need = prev
+            else:
+                need = w.astype(float)
+            result = damp(prev, need, pot, _floor_for(floor_rates, stream, year),
+                          stream=stream, year=year)
+            pounds = round_to_pounds(result.allocation, round(pot))
+            steps.append({"stream": stream, "year": year, "pot": pot,
+                          "floor_rate": result.floor_rate, "scaling_factor": result.scaling_factor})
+            last = pounds.astype(float).reindex(everyone, fill_value=0.0)
+            rows += [{"recipient": r, "activity": None, "stream": stream, "year": year,
+                      "amount": int(v)} for r, v in pounds.items() if v != 0]
+    allocations = pd.DataFrame(rows, columns=["recipient", "activity", "stream", "year", "amount"])
+    return TodaysMethod(allocations.astype({"amount": "int64"}),
+                        pd.DataFrame(steps, columns=["stream", "year", "pot", "floor_rate",
+                                                     "scaling_factor"]))
+
+
+def winners_and_losers(plan: Plan, baseline_allocation: pd.DataFrame,
+                       floor_rates: FloorRates = None) -> pd.DataFrame:
+    """The optimised plan beside today's method, per recipient and horizon year.
+
+    Columns: recipient, name, kind, year, optimised, todays_method, difference (optimised
+    minus today's method, pounds) and difference_rate (difference as a fraction of today's
+    method; blank where today's method gives nothing). Sorted by recipient and year.
+    """
+    problem = plan.problem
+    today = todays_method(problem, baseline_allocation, floor_rates).allocations
+    grid = pd.MultiIndex.from_product(
+        [sorted(problem.recipients["recipient"]), list(problem.horizon)],
+        names=["recipient", "year"])
+    optimised = plan.allocations.groupby(["recipient", "year"])["amount"].sum().reindex(
+        grid, fill_value=0)
+    comparator = today.groupby(["recipient", "year"])["amount"].sum().reindex(grid, fill_value=0)
+    out = pd.DataFrame({"optimised": optimised.astype("int64"),
+                        "todays_method": comparator.astype("int64")}).reset_index()
+    out["difference"] = out["optimised"] - out["todays_method"]
+    out["difference_rate"] = [
+        d / t if t else math.nan
+        for d, t in zip(out["difference"], out["todays_method"], strict=True)
+    ]
+    info = problem.recipients.set_index("recipient")[["name", "kind"]]
+    out = out.join(info, on="recipient")
+    return out[["recipient", "name", "kind", "year", "optimised", "todays_method", "difference",
+                "difference_rate"]]
