@@ -1,0 +1,72 @@
+"""fundopt: multi-year public funding allocation as a verified linear programme.
+
+>>> import fundopt as fo
+>>> problem = fo.read_workbook("models/england_wales_soc.xlsx")  # doctest: +SKIP
+>>> plan = fo.solve(problem)                                      # doctest: +SKIP
+>>> fo.write_workbook(plan, "allocation.xlsx")                    # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+
+from fundopt.errors import (
+    ExitCode,
+    FundoptError,
+    InfeasibleError,
+    InputError,
+    Issue,
+    OutputError,
+    SecurityError,
+    SolverError,
+    UnboundedError,
+    VerificationError,
+)
+from fundopt.plan import Plan, PlanStatus, SolverInfo
+from fundopt.problem import FundingProblem, Settings
+from fundopt.schema import MoneyUnit, RecipientKind, ShareScope, Strand, Threat
+from fundopt.solve import OnInfeasible, solve
+from fundopt.verify import check_rules, verify
+
+try:
+    __version__ = version("fundopt")
+except PackageNotFoundError:  # pragma: no cover - running from a source tree
+    __version__ = "0.0.0"
+
+
+def write_mps(problem: FundingProblem, path: str) -> None:
+    """Write the problem's LP as an MPS file, so any other solver can check it."""
+    from fundopt.formulation.compile import write_mps as _write
+    from fundopt.solve import build
+
+    _write(build(problem), path)
+
+
+__all__ = sorted([
+    "ExitCode",
+    "FundingProblem",
+    "FundoptError",
+    "InfeasibleError",
+    "InputError",
+    "Issue",
+    "MoneyUnit",
+    "OnInfeasible",
+    "OutputError",
+    "Plan",
+    "PlanStatus",
+    "RecipientKind",
+    "SecurityError",
+    "Settings",
+    "ShareScope",
+    "SolverError",
+    "SolverInfo",
+    "Strand",
+    "Threat",
+    "UnboundedError",
+    "VerificationError",
+    "__version__",
+    "check_rules",
+    "solve",
+    "verify",
+    "write_mps",
+])

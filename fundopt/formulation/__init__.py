@@ -1,0 +1,57 @@
+"""Build the allocation LP as a Pyomo model (see docs/formulation.md for the maths)."""
+
+from __future__ import annotations
+
+import gc
+from collections.abc import Callable
+
+from fundopt.formulation.builder import Family, LpBuilder, Row, RowInfo, Sense
+from fundopt.formulation.constraints.cliff_edges import add_cliff_edges
+from fundopt.formulation.constraints.commitments import add_commitments
+from fundopt.formulation.constraints.envelopes import add_envelopes
+from fundopt.formulation.constraints.limits import add_limits
+from fundopt.formulation.constraints.local_priorities import add_local_priorities
+from fundopt.formulation.constraints.requirements import add_requirements
+from fundopt.formulation.constraints.shares import add_share_targets
+from fundopt.formulation.index import ProblemIndex
+from fundopt.formulation.objective import add_objective
+from fundopt.problem import FundingProblem
+
+#: The constraint families in build order. Eligibility is not a row family: it decides
+#: which allocation variables exist (:mod:`fundopt.formulation.index`).
+CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
+    ("envelopes", add_envelopes),
+    ("floors_and_caps", add_limits),
+    ("commitments", add_commitments),
+    ("cliff_edges", add_cliff_edges),
+    ("local_priorities", add_local_priorities),
+    ("national_requirements", add_requirements),
+    ("share_targets", add_share_targets),
+)
+
+
+def build_model(problem: FundingProblem, index: ProblemIndex | None = None) -> LpBuilder:
+    """The LP of ``problem``: a Pyomo model plus the meaning of every row and variable."""
+    enabled = gc.isenabled()
+    gc.disable()  # Pyomo builds many small objects; the collector only slows it down
+    try:
+        b = LpBuilder(index or ProblemIndex(problem))
+        for _, add in CONSTRAINT_FAMILIES:
+            add(b)
+        add_objective(b)
+        return b
+    finally:
+        if enabled:
+            gc.enable()
+
+
+__all__ = [
+    "CONSTRAINT_FAMILIES",
+    "Family",
+    "LpBuilder",
+    "ProblemIndex",
+    "Row",
+    "RowInfo",
+    "Sense",
+    "build_model",
+]

@@ -1,0 +1,1 @@
+"""One module per constraint family; each ``add_<family>(builder)`` is a no-op without data."""

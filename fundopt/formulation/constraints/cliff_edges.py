@@ -1,0 +1,132 @@
+r"""Cliff-edge smoothing: total funding may not fall (or rise) too fast.
+
+Total funding is allocation plus other income, :math:`F_{r,t} = X_{r,t} + I_{r,t}`, with
+:math:`X_{r,t_0} = B_r` in the baseline year :math:`t_0`. For every funded year whose
+previous year the recipient also existed in:
+
+.. math::
+
+    F_{r,t} \ge (1 - d_{r,t}) F_{r,t-1}, \qquad
+    F_{r,t} \le (1 + u_r) F_{r,t-1} \ \text{(if a rise limit is set)}
+
+with :math:`d_{r,t} = d_r` except in the last year of a horizon of two or more years, where
+:math:`d_{r,T} = \tau d_r` (setting ``terminal_fall_share`` :math:`\tau`, default 0.5), so the
+final year, which nothing after it constrains, cannot become the place cuts are dumped.
+
+A recipient whose last funded year :math:`L` falls inside the horizon closes on a glide path
+instead of the fall limit: with :math:`m` funded horizon years and step
+:math:`g = B_r/(m+1)`, its allocation falls by at most :math:`g` a year and ends at most
+:math:`g` in year :math:`L`, so no single step (including the last, to zero) exceeds :math:`g`:
+
+.. math::
+
+    X_{r,t_k} \ge X_{r,t_{k-1}} - g \ (k = 1..m,\ X_{r,t_0} = B_r), \qquad X_{r,L} \le g
+
+Reads sheet *Cliff-edge limits* (recipient or blank for the default, max_fall_rate
+:math:`d_r`, max_rise_rate :math:`u_r`, penalty), *Baselines*, *Other income*, *Recipients*.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fundopt.formatting import money, percent
+from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense, Term
+from fundopt.validation import rows
+
+
+def cliff_edge_limits(table: Any) -> dict[str, tuple[int, dict[str, Any]]]:
+    """recipient -> (position, row); key '' holds the default row."""
+    return {("" if r["recipient"] is None else str(r["recipient"])): (pos, r) for pos, r in rows(table)}
+
+
+def add_cliff_edges(b: LpBuilder) -> None:
+    idx = b.index
+    p = idx.problem
+    limits = cliff_edge_limits(p.cliff_edges)
+    if not limits:
+        return
+    last = idx.horizon[-1]
+    tau = p.settings.terminal_fall_share if len(idx.horizon) >= 2 else 1.0
+    for r in sorted(idx.recipient_rows):
+        pos, lim = limits.get(r) or limits.get("") or (None, None)
+        if lim is None:
+            continue
+        rec = idx.recipient_rows[r]
+        funded = idx.funded_years(r)
+        closing = bool(rec["last_year"]) and funded and funded[-1] != last
+        if closing and r in idx.baseline and idx.exists_in(r, idx.baseline_year):
+            _add_glide_path(b, r, funded, int(pos))
+            continue
+        for t in funded:
+            prev = idx.previous(t)
+            if not idx.exists_in(r, prev):
+                continue
+            _add_step(b, r, t, prev, lim, int(pos), tau if t == last else 1.0)
+
+
+def _add_step(b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int,
+              factor: float) -> None:
+    idx = b.index
+    income_t = idx.income.get((r, t), 0.0)
+    income_prev = idx.income.get((r, prev), 0.0)
+    first = prev == idx.baseline_year
+    base = idx.baseline.get(r, 0.0)
+    sources = (("cliff_edges", pos),)
+    d = float(lim["max_fall_rate"]) * factor
+    # F_t - (1-d) F_prev >= 0, with the known parts moved to the right-hand side
+    terms: list[Term] = b.total(r, t)
+    rhs = (1 - d) * income_prev - income_t
+    if first:
+        rhs += (1 - d) * base
+    else:
+        terms += b.total(r, prev, -(1 - d))
+    note = " (final-year limit)" if factor != 1.0 else ""
+    b.row(terms, Sense.GE, rhs,
+          RowInfo(Family.CLIFF_EDGE, f"cliff_edge[{r},{t}]",
+                  f"Cliff edge: {r}'s total funding may fall at most {percent(d)} from {prev} "
+                  f"to {t}{note}", year=t, recipient=r, sources=sources),
+          penalty=lim["penalty"])
+    if lim["max_rise_rate"] is not None:
+        u = float(lim["max_rise_rate"])
+        terms = b.total(r, t)
+        rhs = (1 + u) * income_prev - income_t
+        if first:
+            rhs += (1 + u) * base
+        else:
+            terms += b.total(r, prev, -(1 + u))
+        b.row(terms, Sense.LE, rhs,
+              RowInfo(Family.RISE_LIMIT, f"rise_limit[{r},{t}]",
+                      f"Rise limit: {r}'s total funding may rise at most {percent(u)} from "
+                      f"{prev} to {t}", year=t, recipient=r, sources=sources),
+              penalty=lim["penalty"])
+
+
+def _add_glide_path(b: LpBuilder, r: str, funded: tuple[str, ...], pos: int) -> None:
+    idx = b.index
+    base = idx.baseline[r]
+    step = base / (len(funded) + 1)
+    sources = (("cliff_edges", pos), ("recipients", _position(idx.problem.recipients, r)))
+    prev = idx.baseline_year
+    for t in funded:
+        terms = b.total(r, t)
+        rhs = -step
+        if prev == idx.baseline_year:
+            rhs += base
+        else:
+            terms += b.total(r, prev, -1.0)
+        b.row(terms, Sense.GE, rhs,
+              RowInfo(Family.GLIDE_PATH, f"glide_path[{r},{t}]",
+                      f"Glide path: {r} closes after {funded[-1]}; its allocation may fall at "
+                      f"most {money(step)} from {prev} to {t}", year=t, recipient=r,
+                      sources=sources))
+        prev = t
+    b.row(b.total(r, funded[-1]), Sense.LE, step,
+          RowInfo(Family.GLIDE_PATH, f"glide_path_end[{r}]",
+                  f"Glide path: {r}'s allocation in its last year {funded[-1]} is at most "
+                  f"{money(step)}, so the step to closure is no cliff", year=funded[-1],
+                  recipient=r, sources=sources))
+
+
+def _position(table: Any, recipient: str) -> int:
+    return int(table.index[table["recipient"] == recipient][0])

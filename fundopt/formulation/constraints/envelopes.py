@@ -1,0 +1,46 @@
+r"""Envelopes: what each stream spends in a year, with carry-forward.
+
+.. math::
+
+    \sum_{r,a} x_{r,a,s,t} + c_{s,t} \le E_{s,t} + c_{s,t-1}
+    \qquad (= \text{ if must-spend}),
+    \qquad 0 \le c_{s,t} \le \kappa_s E_{s,t}
+
+Reads sheets *Envelopes* (stream, year, amount, must_spend) and *Streams*
+(carry_forward_share :math:`\kappa_s`). Money in £. No carry out of the last year:
+money unspent then is simply unspent.
+"""
+
+from __future__ import annotations
+
+from fundopt.formatting import money
+from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense, Term
+from fundopt.validation import rows
+
+
+def add_envelopes(b: LpBuilder) -> None:
+    idx = b.index
+    p = idx.problem
+    last = idx.horizon[-1]
+    share = {str(r["stream"]): float(r["carry_forward_share"] or 0.0) for _, r in rows(p.streams)}
+    env = {(str(r["stream"]), str(r["year"])): (pos, r) for pos, r in rows(p.envelopes)}
+    for (s, t), (_, r) in sorted(env.items()):
+        if share[s] > 0 and t != last:
+            b.carry[(s, t)] = b.aux("carry", f"carry[{s},{t}]", upper_pounds=share[s] * float(r["amount"]))
+    for (s, t), (pos, r) in sorted(env.items()):
+        terms: list[Term] = b.alloc_terms(idx.by_stream_year.get((s, t), ()))
+        if (s, t) in b.carry:
+            terms.append((b.carry[(s, t)], 1.0))
+        if t != idx.horizon[0] and (s, idx.previous(t)) in b.carry:
+            terms.append((b.carry[(s, idx.previous(t))], -1.0))
+        amount = float(r["amount"])
+        must = bool(r["must_spend"])
+        verb = "must spend exactly" if must else "may spend at most"
+        b.row(
+            terms,
+            Sense.EQ if must else Sense.LE,
+            amount,
+            RowInfo(Family.ENVELOPE, f"envelope[{s},{t}]",
+                    f"Envelope: stream '{s}' {verb} {money(amount)} (plus carry-in) in {t}",
+                    year=t, stream=s, sources=(("envelopes", pos),)),
+        )

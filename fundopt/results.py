@@ -1,0 +1,156 @@
+"""Turn a solved model into a Plan's tidy tables (allocations, totals, shadow prices, ...)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from fundopt.formulation.builder import Family, Sense
+from fundopt.formulation.constraints.cliff_edges import cliff_edge_limits
+from fundopt.formulation.index import ProblemIndex
+from fundopt.plan import Plan, PlanStatus, SolverInfo
+from fundopt.problem import FundingProblem
+from fundopt.validation import rows
+
+if TYPE_CHECKING:
+    from fundopt.formulation.compile import HighsModel
+
+BIND_TOL = 1e-7  # model units (about 10p at £m scale)
+
+
+def allocation_table(index: ProblemIndex, alloc: np.ndarray) -> pd.DataFrame:
+    a = index.alloc
+    nz = np.flatnonzero(alloc)
+    out = a.iloc[nz].reset_index(drop=True).copy()
+    out["amount"] = alloc[nz].astype(np.int64)
+    return out[["recipient", "activity", "stream", "year", "amount"]]
+
+
+def carry_table(carry: dict[tuple[str, str], int]) -> pd.DataFrame:
+    items = sorted((s, t, v) for (s, t), v in carry.items() if v)
+    return pd.DataFrame(items, columns=["stream", "year", "amount"]).astype({"amount": "int64"})
+
+
+def assemble_plan(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray,
+                  row_dual: np.ndarray, allocations: pd.DataFrame, carry_forward: pd.DataFrame,
+                  checks: pd.DataFrame, info: SolverInfo, status: PlanStatus) -> Plan:
+    b = hm.builder
+    index = b.index
+    scale = b.scale
+    col_of = _column_lookup(hm)
+    terms = {
+        name: float(sum(c * col_value[col_of[id(v)]] for v, c in ts if id(v) in col_of) * scale)
+        for name, ts in sorted(b.objective_terms.items())
+    }
+    row_value = np.asarray(hm.highs.getSolution().row_value)
+    shadow, binding = [], []
+    for i, row in enumerate(b.rows):
+        if row.info.family is Family.ACCOUNTING:
+            continue
+        rec = {
+            "family": row.info.family.value, "rule": row.info.rule,
+            "description": row.info.description, "year": row.info.year,
+            "recipient": row.info.recipient, "stream": row.info.stream,
+        }
+        # value of loosening the rule by one pound: more room under a <= limit, a lower
+        # floor under a >= limit; an equality is loosened by raising its right-hand side
+        loosen = -1.0 if row.sense is Sense.GE else 1.0
+        price = float(loosen * row_dual[i]) + 0.0
+        shadow.append({**rec, "value": price})
+        at_lower = np.isfinite(hm.row_lower[i]) and abs(row_value[i] - hm.row_lower[i]) <= BIND_TOL * max(1.0, abs(hm.row_lower[i]))
+        at_upper = np.isfinite(hm.row_upper[i]) and abs(row_value[i] - hm.row_upper[i]) <= BIND_TOL * max(1.0, abs(hm.row_upper[i]))
+        if at_lower or at_upper:
+            binding.append({**rec, "shadow_price": price})
+    breaches = []
+    for i, (kind, rule) in enumerate(b.aux_meaning):
+        j = hm.col_of_aux[i]
+        if kind == "breach" and j >= 0 and col_value[j] * scale > 0.005:
+            breaches.append({"rule": rule, "amount": float(col_value[j] * scale),
+                             "penalty": float(-hm.cost[j])})
+    return Plan(
+        problem=problem,
+        status=status,
+        objective=float(hm.highs.getInfo().objective_function_value * scale),
+        objective_terms=terms,
+        allocations=allocations,
+        totals=totals_table(problem, index, allocations),
+        stream_use=stream_use_table(problem, index, allocations, carry_forward),
+        carry_forward=carry_forward,
+        shadow_prices=pd.DataFrame(shadow, columns=["family", "rule", "description", "year",
+                                                    "recipient", "stream", "value"]),
+        binding=pd.DataFrame(binding, columns=["family", "rule", "description", "year",
+                                               "recipient", "stream", "shadow_price"]),
+        breaches=pd.DataFrame(breaches, columns=["rule", "amount", "penalty"]),
+        checks=checks,
+        solver=info,
+    )
+
+
+def _column_lookup(hm: HighsModel) -> dict[int, int]:
+    m = hm.builder.model
+    out = {id(m.x[i]): int(j) for i, j in enumerate(hm.col_of_x) if j >= 0}
+    for i, v in enumerate(m.aux.values()):
+        j = hm.col_of_aux[i]
+        if j >= 0:
+            out[id(v)] = int(j)
+    return out
+
+
+def totals_table(problem: FundingProblem, index: ProblemIndex,
+                 allocations: pd.DataFrame) -> pd.DataFrame:
+    """Per recipient and year (baseline year included): allocation, income, total, change,
+    cliff-edge limit and the headroom before it binds."""
+    by = allocations.groupby(["recipient", "year"])["amount"].sum().to_dict()
+    limits = cliff_edge_limits(problem.cliff_edges)
+    tau = problem.settings.terminal_fall_share if len(index.horizon) >= 2 else 1.0
+    out = []
+    for r in sorted(index.recipient_rows):
+        lim = (limits.get(r) or limits.get("") or (None, None))[1]
+        prev_total = None
+        for t in index.years_all:
+            if not index.exists_in(r, t):
+                prev_total = None
+                continue
+            if t == index.baseline_year:
+                alloc = float(index.baseline.get(r, 0.0))
+            else:
+                alloc = float(by.get((r, t), 0))
+            income = index.income.get((r, t), 0.0)
+            total = alloc + income
+            rate = fall = headroom = np.nan
+            if prev_total is not None and t != index.baseline_year:
+                rate = (total / prev_total - 1) if prev_total else np.nan
+                if lim is not None:
+                    fall = float(lim["max_fall_rate"]) * (tau if t == index.horizon[-1] else 1.0)
+                    headroom = total - (1 - fall) * prev_total
+            out.append({"recipient": r, "kind": index.recipient_rows[r]["kind"],
+                        "region": index.recipient_rows[r]["region"], "year": t,
+                        "allocation": alloc, "other_income": income, "total_funding": total,
+                        "change_rate": rate, "fall_limit_rate": fall, "headroom": headroom})
+            prev_total = total
+    return pd.DataFrame(out, columns=["recipient", "kind", "region", "year", "allocation",
+                                      "other_income", "total_funding", "change_rate",
+                                      "fall_limit_rate", "headroom"])
+
+
+def stream_use_table(problem: FundingProblem, index: ProblemIndex, allocations: pd.DataFrame,
+                     carry_forward: pd.DataFrame) -> pd.DataFrame:
+    spent = allocations.groupby(["stream", "year"])["amount"].sum().to_dict()
+    carry: dict[tuple[str, str], float] = defaultdict(float)
+    for _, c in rows(carry_forward):
+        carry[(str(c["stream"]), str(c["year"]))] += float(c["amount"])
+    out = []
+    for _, e in rows(problem.envelopes):
+        s, t = str(e["stream"]), str(e["year"])
+        i = index.horizon.index(t)
+        cin = carry[(s, index.horizon[i - 1])] if i > 0 else 0.0
+        cout = carry[(s, t)]
+        used = float(spent.get((s, t), 0))
+        env = float(e["amount"])
+        out.append({"stream": s, "year": t, "envelope": env, "carry_in": cin, "spent": used,
+                    "carry_out": cout, "unspent": env + cin - used - cout})
+    return pd.DataFrame(out, columns=["stream", "year", "envelope", "carry_in", "spent",
+                                      "carry_out", "unspent"])
