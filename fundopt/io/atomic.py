@@ -1,0 +1,129 @@
+"""Write an output file all at once or not at all.
+
+The content goes to a temporary file in the target's folder (``mkstemp``, so a planted
+symlink is never followed), is flushed and fsynced, then moved into place with one
+atomic rename. On any failure the temporary file is removed, so the target is either
+untouched or complete. The input workbook is never a valid target.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import errno
+import os
+import tempfile
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from typing import BinaryIO
+
+from fundopt.errors import OutputError
+
+
+def _same_file(a: Path, b: Path) -> bool:
+    if a.resolve() == b.resolve():
+        return True
+    if os.path.normcase(str(a.resolve())) == os.path.normcase(str(b.resolve())):
+        return True
+    try:
+        return a.exists() and b.exists() and os.path.samefile(a, b)
+    except OSError:
+        return False
+
+
+def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] = ()) -> None:
+    """Refuse an input, a folder, a missing folder, or (unless allowed) an existing file."""
+    for p in protect:
+        if p and _same_file(path, Path(p)):
+            raise OutputError(
+                f"refusing to overwrite the input workbook '{path.name}'; "
+                "choose another output name (-o NAME.xlsx)", code="FO-O01")
+    if path.is_dir():
+        raise OutputError(f"the output '{path}' is a folder; give a file name ending in .xlsx",
+                          code="FO-O14")
+    if not path.parent.is_dir():
+        raise OutputError(f"the output folder '{path.parent}' does not exist; create it first",
+                          code="FO-O14")
+    if path.suffix.lower() != ".xlsx":
+        raise OutputError(f"the output name '{path.name}' must end in .xlsx", code="FO-O15")
+    if path.exists() and not overwrite:
+        raise OutputError(
+            f"'{path}' already exists; choose another name, or allow replacing it "
+            "(--overwrite, or overwrite=True)", code="FO-O02")
+
+
+def _default_mode() -> int:
+    umask = os.umask(0)
+    os.umask(umask)
+    return 0o666 & ~umask
+
+
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], None], *, overwrite: bool,
+                     protect: Iterable[str | Path] = ()) -> Path:
+    """Call ``write(file)`` on a temporary file, then move it to ``path`` in one step."""
+    target = Path(path)
+    check_target(target, overwrite=overwrite, protect=protect)
+    mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.",
+                                        suffix=".tmp")
+    except OSError as e:
+        raise _output_error(e, target) from e
+    tmp = Path(tmp_name)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            write(f)
+            f.flush()
+            os.fsync(f.fileno())
+        os.chmod(tmp, mode)
+        if overwrite:
+            os.replace(tmp, target)
+        else:
+            _link_exclusive(tmp, target)
+        _fsync_dir(target.parent)
+    except BaseException as e:
+        with contextlib.suppress(OSError):
+            tmp.unlink()
+        if isinstance(e, OSError):
+            raise _output_error(e, target) from e
+        raise
+    return target
+
+
+def _link_exclusive(tmp: Path, target: Path) -> None:
+    """Move into place without replacing a file that appeared since the check."""
+    try:
+        os.link(tmp, target)
+    except FileExistsError:
+        raise
+    except OSError:
+        # no hard links on this file system (e.g. FAT, some network shares)
+        if target.exists():
+            raise FileExistsError(errno.EEXIST, "exists", str(target)) from None
+        os.replace(tmp, target)
+        return
+    tmp.unlink()
+
+
+def _fsync_dir(folder: Path) -> None:
+    if os.name != "posix":
+        return
+    fd = os.open(folder, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def _output_error(e: OSError, target: Path) -> OutputError:
+    if isinstance(e, FileExistsError):
+        return OutputError(f"'{target}' already exists; choose another name or use --overwrite",
+                           code="FO-O02")
+    if e.errno in (errno.ENOSPC, getattr(errno, "EDQUOT", -1)):
+        return OutputError(f"not enough disk space to write '{target.name}'; nothing was written",
+                           code="FO-O05")
+    if isinstance(e, PermissionError):
+        return OutputError(
+            f"cannot write '{target}' (permission denied); if it is open in Excel close it, "
+            "otherwise choose a folder you can write to", code="FO-O04")
+    return OutputError(f"could not write '{target}' ({e.strerror or e}); nothing was written",
+                       code="FO-O03")

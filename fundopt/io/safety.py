@@ -1,0 +1,229 @@
+"""Checks on an input file before openpyxl parses it.
+
+The file is read once into memory (opened ``rb``, never written); every later step works
+on those bytes, so the file cannot change between the checks and the parse. The checks
+sniff the format from its first bytes (encrypted, legacy .xls, .xlsb, text/CSV, empty,
+damaged), cap the declared uncompressed size, entry count and compression ratio (zip
+bombs), refuse XML with a DOCTYPE (entity attacks) and huge merged areas (which make
+openpyxl allocate one object per merged cell) and refuse to run without defusedxml.
+Macros are never run: openpyxl cannot run them and fundopt does not keep them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from fundopt.errors import InputError, Issue, SecurityError, Severity
+
+CFB_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
+ACCEPTED_SUFFIXES = (".xlsx", ".xlsm")
+_MERGE_RE = re.compile(
+    rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3})(\d+):([A-Za-z]{1,3})(\d+)\""
+)
+_DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+_CHUNK = 1 << 20
+
+
+@dataclass(frozen=True)
+class SafetyLimits:
+    """Limits on an input workbook; the defaults are far above any real funding template."""
+
+    max_file_bytes: int = 100_000_000
+    max_uncompressed_bytes: int = 500_000_000
+    max_entries: int = 10_000
+    max_ratio: float = 100.0  # uncompressed / compressed, for entries above ratio_floor_bytes
+    ratio_floor_bytes: int = 1_000_000
+    max_merged_cells: int = 100_000  # cells covered by merged ranges, per sheet
+
+
+def _refuse(path: Path, code: str, message: str, hint: str = "", *, security: bool = False
+            ) -> InputError:
+    issue = Issue(message=message, hint=hint, code=code)
+    cls = SecurityError if security else InputError
+    return cls([issue], source=str(path))
+
+
+def check_defusedxml() -> None:
+    """Fail closed when openpyxl would parse XML without defusedxml's protections."""
+    import openpyxl.xml
+
+    if openpyxl.xml.DEFUSEDXML is not True:
+        raise _refuse(
+            Path(""), "FO-E02",
+            "refusing to read workbooks: openpyxl is not using defusedxml",
+            'install defusedxml (pip install "defusedxml>=0.7") and do not set '
+            "OPENPYXL_DEFUSEDXML to anything but True",
+            security=True,
+        )
+
+
+def read_input_bytes(path: Path, limits: SafetyLimits) -> bytes:
+    """The file's bytes, after checks on the path and size."""
+    name = path.name
+    if "\n" in str(path) or "\t" in str(path) or "\r" in str(path):
+        raise _refuse(path, "FO-F02", f"the path {str(path)!r} contains a line break or tab",
+                      r'in Python write paths as r"C:\folder\file.xlsx" or with forward slashes')
+    if path.is_dir():
+        raise _refuse(path, "FO-F14", f"'{path}' is a folder, not an Excel file",
+                      "give the path of an .xlsx file")
+    if not path.exists():
+        folder = path.parent
+        near = sorted(p.name for p in folder.glob("*.xlsx"))[:5] if folder.is_dir() else []
+        hint = (f"files in that folder: {', '.join(near)}" if near
+                else "check the file name and folder")
+        raise _refuse(path, "FO-F01",
+                      f"input file not found: '{name}' (looked for {path.resolve()})", hint)
+    try:
+        size = path.stat().st_size
+        if size > limits.max_file_bytes:
+            raise _refuse(path, "FO-X04", f"'{name}' is {size:,} bytes, over the limit of "
+                          f"{limits.max_file_bytes:,}", "split or trim the workbook", security=True)
+        with path.open("rb") as f:
+            return f.read()
+    except PermissionError as e:
+        raise _refuse(path, "FO-F16", f"cannot read '{name}' (permission denied)",
+                      "check the file's permissions, or copy it somewhere you can read") from e
+    except OSError as e:
+        raise _refuse(path, "FO-F16", f"cannot read '{name}' ({e.strerror or e})",
+                      "check the file is available (synced, not online-only) and try again") from e
+
+
+def _looks_like_text(head: bytes) -> bool:
+    if not head:
+        return False
+    if head.startswith((b"\xef\xbb\xbf", b"\xff\xfe", b"\xfe\xff")):
+        return True
+    printable = sum(1 for b in head if b in b"\t\r\n" or 32 <= b < 127 or b >= 160)
+    return b"\x00" not in head and printable / len(head) > 0.95
+
+
+def check_container(data: bytes, path: Path, limits: SafetyLimits) -> list[Issue]:
+    """Refuse anything that is not a safe .xlsx/.xlsm; return warnings (e.g. macros present)."""
+    name = path.name
+    suffix = path.suffix.lower()
+    if len(data) == 0:
+        raise _refuse(path, "FO-F07", f"'{name}' is empty (0 bytes)",
+                      "it may be an online-only file or a failed download; open it in Excel "
+                      "and save it again")
+    if data.startswith(CFB_MAGIC):
+        if "EncryptedPackage".encode("utf-16-le") in data or suffix in ACCEPTED_SUFFIXES:
+            raise _refuse(path, "FO-F04", f"'{name}' is password-protected (encrypted)",
+                          "in Excel use File > Info > Protect Workbook > Encrypt with Password, "
+                          "clear the password and save again")
+        raise _refuse(path, "FO-F03", f"'{name}' is in the old Excel 97-2003 (.xls) format",
+                      "open it in Excel and use Save As > Excel Workbook (.xlsx)")
+    if suffix == ".csv" or (not data.startswith(ZIP_MAGICS) and _looks_like_text(data[:4096])):
+        raise _refuse(path, "FO-F08", f"'{name}' is a text/CSV file, not an Excel workbook",
+                      "open it in Excel and use Save As > Excel Workbook (.xlsx), "
+                      "or start from a fresh template: fundopt template")
+    if not data.startswith(ZIP_MAGICS):
+        raise _refuse(path, "FO-F06", f"'{name}' is not an Excel workbook or is damaged",
+                      "open it in Excel (which may offer to repair it) and save it as .xlsx")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except zipfile.BadZipFile as e:
+        raise _refuse(path, "FO-F06", f"'{name}' is damaged or incomplete",
+                      "if it is syncing (OneDrive/SharePoint) wait and retry; otherwise open and "
+                      "repair it in Excel") from e
+    with archive:
+        infos = archive.infolist()
+        names = {i.filename for i in infos}
+        if suffix == ".xlsb" or "xl/workbook.bin" in names:
+            raise _refuse(path, "FO-F10",
+                          f"'{name}' is a binary workbook (.xlsb), which is not supported",
+                          "open it in Excel and use Save As > Excel Workbook (.xlsx)")
+        if "[Content_Types].xml" not in names:
+            raise _refuse(path, "FO-F13", f"'{name}' is a zip file but not an Excel workbook",
+                          "give the path of an .xlsx file")
+        if suffix not in ACCEPTED_SUFFIXES:
+            raise _refuse(path, "FO-F14", f"'{name}' does not end in .xlsx or .xlsm",
+                          "save the workbook as .xlsx (Excel Workbook)")
+        _check_sizes(infos, path, limits)
+        warnings: list[Issue] = []
+        if any(n.lower().endswith("vbaproject.bin") for n in names):
+            if suffix == ".xlsx":
+                raise _refuse(path, "FO-X10",
+                              f"'{name}' has macros inside a macro-free (.xlsx) file",
+                              "remove the macros, or save it from Excel as a normal workbook",
+                              security=True)
+            warnings.append(Issue(message=f"'{name}' contains macros; they were not run",
+                                  code="FO-F11", severity=Severity.WARNING))
+        for info in infos:
+            if info.filename.endswith((".xml", ".rels", ".vml")):
+                _scan_part(archive, info, path, limits)
+    return warnings
+
+
+def _check_sizes(infos: list[zipfile.ZipInfo], path: Path, limits: SafetyLimits) -> None:
+    name = path.name
+    if len(infos) > limits.max_entries:
+        raise _refuse(path, "FO-X04",
+                      f"'{name}' has {len(infos):,} parts (limit {limits.max_entries:,})",
+                      "this is not a normal workbook; refused", security=True)
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_uncompressed_bytes:
+        raise _refuse(path, "FO-X04", f"'{name}' would expand to {total:,} bytes "
+                      f"(limit {limits.max_uncompressed_bytes:,}); refused",
+                      "this looks like a zip bomb, or a workbook far larger than any template",
+                      security=True)
+    for i in infos:
+        if i.file_size > limits.ratio_floor_bytes:
+            ratio = i.file_size / max(i.compress_size, 1)
+            if ratio > limits.max_ratio:
+                raise _refuse(path, "FO-X04",
+                              f"'{name}' part {i.filename} is compressed {ratio:,.0f}:1 "
+                              f"(limit {limits.max_ratio:,.0f}:1); refused",
+                              "this looks like a zip bomb", security=True)
+
+
+def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path,
+               limits: SafetyLimits) -> None:
+    """Refuse DOCTYPE/ENTITY declarations and huge merged areas, reading in chunks."""
+    merged = 0
+    tail = b""
+    is_sheet = info.filename.startswith("xl/worksheets/")
+    try:
+        with archive.open(info) as f:
+            while chunk := f.read(_CHUNK):
+                text = tail + chunk
+                if _DOCTYPE_RE.search(text):
+                    raise _refuse(path, "FO-X01",
+                                  f"'{path.name}' contains unsafe XML (a DOCTYPE or entity "
+                                  f"declaration) in {info.filename}; refused",
+                                  "Excel never writes these; re-save the file from Excel",
+                                  security=True)
+                if is_sheet:
+                    cut = text.rfind(b"<")
+                    body, tail = (text[:cut], text[cut:]) if cut > 0 else (text, b"")
+                    merged += sum(_area(m) for m in _MERGE_RE.finditer(body))
+                    if len(tail) > 512:
+                        tail = b""
+                else:
+                    tail = text[-32:]
+            if is_sheet:
+                merged += sum(_area(m) for m in _MERGE_RE.finditer(tail))
+    except zipfile.BadZipFile as e:
+        raise _refuse(path, "FO-F06", f"'{path.name}' is damaged ({info.filename} fails its check)",
+                      "open and repair it in Excel, then save again") from e
+    if merged > limits.max_merged_cells:
+        raise _refuse(path, "FO-X05", f"'{path.name}' merges {merged:,} cells in {info.filename} "
+                      f"(limit {limits.max_merged_cells:,}); refused",
+                      "unmerge the cells (Home > Merge & Center > Unmerge Cells) and save again",
+                      security=True)
+
+
+def _col(letters: bytes) -> int:
+    n = 0
+    for ch in letters.upper():
+        n = n * 26 + ch - 64
+    return n
+
+
+def _area(m: re.Match[bytes]) -> int:
+    c1, r1, c2, r2 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
+    return (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)
