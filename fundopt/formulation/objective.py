@@ -107,12 +107,9 @@ def _add_need_penalty(b: LpBuilder) -> None:
                 terms: list[Term] = b.total(r, t)
                 for other in active:
                     terms += b.total(other, t, -share)
-                merged: dict[Any, float] = defaultdict(float)
-                for v, c in terms:
-                    merged[v] += c
                 over, under = b.aux("need_over", rule), b.aux("need_under", rule)
                 b.value("need_penalty", [(over, -eta), (under, -eta)])
-                b.row([*merged.items(), (over, -1.0), (under, 1.0)], Sense.EQ, 0.0,
+                b.row([*terms, (over, -1.0), (under, 1.0)], Sense.EQ, 0.0,
                       RowInfo(Family.ACCOUNTING, rule,
                               f"Distance of {r} from its needs-based share ({kind}) in {t}",
                               year=t, recipient=r))
