@@ -107,12 +107,12 @@ def parse_value(value: Any, kind: ColumnKind, unit: MoneyUnit) -> tuple[Any, Cel
         return None, CellProblem("not a finite number", repr(value), "type a number", "FO-V16")
     if kind is ColumnKind.MONEY:
         if x < 0:
-            return None, CellProblem(f"amount must not be negative (in {unit.value})", f"{value:g}",
+            return None, CellProblem(f"must not be negative (in {unit.value})", f"{value:g}",
                                      "money is never negative; type the amount as a positive "
                                      "number", "FO-V12")
         pounds = to_pounds(x, unit)
         if pounds > MAX_MONEY_POUNDS:
-            return None, CellProblem(f"implausibly large amount in {unit.value}", f"{value:,.0f}",
+            return None, CellProblem(f"implausibly large (in {unit.value})", f"{value:,.0f}",
                                      f"amounts are in {unit.value}: did you type pounds? check "
                                      "money_unit on Settings", "FO-V13")
         return pounds, None

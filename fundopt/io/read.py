@@ -63,6 +63,7 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     for spec in TABLES:
         sheet = sheets.get(spec.name)
         if sheet is None:
+            tables[spec.name] = pd.DataFrame(columns=list(spec.column_names))
             continue
         table = read_table(values[sheet], formulas[sheet], spec, unit)
         issues += table.issues

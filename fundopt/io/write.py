@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from fundopt.io.atomic import write_atomically
+from fundopt.io.plan_sheets import build_plan_workbook
 from fundopt.io.problem_sheets import build_problem_workbook
 from fundopt.io.xlsx import ExtraSheet
 from fundopt.plan import Plan
@@ -37,8 +38,6 @@ def write_workbook(plan: Plan, path: str | Path, *, input_path: str | Path | Non
     appears complete or not at all. ``extra_sheets`` adds further tables (money columns
     given in pounds are shown in the template's unit).
     """
-    from fundopt.io.plan_sheets import build_plan_workbook
-
     protect = [p for p in (input_path, plan.problem.origin.path) if p]
     wb = build_plan_workbook(plan, extra_sheets)
     return write_atomically(path, wb.save, overwrite=overwrite, protect=protect)
