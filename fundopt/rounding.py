@@ -6,9 +6,8 @@
    canonical column order, so the result is deterministic).
 3. Every rule is re-checked exactly (:func:`fundopt.verify.check_rules`). If one breaks
    (a binding rule with a fractional right-hand side, typically), a small integer
-   programme repairs it: each fractional amount goes to its floor or ceiling, each
-   stream-year's spend to the floor or ceiling of the LP's, every LP row holds, and the
-   total distance from the LP's amounts is least.
+   programme repairs it: every LP row holds, every amount stays within £100 of the LP's,
+   and the total distance from the LP's amounts is least.
 """
 
 from __future__ import annotations
@@ -24,6 +23,7 @@ from fundopt.errors import SolverError
 from fundopt.formulation.compile import INF, HighsModel, new_highs
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
+REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling
 
 
 def round_plan(
@@ -77,92 +77,89 @@ def _largest_remainder(hm: HighsModel, x: np.ndarray) -> np.ndarray:
 
 def _repair(hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
             ) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
+    """Integer programme: whole-pound amounts nearest the LP's that keep every LP row.
+
+    Each positive amount x (floor f_, fraction q) becomes f_ + u + w - d with u in {0, 1}
+    (cost 1 - 2q: the change in distance from x), w, d in 0..REACH (cost 1 a pound): the
+    total distance from the LP's amounts, which is convex, is minimised exactly. Amounts
+    the LP set to zero stay zero; the objective's own variables (tranches, penalties)
+    follow freely, except that no soft rule's breach may grow.
+    """
     scale = hm.builder.scale
     n = len(col_value)
     v = col_value * scale  # pounds
     is_int = np.zeros(n, dtype=bool)
-    xcols = hm.col_of_x[hm.col_of_x >= 0]
-    is_int[xcols] = True
+    is_int[hm.col_of_x[hm.col_of_x >= 0]] = True
     is_int[list(carry_cols.values())] = True
-    fl = np.where(is_int, np.floor(np.maximum(v, 0) + SNAP), 0.0)
-    frac = np.where(is_int, np.maximum(v, 0) - fl, 0.0)
-    binary = is_int & (frac > SNAP)
-    cont = ~is_int
-    free = binary | cont
-    base = np.where(is_int, fl, v)  # the point the MIP moves from
+    pos_v = np.maximum(v, 0)
+    fl = np.where(is_int, np.floor(pos_v + SNAP), 0.0)
+    frac = np.where(is_int, pos_v - fl, 0.0)
+    frac = np.where(frac > SNAP, frac, 0.0)
+    movable = np.flatnonzero(is_int & (pos_v > 0.5))
+    cont = np.flatnonzero(~is_int)
+    base = np.where(is_int, fl, v)  # the point the integer programme moves from
     A = sp.csc_array(hm.matrix)
-    shift = A @ base  # in pounds, since A maps pounds*scale... see below
-    # rows are in model units: A @ (pounds / scale) in [lower, upper]  =>  A @ pounds in
+    shift = A @ base
+    # rows in model units: A @ (pounds / scale) in [lower, upper]  =>  A @ pounds in
     # [lower * scale, upper * scale]
     lo = np.where(np.isfinite(hm.row_lower), hm.row_lower * scale - shift, -INF)
     hi = np.where(np.isfinite(hm.row_upper), hm.row_upper * scale - shift, INF)
-    keep = np.flatnonzero(free)
-    sub = A[:, keep].tocsr()
-    col_lo = np.where(binary, 0.0, hm.col_lower * scale - v)[keep]
-    col_hi = np.where(binary, 1.0, hm.col_upper * scale - v)[keep]
-    col_lo = np.where(np.isfinite(col_lo), col_lo, -INF)
-    col_hi = np.where(np.isfinite(col_hi), col_hi, INF)
-    # distance for rounding up a fractional amount; breaches may not grow
-    cost = np.where(binary, 1.0 - 2.0 * frac, 0.0)[keep]
+    Am = A[:, movable]
+    Ac = A[:, cont]
+    k = len(movable)
+    M = sp.hstack([Am, Am, -Am, Ac])
+    # a movable amount with an upper bound of its own (a carry limit) keeps it, in pounds
+    ub = hm.col_upper[movable] * scale
+    capped = np.flatnonzero(np.isfinite(ub))
+    if len(capped):
+        eye = sp.csr_array((np.ones(len(capped)), (np.arange(len(capped)), capped)),
+                           shape=(len(capped), k))
+        zeros = sp.csr_array((len(capped), len(cont)))
+        M = sp.vstack([M, sp.hstack([eye, eye, -eye, zeros])])
+        lo = np.concatenate([lo, np.full(len(capped), -INF)])
+        hi = np.concatenate([hi, np.floor(ub[capped] + SNAP) - fl[movable][capped]])
+    M = M.tocsc()
     breach = np.zeros(n, dtype=bool)
     for i, (kind, _rule) in enumerate(hm.builder.aux_meaning):
         j = hm.col_of_aux[i]
         if kind == "breach" and j >= 0:
             breach[j] = True
-    cost = np.where(breach[keep], 1000.0, cost)
-    # each stream-year spends the floor or ceiling of what the LP spends
-    extra_rows, extra_lo, extra_hi = [], [], []
-    pos = {int(j): k for k, j in enumerate(keep)}
-    for cols in hm.builder.index.by_stream_year.values():
-        js = [int(hm.col_of_x[c]) for c in cols if hm.col_of_x[c] >= 0]
-        spent = float(np.maximum(v[js], 0).sum())
-        fixed = float(fl[js].sum())
-        members = [pos[j] for j in js if binary[j]]
-        if not members:
-            continue
-        extra_rows.append(members)
-        extra_lo.append(math.floor(spent + SNAP) - fixed)
-        extra_hi.append(math.ceil(spent - SNAP) - fixed)
-    rows_A = [sub]
-    if extra_rows:
-        data = [1.0] * sum(len(r) for r in extra_rows)
-        ri = [i for i, r in enumerate(extra_rows) for _ in r]
-        ci = [c for r in extra_rows for c in r]
-        rows_A.append(sp.csr_array((data, (ri, ci)), shape=(len(extra_rows), len(keep))))
-    M = sp.vstack(rows_A).tocsc()
-    r_lo = np.concatenate([lo, np.array(extra_lo, dtype=float)])
-    r_hi = np.concatenate([hi, np.array(extra_hi, dtype=float)])
-    # rows with no free column are constants: already checked by the exact re-check
+    cost = np.concatenate([1.0 - 2.0 * frac[movable], np.ones(k), np.ones(k),
+                           np.where(breach[cont], 1000.0, 0.0)])
+    c_lo = hm.col_lower[cont] * scale - v[cont]
+    c_hi = hm.col_upper[cont] * scale - v[cont]
+    col_lo = np.concatenate([np.zeros(3 * k), np.where(np.isfinite(c_lo), c_lo, -INF)])
+    col_hi = np.concatenate([np.ones(k), np.full(k, REACH - 1.0), np.minimum(REACH, fl[movable]),
+                             np.where(np.isfinite(c_hi), c_hi, INF)])
     lp = highspy.HighsLp()
-    lp.num_col_ = len(keep)
+    lp.num_col_ = M.shape[1]
     lp.num_row_ = M.shape[0]
     lp.col_cost_ = cost
     lp.col_lower_ = col_lo
     lp.col_upper_ = col_hi
-    lp.row_lower_ = r_lo
-    lp.row_upper_ = r_hi
+    lp.row_lower_ = lo
+    lp.row_upper_ = hi
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = M.indptr.astype(np.int32)
     lp.a_matrix_.index_ = M.indices.astype(np.int32)
     lp.a_matrix_.value_ = M.data.astype(float)
-    lp.a_matrix_.num_col_ = len(keep)
+    lp.a_matrix_.num_col_ = M.shape[1]
     lp.a_matrix_.num_row_ = M.shape[0]
-    lp.integrality_ = [
-        highspy.HighsVarType.kInteger if binary[j] else highspy.HighsVarType.kContinuous for j in keep
-    ]
+    integer, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
+    lp.integrality_ = [integer] * (3 * k) + [real] * len(cont)
     h = new_highs()
-    for k, val in {"output_flag": False, "mip_rel_gap": 1e-3, "time_limit": 120.0,
-                   "random_seed": 0, "mip_feasibility_tolerance": 1e-7}.items():
-        h.setOptionValue(k, val)
+    for key, val in {"mip_rel_gap": 1e-4, "time_limit": 120.0, "random_seed": 0,
+                     "mip_feasibility_tolerance": 1e-7}.items():
+        h.setOptionValue(key, val)
     h.passModel(lp)
     h.run()
-    if h.getModelStatus() not in (highspy.HighsModelStatus.kOptimal,) and h.getInfo().primal_solution_status != 2:
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal and h.getInfo().primal_solution_status != 2:
         raise SolverError(
             "could not round the plan to whole pounds without breaking a rule "
             f"(HiGHS: {h.modelStatusToString(h.getModelStatus())})", code="FO-R04")
-    u = np.asarray(h.getSolution().col_value)
+    sol = np.round(np.asarray(h.getSolution().col_value)[: 3 * k])
     full = fl.copy()
-    full[keep] = np.where(binary[keep], fl[keep] + np.round(u), 0.0)
+    full[movable] = fl[movable] + sol[:k] + sol[k:2 * k] - sol[2 * k:]
     alloc = np.zeros(hm.n_alloc, dtype=np.int64)
     ok = hm.col_of_x >= 0
     alloc[ok] = full[hm.col_of_x[ok]].astype(np.int64)
