@@ -42,7 +42,7 @@ def write_mps(problem: FundingProblem, path: str) -> None:
     _write(build(problem), path)
 
 
-__all__ = sorted([
+__all__ = [
     "ExitCode",
     "FundingProblem",
     "FundoptError",
@@ -69,4 +69,4 @@ __all__ = sorted([
     "solve",
     "verify",
     "write_mps",
-])
+]

@@ -128,8 +128,16 @@ class InputError(FundoptError):
                 for i in self.issues
             ],
             columns=[
-                "code", "severity", "sheet", "cell", "table", "row", "column",
-                "message", "found", "hint",
+                "code",
+                "severity",
+                "sheet",
+                "cell",
+                "table",
+                "row",
+                "column",
+                "message",
+                "found",
+                "hint",
             ],
         )
 

@@ -78,8 +78,9 @@ class Plan:
         rows = self.allocations.sort_values(["recipient", "activity", "stream", "year"])
         text = "\n".join(
             f"{r}|{a}|{s}|{y}|{int(v)}"
-            for r, a, s, y, v in rows[["recipient", "activity", "stream", "year", "amount"]]
-            .itertuples(index=False, name=None)
+            for r, a, s, y, v in rows[
+                ["recipient", "activity", "stream", "year", "amount"]
+            ].itertuples(index=False, name=None)
         )
         return hashlib.sha256(text.encode()).hexdigest()
 
@@ -90,11 +91,9 @@ class Plan:
 
     def by_year(self) -> pd.DataFrame:
         """Allocation per recipient (rows) and year (columns), in pounds."""
-        return (
-            self.allocations.pivot_table(index="recipient", columns="year", values="amount",
-                                         aggfunc="sum", fill_value=0)
-            .astype("int64")
-        )
+        return self.allocations.pivot_table(
+            index="recipient", columns="year", values="amount", aggfunc="sum", fill_value=0
+        ).astype("int64")
 
     def _repr_html_(self) -> str:
         years = self.allocations.groupby("year")["amount"].sum()
@@ -109,5 +108,6 @@ class Plan:
     def __repr__(self) -> str:
         return (
             f"Plan(status={self.status.value}, objective={self.objective:,.2f}, "
-            f"allocations={len(self.allocations)} rows, total=£{int(self.allocations['amount'].sum()):,})"
+            f"allocations={len(self.allocations)} rows, "
+            f"total=£{int(self.allocations['amount'].sum()):,})"
         )

@@ -34,9 +34,17 @@ def carry_table(carry: dict[tuple[str, str], int]) -> pd.DataFrame:
     return pd.DataFrame(items, columns=["stream", "year", "amount"]).astype({"amount": "int64"})
 
 
-def assemble_plan(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray,
-                  row_dual: np.ndarray, allocations: pd.DataFrame, carry_forward: pd.DataFrame,
-                  checks: pd.DataFrame, info: SolverInfo, status: PlanStatus) -> Plan:
+def assemble_plan(
+    problem: FundingProblem,
+    hm: HighsModel,
+    col_value: np.ndarray,
+    row_dual: np.ndarray,
+    allocations: pd.DataFrame,
+    carry_forward: pd.DataFrame,
+    checks: pd.DataFrame,
+    info: SolverInfo,
+    status: PlanStatus,
+) -> Plan:
     b = hm.builder
     index = b.index
     scale = b.scale
@@ -51,25 +59,33 @@ def assemble_plan(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray
         if row.info.family is Family.ACCOUNTING:
             continue
         rec = {
-            "family": row.info.family.value, "rule": row.info.rule,
-            "description": row.info.description, "year": row.info.year,
-            "recipient": row.info.recipient, "stream": row.info.stream,
+            "family": row.info.family.value,
+            "rule": row.info.rule,
+            "description": row.info.description,
+            "year": row.info.year,
+            "recipient": row.info.recipient,
+            "stream": row.info.stream,
         }
         # value of loosening the rule by one pound: more room under a <= limit, a lower
         # floor under a >= limit; an equality is loosened by raising its right-hand side
         loosen = -1.0 if row.sense is Sense.GE else 1.0
         price = float(loosen * row_dual[i]) + 0.0
         shadow.append({**rec, "value": price})
-        at_lower = np.isfinite(hm.row_lower[i]) and abs(row_value[i] - hm.row_lower[i]) <= BIND_TOL * max(1.0, abs(hm.row_lower[i]))
-        at_upper = np.isfinite(hm.row_upper[i]) and abs(row_value[i] - hm.row_upper[i]) <= BIND_TOL * max(1.0, abs(hm.row_upper[i]))
+        at_lower = np.isfinite(hm.row_lower[i]) and abs(
+            row_value[i] - hm.row_lower[i]
+        ) <= BIND_TOL * max(1.0, abs(hm.row_lower[i]))
+        at_upper = np.isfinite(hm.row_upper[i]) and abs(
+            row_value[i] - hm.row_upper[i]
+        ) <= BIND_TOL * max(1.0, abs(hm.row_upper[i]))
         if at_lower or at_upper:
             binding.append({**rec, "shadow_price": price})
     breaches = []
     for i, (kind, rule) in enumerate(b.aux_meaning):
         j = hm.col_of_aux[i]
         if kind == "breach" and j >= 0 and col_value[j] * scale > 0.005:
-            breaches.append({"rule": rule, "amount": float(col_value[j] * scale),
-                             "penalty": float(-hm.cost[j])})
+            breaches.append(
+                {"rule": rule, "amount": float(col_value[j] * scale), "penalty": float(-hm.cost[j])}
+            )
     return Plan(
         problem=problem,
         status=status,
@@ -79,10 +95,22 @@ def assemble_plan(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray
         totals=totals_table(problem, index, allocations),
         stream_use=stream_use_table(problem, index, allocations, carry_forward),
         carry_forward=carry_forward,
-        shadow_prices=pd.DataFrame(shadow, columns=["family", "rule", "description", "year",
-                                                    "recipient", "stream", "value"]),
-        binding=pd.DataFrame(binding, columns=["family", "rule", "description", "year",
-                                               "recipient", "stream", "shadow_price"]),
+        shadow_prices=pd.DataFrame(
+            shadow,
+            columns=["family", "rule", "description", "year", "recipient", "stream", "value"],
+        ),
+        binding=pd.DataFrame(
+            binding,
+            columns=[
+                "family",
+                "rule",
+                "description",
+                "year",
+                "recipient",
+                "stream",
+                "shadow_price",
+            ],
+        ),
         breaches=pd.DataFrame(breaches, columns=["rule", "amount", "penalty"]),
         checks=checks,
         solver=info,
@@ -99,8 +127,9 @@ def _column_lookup(hm: HighsModel) -> dict[int, int]:
     return out
 
 
-def totals_table(problem: FundingProblem, index: ProblemIndex,
-                 allocations: pd.DataFrame) -> pd.DataFrame:
+def totals_table(
+    problem: FundingProblem, index: ProblemIndex, allocations: pd.DataFrame
+) -> pd.DataFrame:
     """Per recipient and year (baseline year included): allocation, income, total, change,
     cliff-edge limit and the headroom before it binds."""
     by = allocations.groupby(["recipient", "year"])["amount"].sum().to_dict()
@@ -126,18 +155,44 @@ def totals_table(problem: FundingProblem, index: ProblemIndex,
                 if lim is not None:
                     fall = float(lim["max_fall_rate"]) * (tau if t == index.horizon[-1] else 1.0)
                     headroom = total - (1 - fall) * prev_total
-            out.append({"recipient": r, "kind": index.recipient_rows[r]["kind"],
-                        "region": index.recipient_rows[r]["region"], "year": t,
-                        "allocation": alloc, "other_income": income, "total_funding": total,
-                        "change_rate": rate, "fall_limit_rate": fall, "headroom": headroom})
+            out.append(
+                {
+                    "recipient": r,
+                    "kind": index.recipient_rows[r]["kind"],
+                    "region": index.recipient_rows[r]["region"],
+                    "year": t,
+                    "allocation": alloc,
+                    "other_income": income,
+                    "total_funding": total,
+                    "change_rate": rate,
+                    "fall_limit_rate": fall,
+                    "headroom": headroom,
+                }
+            )
             prev_total = total
-    return pd.DataFrame(out, columns=["recipient", "kind", "region", "year", "allocation",
-                                      "other_income", "total_funding", "change_rate",
-                                      "fall_limit_rate", "headroom"])
+    return pd.DataFrame(
+        out,
+        columns=[
+            "recipient",
+            "kind",
+            "region",
+            "year",
+            "allocation",
+            "other_income",
+            "total_funding",
+            "change_rate",
+            "fall_limit_rate",
+            "headroom",
+        ],
+    )
 
 
-def stream_use_table(problem: FundingProblem, index: ProblemIndex, allocations: pd.DataFrame,
-                     carry_forward: pd.DataFrame) -> pd.DataFrame:
+def stream_use_table(
+    problem: FundingProblem,
+    index: ProblemIndex,
+    allocations: pd.DataFrame,
+    carry_forward: pd.DataFrame,
+) -> pd.DataFrame:
     spent = allocations.groupby(["stream", "year"])["amount"].sum().to_dict()
     carry: dict[tuple[str, str], float] = defaultdict(float)
     for _, c in rows(carry_forward):
@@ -150,7 +205,17 @@ def stream_use_table(problem: FundingProblem, index: ProblemIndex, allocations: 
         cout = carry[(s, t)]
         used = float(spent.get((s, t), 0))
         env = float(e["amount"])
-        out.append({"stream": s, "year": t, "envelope": env, "carry_in": cin, "spent": used,
-                    "carry_out": cout, "unspent": env + cin - used - cout})
-    return pd.DataFrame(out, columns=["stream", "year", "envelope", "carry_in", "spent",
-                                      "carry_out", "unspent"])
+        out.append(
+            {
+                "stream": s,
+                "year": t,
+                "envelope": env,
+                "carry_in": cin,
+                "spent": used,
+                "carry_out": cout,
+                "unspent": env + cin - used - cout,
+            }
+        )
+    return pd.DataFrame(
+        out, columns=["stream", "year", "envelope", "carry_in", "spent", "carry_out", "unspent"]
+    )

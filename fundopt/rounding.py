@@ -67,7 +67,7 @@ def _largest_remainder(hm: HighsModel, x: np.ndarray) -> np.ndarray:
     for cols in hm.builder.index.by_stream_year.values():
         c = np.asarray(cols)
         f = frac[c]
-        k = int(math.floor(f.sum() + 0.5 + SNAP))
+        k = math.floor(f.sum() + 0.5 + SNAP)
         if k <= 0:
             continue
         order = sorted(range(len(c)), key=lambda i: (-f[i], c[i]))[:k]
@@ -75,8 +75,9 @@ def _largest_remainder(hm: HighsModel, x: np.ndarray) -> np.ndarray:
     return out
 
 
-def _repair(hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
-            ) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
+def _repair(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
+) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
     """Integer programme: whole-pound amounts nearest the LP's that keep every LP row.
 
     Each positive amount x (floor f_, fraction q) becomes f_ + u + w - d with u in {0, 1}
@@ -112,8 +113,9 @@ def _repair(hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, s
     ub = hm.col_upper[movable] * scale
     capped = np.flatnonzero(np.isfinite(ub))
     if len(capped):
-        eye = sp.csr_array((np.ones(len(capped)), (np.arange(len(capped)), capped)),
-                           shape=(len(capped), k))
+        eye = sp.csr_array(
+            (np.ones(len(capped)), (np.arange(len(capped)), capped)), shape=(len(capped), k)
+        )
         zeros = sp.csr_array((len(capped), len(cont)))
         M = sp.vstack([M, sp.hstack([eye, eye, -eye, zeros])])
         lo = np.concatenate([lo, np.full(len(capped), -INF)])
@@ -124,13 +126,20 @@ def _repair(hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, s
         j = hm.col_of_aux[i]
         if kind == "breach" and j >= 0:
             breach[j] = True
-    cost = np.concatenate([1.0 - 2.0 * frac[movable], np.ones(k), np.ones(k),
-                           np.where(breach[cont], 1000.0, 0.0)])
+    cost = np.concatenate(
+        [1.0 - 2.0 * frac[movable], np.ones(k), np.ones(k), np.where(breach[cont], 1000.0, 0.0)]
+    )
     c_lo = hm.col_lower[cont] * scale - v[cont]
     c_hi = hm.col_upper[cont] * scale - v[cont]
     col_lo = np.concatenate([np.zeros(3 * k), np.where(np.isfinite(c_lo), c_lo, -INF)])
-    col_hi = np.concatenate([np.ones(k), np.full(k, REACH - 1.0), np.minimum(REACH, fl[movable]),
-                             np.where(np.isfinite(c_hi), c_hi, INF)])
+    col_hi = np.concatenate(
+        [
+            np.ones(k),
+            np.full(k, REACH - 1.0),
+            np.minimum(REACH, fl[movable]),
+            np.where(np.isfinite(c_hi), c_hi, INF),
+        ]
+    )
     lp = highspy.HighsLp()
     lp.num_col_ = M.shape[1]
     lp.num_row_ = M.shape[0]
@@ -148,18 +157,27 @@ def _repair(hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, s
     integer, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
     lp.integrality_ = [integer] * (3 * k) + [real] * len(cont)
     h = new_highs()
-    for key, val in {"mip_rel_gap": 1e-4, "time_limit": 120.0, "random_seed": 0,
-                     "mip_feasibility_tolerance": 1e-7}.items():
+    for key, val in {
+        "mip_rel_gap": 1e-4,
+        "time_limit": 120.0,
+        "random_seed": 0,
+        "mip_feasibility_tolerance": 1e-7,
+    }.items():
         h.setOptionValue(key, val)
     h.passModel(lp)
     h.run()
-    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal and h.getInfo().primal_solution_status != 2:
+    if (
+        h.getModelStatus() != highspy.HighsModelStatus.kOptimal
+        and h.getInfo().primal_solution_status != 2
+    ):
         raise SolverError(
             "could not round the plan to whole pounds without breaking a rule "
-            f"(HiGHS: {h.modelStatusToString(h.getModelStatus())})", code="FO-R04")
+            f"(HiGHS: {h.modelStatusToString(h.getModelStatus())})",
+            code="FO-R04",
+        )
     sol = np.round(np.asarray(h.getSolution().col_value)[: 3 * k])
     full = fl.copy()
-    full[movable] = fl[movable] + sol[:k] + sol[k:2 * k] - sol[2 * k:]
+    full[movable] = fl[movable] + sol[:k] + sol[k : 2 * k] - sol[2 * k :]
     alloc = np.zeros(hm.n_alloc, dtype=np.int64)
     ok = hm.col_of_x >= 0
     alloc[ok] = full[hm.col_of_x[ok]].astype(np.int64)

@@ -9,12 +9,12 @@ from enum import StrEnum
 import highspy
 import numpy as np
 
-from fundopt.errors import InfeasibleError, SolverError, UnboundedError, VerificationError
+from fundopt.errors import SolverError, UnboundedError, VerificationError
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.formulation.compile import HighsModel, compile_to_highs, highs_version
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
-from fundopt.results import assemble_plan, carry_table, allocation_table
+from fundopt.results import allocation_table, assemble_plan, carry_table
 from fundopt.rounding import round_plan
 from fundopt.verify import check_rules
 
@@ -32,8 +32,12 @@ def build(problem: FundingProblem, options: dict[str, object] | None = None) -> 
     return compile_to_highs(build_model(problem, index), options)
 
 
-def solve(problem: FundingProblem, *, on_infeasible: OnInfeasible | str = OnInfeasible.RAISE,
-          progress: Callable[[str, float], None] | None = None) -> Plan:
+def solve(
+    problem: FundingProblem,
+    *,
+    on_infeasible: OnInfeasible | str = OnInfeasible.RAISE,
+    progress: Callable[[str, float], None] | None = None,
+) -> Plan:
     """The best allocation that keeps every rule, rounded to whole pounds and verified.
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold (unless
@@ -101,12 +105,20 @@ def run(hm: HighsModel) -> highspy.HighsModelStatus:
         )
     raise SolverError(
         f"HiGHS could not solve the problem ({h.modelStatusToString(status)}); "
-        "write it out with fundopt.write_mps and report it", code="FO-L12",
+        "write it out with fundopt.write_mps and report it",
+        code="FO-L12",
     )
 
 
-def finish(problem: FundingProblem, hm: HighsModel, times: dict[str, float], t: float, *,
-           relaxed: bool = False, progress: Callable[[str, float], None] | None = None) -> Plan:
+def finish(
+    problem: FundingProblem,
+    hm: HighsModel,
+    times: dict[str, float],
+    t: float,
+    *,
+    relaxed: bool = False,
+    progress: Callable[[str, float], None] | None = None,
+) -> Plan:
     """Round, verify and assemble the Plan from a solved model."""
     h = hm.highs
     sol = h.getSolution()
@@ -146,6 +158,14 @@ def finish(problem: FundingProblem, hm: HighsModel, times: dict[str, float], t: 
         times=dict(times),
         rounding=method,
     )
-    return assemble_plan(problem, hm, col_value, np.asarray(sol.row_dual), allocations,
-                         carry_forward, checks, info,
-                         PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL)
+    return assemble_plan(
+        problem,
+        hm,
+        col_value,
+        np.asarray(sol.row_dual),
+        allocations,
+        carry_forward,
+        checks,
+        info,
+        PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
+    )

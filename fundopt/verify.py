@@ -25,8 +25,19 @@ if TYPE_CHECKING:
     from fundopt.plan import Plan
 
 PENNY = Fraction(1, 100)
-CHECK_COLUMNS = ["family", "rule", "year", "recipient", "lhs", "sense", "rhs", "slack", "soft",
-                 "passed", "detail"]
+CHECK_COLUMNS = [
+    "family",
+    "rule",
+    "year",
+    "recipient",
+    "lhs",
+    "sense",
+    "rhs",
+    "slack",
+    "soft",
+    "passed",
+    "detail",
+]
 
 
 def F(v: Any) -> Fraction:
@@ -43,20 +54,41 @@ class _Checks:
     def __init__(self) -> None:
         self.out: list[dict[str, Any]] = []
 
-    def add(self, family: str, rule: str, lhs: Fraction, sense: str, rhs: Fraction, *,
-            year: str = "", recipient: str = "", soft: bool = False, detail: str = "") -> None:
+    def add(
+        self,
+        family: str,
+        rule: str,
+        lhs: Fraction,
+        sense: str,
+        rhs: Fraction,
+        *,
+        year: str = "",
+        recipient: str = "",
+        soft: bool = False,
+        detail: str = "",
+    ) -> None:
         slack = lhs - rhs if sense == ">=" else rhs - lhs if sense == "<=" else -abs(lhs - rhs)
         ok = slack >= -PENNY
-        self.out.append({
-            "family": family, "rule": rule, "year": year, "recipient": recipient,
-            "lhs": float(lhs), "sense": sense, "rhs": float(rhs), "slack": float(slack),
-            "soft": soft, "passed": bool(ok or soft),
-            "detail": detail if ok else f"{detail}: breached by {money(float(-slack))}",
-        })
+        self.out.append(
+            {
+                "family": family,
+                "rule": rule,
+                "year": year,
+                "recipient": recipient,
+                "lhs": float(lhs),
+                "sense": sense,
+                "rhs": float(rhs),
+                "slack": float(slack),
+                "soft": soft,
+                "passed": bool(ok or soft),
+                "detail": detail if ok else f"{detail}: breached by {money(float(-slack))}",
+            }
+        )
 
 
-def check_rules(problem: FundingProblem, allocations: pd.DataFrame,
-                carry_forward: pd.DataFrame | None = None) -> pd.DataFrame:
+def check_rules(
+    problem: FundingProblem, allocations: pd.DataFrame, carry_forward: pd.DataFrame | None = None
+) -> pd.DataFrame:
     """Every rule of the problem checked on the allocations (and carry-forwards)."""
     ck = _Checks()
     p = problem
@@ -72,24 +104,39 @@ def check_rules(problem: FundingProblem, allocations: pd.DataFrame,
         hi = year_start(rec["last_year"]) if rec["last_year"] else 10_000
         return lo <= year_start(t) <= hi and t in horizon
 
-    # -- the allocations themselves ---------------------------------------------------------
+    # -- the allocations themselves
     x: dict[tuple[str, str, str, str], Fraction] = {}
     for _, a in rows(allocations):
         key = (str(a["recipient"]), str(a["activity"]), str(a["stream"]), str(a["year"]))
         amount = F(a["amount"])
         x[key] = x.get(key, Fraction(0)) + amount
         ok_int = amount.denominator == 1 and amount >= 0
-        ck.add("allocation", f"whole_pounds[{','.join(key)}]", amount, ">=", Fraction(0),
-               year=key[3], recipient=key[0],
-               detail="allocation is a non-negative whole number of pounds" if ok_int else
-               f"allocation {float(amount)} is not a non-negative whole number of pounds")
+        ck.add(
+            "allocation",
+            f"whole_pounds[{','.join(key)}]",
+            amount,
+            ">=",
+            Fraction(0),
+            year=key[3],
+            recipient=key[0],
+            detail="allocation is a non-negative whole number of pounds"
+            if ok_int
+            else f"allocation {float(amount)} is not a non-negative whole number of pounds",
+        )
         if not ok_int:
             ck.out[-1]["passed"] = False
         elig = _eligible(p, recs, threat, *key[:3]) and funded(key[0], key[3])
         if not elig:
-            ck.add("eligibility", f"eligible[{','.join(key)}]", amount, "<=", Fraction(0),
-                   year=key[3], recipient=key[0],
-                   detail=f"stream '{key[2]}' may not fund {key[0]}'s '{key[1]}' in {key[3]}")
+            ck.add(
+                "eligibility",
+                f"eligible[{','.join(key)}]",
+                amount,
+                "<=",
+                Fraction(0),
+                year=key[3],
+                recipient=key[0],
+                detail=f"stream '{key[2]}' may not fund {key[0]}'s '{key[1]}' in {key[3]}",
+            )
     by_ry: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
     by_st: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
     by_ray: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
@@ -108,7 +155,7 @@ def check_rules(problem: FundingProblem, allocations: pd.DataFrame,
     def alloc(r: str, t: str) -> Fraction:
         return baseline[r] if t == base_year else by_ry[(r, t)]
 
-    # -- envelopes ------------------------------------------------------------------------------
+    # -- envelopes
     carry: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
     if carry_forward is not None:
         for _, c in rows(carry_forward):
@@ -120,51 +167,105 @@ def check_rules(problem: FundingProblem, allocations: pd.DataFrame,
         cin = carry[(s, prev)] if prev else Fraction(0)
         cout = carry[(s, t)]
         lhs = by_st[(s, t)] + cout - cin
-        ck.add("envelope", f"envelope[{s},{t}]", lhs, "==" if e["must_spend"] else "<=",
-               F(e["amount"]), year=t, detail=f"stream '{s}' spends within its envelope in {t}")
-        ck.add("carry", f"carry[{s},{t}]", cout, "<=",
-               share[s] * F(e["amount"]) if t != horizon[-1] else Fraction(0), year=t,
-               detail=f"carry-forward of '{s}' out of {t} within its allowed share")
+        ck.add(
+            "envelope",
+            f"envelope[{s},{t}]",
+            lhs,
+            "==" if e["must_spend"] else "<=",
+            F(e["amount"]),
+            year=t,
+            detail=f"stream '{s}' spends within its envelope in {t}",
+        )
+        ck.add(
+            "carry",
+            f"carry[{s},{t}]",
+            cout,
+            "<=",
+            share[s] * F(e["amount"]) if t != horizon[-1] else Fraction(0),
+            year=t,
+            detail=f"carry-forward of '{s}' out of {t} within its allowed share",
+        )
 
-    # -- floors and caps ----------------------------------------------------------------------------
+    # -- floors and caps
     for (r, t), lim in _by_recipient_year(p.limits, horizon).items():
         if not funded(r, t):
             continue
         soft = lim["penalty"] is not None
-        for col, fam, sense, scale in (("floor_amount", "floor", ">=", None),
-                                       ("floor_ratio", "floor", ">=", baseline[r]),
-                                       ("cap_amount", "cap", "<=", None),
-                                       ("cap_ratio", "cap", "<=", baseline[r])):
+        for col, fam, sense, scale in (
+            ("floor_amount", "floor", ">=", None),
+            ("floor_ratio", "floor", ">=", baseline[r]),
+            ("cap_amount", "cap", "<=", None),
+            ("cap_ratio", "cap", "<=", baseline[r]),
+        ):
             if lim[col] is not None:
                 rhs = F(lim[col]) * (scale if scale is not None else 1)
-                ck.add(fam, f"{fam}_{col.split('_')[1]}[{r},{t}]", by_ry[(r, t)], sense, rhs,
-                       year=t, recipient=r, soft=soft, detail=f"{fam} of {r} in {t}")
+                ck.add(
+                    fam,
+                    f"{fam}_{col.split('_')[1]}[{r},{t}]",
+                    by_ry[(r, t)],
+                    sense,
+                    rhs,
+                    year=t,
+                    recipient=r,
+                    soft=soft,
+                    detail=f"{fam} of {r} in {t}",
+                )
 
-    # -- commitments -----------------------------------------------------------------------------------
+    # -- commitments
     for _, c in rows(p.commitments):
         r, a, s = str(c["recipient"]), str(c["activity"]), c["stream"]
         for t in horizon:
             if year_start(c["first_year"]) <= year_start(t) <= year_start(c["last_year"]):
-                got = sum((v for (rr, aa, ss, tt), v in x.items()
-                           if (rr, aa, tt) == (r, a, t) and (s is None or ss == s)), Fraction(0))
-                ck.add("commitment", f"commitment[{r},{a},{s or '*'},{t}]", got, ">=",
-                       F(c["amount"]), year=t, recipient=r, soft=c["penalty"] is not None,
-                       detail=f"commitment to {r}'s '{a}' in {t}")
+                got = sum(
+                    (
+                        v
+                        for (rr, aa, ss, tt), v in x.items()
+                        if (rr, aa, tt) == (r, a, t) and (s is None or ss == s)
+                    ),
+                    Fraction(0),
+                )
+                ck.add(
+                    "commitment",
+                    f"commitment[{r},{a},{s or '*'},{t}]",
+                    got,
+                    ">=",
+                    F(c["amount"]),
+                    year=t,
+                    recipient=r,
+                    soft=c["penalty"] is not None,
+                    detail=f"commitment to {r}'s '{a}' in {t}",
+                )
 
     _check_cliff_edges(ck, p, recs, horizon, base_year, alloc, income, baseline, funded)
     _check_local(ck, p, horizon, x, threat, funded)
 
-    # -- national requirements ------------------------------------------------------------------------
+    # -- national requirements
     for _, q in rows(p.requirements):
-        members = None if q["region"] is None else {
-            r for r, rec in recs.items() if rec["region"] == q["region"]}
-        got = sum((v for (r, a, _s, t), v in x.items() if t == q["year"]
-                   and threat[a] == q["threat"] and (members is None or r in members)), Fraction(0))
-        ck.add("requirement", f"requirement[{q['threat']},{q['region'] or '*'},{q['year']}]", got,
-               ">=", F(q["amount"]), year=str(q["year"]), soft=q["penalty"] is not None,
-               detail=f"national requirement for {q['threat']} in {q['year']}")
+        members = (
+            None
+            if q["region"] is None
+            else {r for r, rec in recs.items() if rec["region"] == q["region"]}
+        )
+        got = sum(
+            (
+                v
+                for (r, a, _s, t), v in x.items()
+                if t == q["year"] and threat[a] == q["threat"] and (members is None or r in members)
+            ),
+            Fraction(0),
+        )
+        ck.add(
+            "requirement",
+            f"requirement[{q['threat']},{q['region'] or '*'},{q['year']}]",
+            got,
+            ">=",
+            F(q["amount"]),
+            year=str(q["year"]),
+            soft=q["penalty"] is not None,
+            detail=f"national requirement for {q['threat']} in {q['year']}",
+        )
 
-    # -- strand and threat shares -------------------------------------------------------------------------
+    # -- strand and threat shares
     for _, g in rows(p.share_targets):
         den = num = Fraction(0)
         for (_r, a, _s, t), v in x.items():
@@ -178,16 +279,33 @@ def check_rules(problem: FundingProblem, allocations: pd.DataFrame,
         key = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
         for col, sense in (("min_share", ">="), ("max_share", "<=")):
             if g[col] is not None:
-                ck.add("share_target", f"share_{col[:3]}[{key}]", num, sense, F(g[col]) * den,
-                       year=str(g["year"]), soft=g["penalty"] is not None,
-                       detail=f"share target {key}")
+                ck.add(
+                    "share_target",
+                    f"share_{col[:3]}[{key}]",
+                    num,
+                    sense,
+                    F(g[col]) * den,
+                    year=str(g["year"]),
+                    soft=g["penalty"] is not None,
+                    detail=f"share target {key}",
+                )
     return pd.DataFrame(ck.out, columns=CHECK_COLUMNS)
 
 
-def _check_cliff_edges(ck: _Checks, p: FundingProblem, recs: dict[str, Any], horizon: tuple[str, ...],
-                       base_year: str, alloc: Any, income: dict[tuple[str, str], Fraction],
-                       baseline: dict[str, Fraction], funded: Any) -> None:
-    limits = {("" if c["recipient"] is None else str(c["recipient"])): c for _, c in rows(p.cliff_edges)}
+def _check_cliff_edges(
+    ck: _Checks,
+    p: FundingProblem,
+    recs: dict[str, Any],
+    horizon: tuple[str, ...],
+    base_year: str,
+    alloc: Any,
+    income: dict[tuple[str, str], Fraction],
+    baseline: dict[str, Fraction],
+    funded: Any,
+) -> None:
+    limits = {
+        ("" if c["recipient"] is None else str(c["recipient"])): c for _, c in rows(p.cliff_edges)
+    }
     if not limits:
         return
     years = (base_year, *horizon)
@@ -209,12 +327,27 @@ def _check_cliff_edges(ck: _Checks, p: FundingProblem, recs: dict[str, Any], hor
             step = baseline[r] / (len(my_years) + 1)
             prev = base_year
             for t in my_years:
-                ck.add("glide_path", f"glide_path[{r},{t}]", alloc(r, t), ">=",
-                       alloc(r, prev) - step, year=t, recipient=r,
-                       detail=f"{r}'s glide path to closure, {prev} to {t}")
+                ck.add(
+                    "glide_path",
+                    f"glide_path[{r},{t}]",
+                    alloc(r, t),
+                    ">=",
+                    alloc(r, prev) - step,
+                    year=t,
+                    recipient=r,
+                    detail=f"{r}'s glide path to closure, {prev} to {t}",
+                )
                 prev = t
-            ck.add("glide_path", f"glide_path_end[{r}]", alloc(r, my_years[-1]), "<=", step,
-                   year=my_years[-1], recipient=r, detail=f"{r}'s last step to closure")
+            ck.add(
+                "glide_path",
+                f"glide_path_end[{r}]",
+                alloc(r, my_years[-1]),
+                "<=",
+                step,
+                year=my_years[-1],
+                recipient=r,
+                detail=f"{r}'s last step to closure",
+            )
             continue
         soft = lim["penalty"] is not None
         for t in my_years:
@@ -224,19 +357,40 @@ def _check_cliff_edges(ck: _Checks, p: FundingProblem, recs: dict[str, Any], hor
             f_t = alloc(r, t) + income[(r, t)]
             f_prev = alloc(r, prev) + income[(r, prev)]
             d = F(lim["max_fall_rate"]) * (tau if t == horizon[-1] else 1)
-            ck.add("cliff_edge", f"cliff_edge[{r},{t}]", f_t, ">=", (1 - d) * f_prev, year=t,
-                   recipient=r, soft=soft, detail=f"{r}'s total funding falls at most "
-                   f"{float(d):.4%} from {prev} to {t}")
+            ck.add(
+                "cliff_edge",
+                f"cliff_edge[{r},{t}]",
+                f_t,
+                ">=",
+                (1 - d) * f_prev,
+                year=t,
+                recipient=r,
+                soft=soft,
+                detail=f"{r}'s total funding falls at most {float(d):.4%} from {prev} to {t}",
+            )
             if lim["max_rise_rate"] is not None:
                 u = F(lim["max_rise_rate"])
-                ck.add("rise_limit", f"rise_limit[{r},{t}]", f_t, "<=", (1 + u) * f_prev, year=t,
-                       recipient=r, soft=soft, detail=f"{r}'s total funding rises at most "
-                       f"{float(u):.4%} from {prev} to {t}")
+                ck.add(
+                    "rise_limit",
+                    f"rise_limit[{r},{t}]",
+                    f_t,
+                    "<=",
+                    (1 + u) * f_prev,
+                    year=t,
+                    recipient=r,
+                    soft=soft,
+                    detail=f"{r}'s total funding rises at most {float(u):.4%} from {prev} to {t}",
+                )
 
 
-def _check_local(ck: _Checks, p: FundingProblem, horizon: tuple[str, ...],
-                 x: dict[tuple[str, str, str, str], Fraction], threat: dict[str, str],
-                 funded: Any) -> None:
+def _check_local(
+    ck: _Checks,
+    p: FundingProblem,
+    horizon: tuple[str, ...],
+    x: dict[tuple[str, str, str, str], Fraction],
+    threat: dict[str, str],
+    funded: Any,
+) -> None:
     local: dict[str, set[str]] = defaultdict(set)
     for _, lp in rows(p.local_priorities):
         local[str(lp["recipient"])].add(str(lp["activity"]))
@@ -253,19 +407,46 @@ def _check_local(ck: _Checks, p: FundingProblem, horizon: tuple[str, ...],
                     nat += v
         soft = row["penalty"] is not None
         if row["min_local_share"] is not None:
-            ck.add("local_share", f"local_share[{r},{t}]", loc, ">=", F(row["min_local_share"]) * total,
-                   year=t, recipient=r, soft=soft, detail=f"{r}'s local-priority share in {t}")
+            ck.add(
+                "local_share",
+                f"local_share[{r},{t}]",
+                loc,
+                ">=",
+                F(row["min_local_share"]) * total,
+                year=t,
+                recipient=r,
+                soft=soft,
+                detail=f"{r}'s local-priority share in {t}",
+            )
         if row["min_local_amount"] is not None:
-            ck.add("local_share", f"local_amount[{r},{t}]", loc, ">=", F(row["min_local_amount"]),
-                   year=t, recipient=r, soft=soft, detail=f"{r}'s local-priority amount in {t}")
+            ck.add(
+                "local_share",
+                f"local_amount[{r},{t}]",
+                loc,
+                ">=",
+                F(row["min_local_amount"]),
+                year=t,
+                recipient=r,
+                soft=soft,
+                detail=f"{r}'s local-priority amount in {t}",
+            )
         if row["max_national_share"] is not None:
-            ck.add("national_share", f"national_share[{r},{t}]", nat, "<=",
-                   F(row["max_national_share"]) * total, year=t, recipient=r, soft=soft,
-                   detail=f"{r}'s national ring-fence in {t}")
+            ck.add(
+                "national_share",
+                f"national_share[{r},{t}]",
+                nat,
+                "<=",
+                F(row["max_national_share"]) * total,
+                year=t,
+                recipient=r,
+                soft=soft,
+                detail=f"{r}'s national ring-fence in {t}",
+            )
 
 
-def _eligible(p: FundingProblem, recs: dict[str, Any], threat: dict[str, str], r: str, a: str,
-              s: str) -> bool:
+def _eligible(
+    p: FundingProblem, recs: dict[str, Any], threat: dict[str, str], r: str, a: str, s: str
+) -> bool:
     for _, e in rows(p.eligibility):
         if e["stream"] != s:
             continue

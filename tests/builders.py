@@ -29,12 +29,18 @@ def tiny(
     horizon = years[1:]
     env = envelopes or [100 * M] * len(horizon)
     base = dict(
-        recipients=recipients if recipients is not None else frame(
-            recipient=["a", "b"], name=["Force A", "Force B"], kind=["force", "force"],
-            region=["north", "south"]),
+        recipients=recipients
+        if recipients is not None
+        else frame(
+            recipient=["a", "b"],
+            name=["Force A", "Force B"],
+            kind=["force", "force"],
+            region=["north", "south"],
+        ),
         years=frame(year=list(years), baseline=[True] + [False] * len(horizon)),
-        activities=activities if activities is not None else frame(
-            activity=["lp"], name=["Local policing"], threat=["local_policing"]),
+        activities=activities
+        if activities is not None
+        else frame(activity=["lp"], name=["Local policing"], threat=["local_policing"]),
         streams=frame(stream=["core"], name=["Core grant"]),
         envelopes=frame(stream=["core"] * len(horizon), year=list(horizon), amount=env),
         eligibility=frame(stream=["core"]),
@@ -46,8 +52,11 @@ def tiny(
 
 def values(**by_recipient: float) -> pd.DataFrame:
     """A value per pound for each recipient (one unlimited tranche each)."""
-    return frame(recipient=list(by_recipient), tranche=[1] * len(by_recipient),
-                 value=list(by_recipient.values()))
+    return frame(
+        recipient=list(by_recipient),
+        tranche=[1] * len(by_recipient),
+        value=list(by_recipient.values()),
+    )
 
 
 def price(plan: Any, rule: str) -> float:

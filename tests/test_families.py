@@ -29,8 +29,7 @@ def test_envelope_goes_to_the_higher_value_and_its_shadow_price_is_that_value():
 
 def test_must_spend_spends_even_worthless_money():
     # value 0 everywhere: without must-spend nothing need be spent; with it, all of it is
-    p = tiny(value_tranches=values(a=0.0, b=0.0),
-             envelopes=[100 * M])
+    p = tiny(value_tranches=values(a=0.0, b=0.0), envelopes=[100 * M])
     must = p.replace(envelopes=p.envelopes.assign(must_spend=True))
     plan = solved(must)
     assert int(plan.allocations["amount"].sum()) == 100 * M
@@ -40,10 +39,13 @@ def test_must_spend_spends_even_worthless_money():
 def test_carry_forward_moves_money_into_the_year_a_fund_ends():
     # the fund has £100m in 2026-27 and nothing in 2027-28; a can take only £40m in
     # 2026-27; at most 50% (£50m) may be carried, so £10m is lost and 2027-28 gets £50m
-    p = tiny(years=("2025-26", "2026-27", "2027-28"), envelopes=[100 * M, 0.0],
-             streams=frame(stream=["core"], name=["Core"], carry_forward_share=[0.5]),
-             eligibility=frame(stream=["core"], recipient=["a"]),
-             limits=frame(recipient=["a"], year=["2026-27"], cap_amount=[40 * M]))
+    p = tiny(
+        years=("2025-26", "2026-27", "2027-28"),
+        envelopes=[100 * M, 0.0],
+        streams=frame(stream=["core"], name=["Core"], carry_forward_share=[0.5]),
+        eligibility=frame(stream=["core"], recipient=["a"]),
+        limits=frame(recipient=["a"], year=["2026-27"], cap_amount=[40 * M]),
+    )
     plan = solved(p)
     assert amount(plan, year="2026-27") == 40 * M
     assert amount(plan, year="2027-28") == 50 * M
@@ -60,33 +62,50 @@ def test_carry_forward_moves_money_into_the_year_a_fund_ends():
 
 
 def test_floor_and_cap_and_their_shadow_prices():
-    floor = solved(tiny(value_tranches=values(a=2.0, b=1.0),
-                        limits=frame(recipient=["b"], floor_amount=[30 * M])))
+    floor = solved(
+        tiny(
+            value_tranches=values(a=2.0, b=1.0),
+            limits=frame(recipient=["b"], floor_amount=[30 * M]),
+        )
+    )
     assert amount(floor, recipient="b") == 30 * M
     assert floor.objective == pytest.approx(170 * M)
     # lowering b's floor by £1 moves £1 from b (1) to a (2): worth 1
     assert price(floor, "floor_amount[b,2026-27]") == pytest.approx(1.0)
 
-    cap = solved(tiny(value_tranches=values(a=2.0, b=1.0),
-                      limits=frame(recipient=["a"], cap_amount=[50 * M])))
+    cap = solved(
+        tiny(
+            value_tranches=values(a=2.0, b=1.0), limits=frame(recipient=["a"], cap_amount=[50 * M])
+        )
+    )
     assert amount(cap, recipient="a") == 50 * M
     assert cap.objective == pytest.approx(150 * M)
     assert price(cap, "cap_amount[a,2026-27]") == pytest.approx(1.0)
 
 
 def test_floor_as_a_ratio_of_baseline():
-    p = tiny(value_tranches=values(a=2.0, b=1.0),
-             baselines=frame(recipient=["a", "b"], amount=[50 * M, 40 * M]),
-             limits=frame(recipient=["b"], floor_ratio=[0.9]))
+    p = tiny(
+        value_tranches=values(a=2.0, b=1.0),
+        baselines=frame(recipient=["a", "b"], amount=[50 * M, 40 * M]),
+        limits=frame(recipient=["b"], floor_ratio=[0.9]),
+    )
     plan = solved(p)
     assert amount(plan, recipient="b") == 36 * M  # 0.9 x £40m
     assert plan.objective == pytest.approx(2 * 64 * M + 36 * M)
 
 
 def test_commitment_is_honoured_in_every_year_it_covers():
-    p = tiny(years=("2025-26", "2026-27", "2027-28"), value_tranches=values(a=2.0, b=1.0),
-             commitments=frame(recipient=["b"], activity=["lp"], first_year=["2026-27"],
-                               last_year=["2027-28"], amount=[25 * M]))
+    p = tiny(
+        years=("2025-26", "2026-27", "2027-28"),
+        value_tranches=values(a=2.0, b=1.0),
+        commitments=frame(
+            recipient=["b"],
+            activity=["lp"],
+            first_year=["2026-27"],
+            last_year=["2027-28"],
+            amount=[25 * M],
+        ),
+    )
     plan = solved(p)
     assert amount(plan, recipient="b", year="2026-27") == 25 * M
     assert amount(plan, recipient="b", year="2027-28") == 25 * M
@@ -97,9 +116,12 @@ def test_commitment_is_honoured_in_every_year_it_covers():
 def test_cliff_edge_limits_the_fall_and_the_final_year_gets_half_the_limit():
     # baselines 60 + 40; envelope 100 then 93; fall limit 5%, final year 2.5%.
     # Year 2 needs X2 >= 0.975 X1, so X1 <= 93 / 0.975 = 95.3846m; year 1 needs >= 95m.
-    p = tiny(years=("2025-26", "2026-27", "2027-28"), envelopes=[100 * M, 93 * M],
-             baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
-             cliff_edges=frame(max_fall_rate=[0.05]))
+    p = tiny(
+        years=("2025-26", "2026-27", "2027-28"),
+        envelopes=[100 * M, 93 * M],
+        baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
+        cliff_edges=frame(max_fall_rate=[0.05]),
+    )
     plan = solved(p)
     x1 = 93 * M / 0.975
     assert plan.objective == pytest.approx(x1 + 93 * M, rel=1e-9)
@@ -115,11 +137,17 @@ def test_cliff_edge_limits_the_fall_and_the_final_year_gets_half_the_limit():
 
 def test_cliff_edge_counts_other_income_in_total_funding():
     # precept of a falls from £50m to £40m: the allocation must make up the difference
-    p = tiny(baselines=frame(recipient=["a", "b"], amount=[50 * M, 50 * M]),
-             value_tranches=values(a=1.0, b=2.0),
-             other_income=frame(recipient=["a", "a"], year=["2025-26", "2026-27"],
-                                source=["precept", "precept"], amount=[50 * M, 40 * M]),
-             cliff_edges=frame(recipient=["a"], max_fall_rate=[0.0]))
+    p = tiny(
+        baselines=frame(recipient=["a", "b"], amount=[50 * M, 50 * M]),
+        value_tranches=values(a=1.0, b=2.0),
+        other_income=frame(
+            recipient=["a", "a"],
+            year=["2025-26", "2026-27"],
+            source=["precept", "precept"],
+            amount=[50 * M, 40 * M],
+        ),
+        cliff_edges=frame(recipient=["a"], max_fall_rate=[0.0]),
+    )
     plan = solved(p)
     # total of a stays at £100m: allocation 60, b gets 40
     assert amount(plan, recipient="a") == 60 * M
@@ -128,9 +156,11 @@ def test_cliff_edge_counts_other_income_in_total_funding():
 
 
 def test_rise_limit():
-    p = tiny(baselines=frame(recipient=["a", "b"], amount=[50 * M, 50 * M]),
-             value_tranches=values(a=2.0, b=1.0),
-             cliff_edges=frame(max_fall_rate=[1.0], max_rise_rate=[0.1]))
+    p = tiny(
+        baselines=frame(recipient=["a", "b"], amount=[50 * M, 50 * M]),
+        value_tranches=values(a=2.0, b=1.0),
+        cliff_edges=frame(max_fall_rate=[1.0], max_rise_rate=[0.1]),
+    )
     plan = solved(p)
     assert amount(plan, recipient="a") == 55 * M
     assert amount(plan, recipient="b") == 45 * M
@@ -140,13 +170,20 @@ def test_rise_limit():
 def test_a_closing_recipient_follows_a_glide_path():
     # b closes after 2027-28 (two funded years): step = £60m / 3 = £20m; b is worth less,
     # so it gets the least the glide path allows: 40, then 20, then nothing
-    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
-             envelopes=[100 * M] * 3,
-             recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force"] * 2,
-                              region=["north", "south"], last_year=[None, "2027-28"]),
-             baselines=frame(recipient=["a", "b"], amount=[40 * M, 60 * M]),
-             value_tranches=values(a=2.0, b=1.0),
-             cliff_edges=frame(max_fall_rate=[0.05]))
+    p = tiny(
+        years=("2025-26", "2026-27", "2027-28", "2028-29"),
+        envelopes=[100 * M] * 3,
+        recipients=frame(
+            recipient=["a", "b"],
+            name=["A", "B"],
+            kind=["force"] * 2,
+            region=["north", "south"],
+            last_year=[None, "2027-28"],
+        ),
+        baselines=frame(recipient=["a", "b"], amount=[40 * M, 60 * M]),
+        value_tranches=values(a=2.0, b=1.0),
+        cliff_edges=frame(max_fall_rate=[0.05]),
+    )
     plan = solved(p)
     assert amount(plan, recipient="b", year="2026-27") == 40 * M
     assert amount(plan, recipient="b", year="2027-28") == 20 * M
@@ -155,31 +192,55 @@ def test_a_closing_recipient_follows_a_glide_path():
 
 
 def test_local_priority_share_and_national_ring_fence():
-    acts = frame(activity=["lp", "drugs"], name=["Local", "Drugs"],
-                 threat=["local_policing", "illegal_drugs"], strand=[None, "pursue"])
+    acts = frame(
+        activity=["lp", "drugs"],
+        name=["Local", "Drugs"],
+        threat=["local_policing", "illegal_drugs"],
+        strand=[None, "pursue"],
+    )
     worth = frame(activity=["lp", "drugs"], tranche=[1, 1], value=[1.0, 2.0])
     one = frame(recipient=["a"], name=["A"], kind=["force"], region=["north"])
-    local = solved(tiny(recipients=one, activities=acts, value_tranches=worth,
-                        local_priorities=frame(recipient=["a"], activity=["lp"]),
-                        local_shares=frame(recipient=["a"], min_local_share=[0.6])))
+    local = solved(
+        tiny(
+            recipients=one,
+            activities=acts,
+            value_tranches=worth,
+            local_priorities=frame(recipient=["a"], activity=["lp"]),
+            local_shares=frame(recipient=["a"], min_local_share=[0.6]),
+        )
+    )
     assert amount(local, activity="lp") == 60 * M
     assert local.objective == pytest.approx(60 * M + 2 * 40 * M)
     assert price(local, "local_share[a,2026-27]") == pytest.approx(1.0)
 
-    ring = solved(tiny(recipients=one, activities=acts, value_tranches=worth,
-                       local_priorities=frame(recipient=["a"], activity=["lp"]),
-                       local_shares=frame(recipient=["a"], max_national_share=[0.3])))
+    ring = solved(
+        tiny(
+            recipients=one,
+            activities=acts,
+            value_tranches=worth,
+            local_priorities=frame(recipient=["a"], activity=["lp"]),
+            local_shares=frame(recipient=["a"], max_national_share=[0.3]),
+        )
+    )
     assert amount(ring, activity="drugs") == 30 * M
     assert ring.objective == pytest.approx(70 * M + 2 * 30 * M)
     assert price(ring, "national_share[a,2026-27]") == pytest.approx(1.0)
 
 
 def test_national_requirement_per_region():
-    acts = frame(activity=["lp", "drugs"], name=["Local", "Drugs"],
-                 threat=["local_policing", "illegal_drugs"], strand=[None, "pursue"])
-    p = tiny(activities=acts, value_tranches=values(a=2.0, b=1.0),
-             requirements=frame(threat=["illegal_drugs"], year=["2026-27"], region=["south"],
-                                amount=[30 * M]))
+    acts = frame(
+        activity=["lp", "drugs"],
+        name=["Local", "Drugs"],
+        threat=["local_policing", "illegal_drugs"],
+        strand=[None, "pursue"],
+    )
+    p = tiny(
+        activities=acts,
+        value_tranches=values(a=2.0, b=1.0),
+        requirements=frame(
+            threat=["illegal_drugs"], year=["2026-27"], region=["south"], amount=[30 * M]
+        ),
+    )
     plan = solved(p)
     assert amount(plan, recipient="b", activity="drugs") == 30 * M
     assert plan.objective == pytest.approx(2 * 70 * M + 30 * M)
@@ -187,14 +248,24 @@ def test_national_requirement_per_region():
 
 
 def test_prevent_share_target():
-    acts = frame(activity=["prev", "purs", "lp"], name=["Prevent", "Pursue", "Local"],
-                 threat=["illegal_drugs", "illegal_drugs", "local_policing"],
-                 strand=["prevent", "pursue", None])
+    acts = frame(
+        activity=["prev", "purs", "lp"],
+        name=["Prevent", "Pursue", "Local"],
+        threat=["illegal_drugs", "illegal_drugs", "local_policing"],
+        strand=["prevent", "pursue", None],
+    )
     worth = frame(activity=["prev", "purs", "lp"], tranche=[1, 1, 1], value=[1.0, 2.0, 0.5])
     one = frame(recipient=["a"], name=["A"], kind=["force"], region=["north"])
-    plan = solved(tiny(recipients=one, activities=acts, value_tranches=worth,
-                       share_targets=frame(strand=["prevent"], scope=["soc"], year=["2026-27"],
-                                           min_share=[0.1])))
+    plan = solved(
+        tiny(
+            recipients=one,
+            activities=acts,
+            value_tranches=worth,
+            share_targets=frame(
+                strand=["prevent"], scope=["soc"], year=["2026-27"], min_share=[0.1]
+            ),
+        )
+    )
     assert amount(plan, activity="prev") == 10 * M
     assert amount(plan, activity="purs") == 90 * M
     assert plan.objective == pytest.approx(10 * M + 2 * 90 * M)
@@ -203,8 +274,12 @@ def test_prevent_share_target():
 
 def test_diminishing_returns_tranches():
     # a: first £30m worth 3, then 1; b worth 2: a gets 30, b the other 70
-    worth = frame(recipient=["a", "a", "b"], tranche=[1, 2, 1], width=[30 * M, None, None],
-                  value=[3.0, 1.0, 2.0])
+    worth = frame(
+        recipient=["a", "a", "b"],
+        tranche=[1, 2, 1],
+        width=[30 * M, None, None],
+        value=[3.0, 1.0, 2.0],
+    )
     plan = solved(tiny(value_tranches=worth))
     assert amount(plan, recipient="a") == 30 * M
     assert plan.objective == pytest.approx(3 * 30 * M + 2 * 70 * M)
@@ -212,10 +287,16 @@ def test_diminishing_returns_tranches():
 
 
 def test_need_penalty_splits_by_need_weight():
-    rec = frame(recipient=["a", "b"], name=["A", "B"], kind=["force"] * 2,
-                region=["north", "south"], need_weight=[3.0, 1.0])
-    plan = solved(tiny(recipients=rec, settings=fo.Settings(need_penalty=0.05,
-                                                            volatility_penalty=0.0)))
+    rec = frame(
+        recipient=["a", "b"],
+        name=["A", "B"],
+        kind=["force"] * 2,
+        region=["north", "south"],
+        need_weight=[3.0, 1.0],
+    )
+    plan = solved(
+        tiny(recipients=rec, settings=fo.Settings(need_penalty=0.05, volatility_penalty=0.0))
+    )
     assert amount(plan, recipient="a") == 75 * M
     assert amount(plan, recipient="b") == 25 * M
     assert plan.objective == pytest.approx(100 * M)
@@ -224,8 +305,12 @@ def test_need_penalty_splits_by_need_weight():
 
 def test_a_soft_floor_is_broken_when_breaking_it_is_cheaper():
     # b's floor of £30m costs 0.5 per pound to break; moving a pound to a gains 1
-    plan = solved(tiny(value_tranches=values(a=2.0, b=1.0),
-                       limits=frame(recipient=["b"], floor_amount=[30 * M], penalty=[0.5])))
+    plan = solved(
+        tiny(
+            value_tranches=values(a=2.0, b=1.0),
+            limits=frame(recipient=["b"], floor_amount=[30 * M], penalty=[0.5]),
+        )
+    )
     assert amount(plan, recipient="b") == 0
     assert plan.objective == pytest.approx(200 * M - 0.5 * 30 * M)
     assert plan.breaches["amount"].sum() == pytest.approx(30 * M)

@@ -14,10 +14,12 @@ from hypothesis import strategies as st
 
 import fundopt as fo
 
-ACTS = frame(activity=["lp", "drugs_pursue", "drugs_prevent"],
-             name=["Local policing", "Drugs: pursue", "Drugs: prevent"],
-             threat=["local_policing", "illegal_drugs", "illegal_drugs"],
-             strand=[None, "pursue", "prevent"])
+ACTS = frame(
+    activity=["lp", "drugs_pursue", "drugs_prevent"],
+    name=["Local policing", "Drugs: pursue", "Drugs: prevent"],
+    threat=["local_policing", "illegal_drugs", "illegal_drugs"],
+    strand=[None, "pursue", "prevent"],
+)
 
 
 @st.composite
@@ -33,26 +35,40 @@ def problems(draw: st.DrawFn) -> fo.FundingProblem:
         level *= g
         env.append(round(level + draw(st.integers(0, 20)) * M))
     fall = draw(st.sampled_from([0.02, 0.05, 0.1, 0.2]))
-    values = frame(recipient=ids, tranche=[1] * n,
-                   value=[draw(st.floats(0.5, 3.0)) for _ in ids])
+    values = frame(recipient=ids, tranche=[1] * n, value=[draw(st.floats(0.5, 3.0)) for _ in ids])
     share = draw(st.sampled_from([None, 0.05, 0.2]))
-    targets = frame(strand=["prevent"] * n_years, scope=["soc"] * n_years, year=years[1:],
-                    min_share=[share] * n_years) if share else None
+    targets = (
+        frame(
+            strand=["prevent"] * n_years,
+            scope=["soc"] * n_years,
+            year=years[1:],
+            min_share=[share] * n_years,
+        )
+        if share
+        else None
+    )
     tables = dict(
-        recipients=frame(recipient=ids, name=ids, kind=["force"] * n,
-                         region=["north", "south"] * (n // 2) + ["north"] * (n % 2),
-                         need_weight=[draw(st.floats(1, 5)) for _ in ids]),
+        recipients=frame(
+            recipient=ids,
+            name=ids,
+            kind=["force"] * n,
+            region=["north", "south"] * (n // 2) + ["north"] * (n % 2),
+            need_weight=[draw(st.floats(1, 5)) for _ in ids],
+        ),
         years=frame(year=years, baseline=[True] + [False] * n_years),
         activities=ACTS,
-        streams=frame(stream=["core"], name=["Core"],
-                      carry_forward_share=[draw(st.sampled_from([0.0, 0.1]))]),
+        streams=frame(
+            stream=["core"], name=["Core"], carry_forward_share=[draw(st.sampled_from([0.0, 0.1]))]
+        ),
         envelopes=frame(stream=["core"] * n_years, year=years[1:], amount=env),
         eligibility=frame(stream=["core"]),
         baselines=frame(recipient=ids, amount=base),
         cliff_edges=frame(max_fall_rate=[fall]),
         value_tranches=values,
-        settings=fo.Settings(need_penalty=draw(st.sampled_from([0.0, 0.05])),
-                             volatility_penalty=draw(st.sampled_from([0.0, 0.02]))),
+        settings=fo.Settings(
+            need_penalty=draw(st.sampled_from([0.0, 0.05])),
+            volatility_penalty=draw(st.sampled_from([0.0, 0.02])),
+        ),
     )
     if targets is not None:
         tables["share_targets"] = targets
@@ -67,8 +83,11 @@ def solve_or_skip(p: fo.FundingProblem) -> fo.Plan:
         raise
 
 
-SETTINGS = settings(max_examples=40, deadline=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
 
 
 @SETTINGS
@@ -81,7 +100,10 @@ def test_every_plan_keeps_every_rule(p: fo.FundingProblem) -> None:
     spent = a.groupby("year")["amount"].sum()
     use = plan.stream_use.set_index("year")
     for year, total in spent.items():
-        assert total + use.loc[year, "carry_out"] <= use.loc[year, "envelope"] + use.loc[year, "carry_in"]
+        assert (
+            total + use.loc[year, "carry_out"]
+            <= use.loc[year, "envelope"] + use.loc[year, "carry_in"]
+        )
     t = plan.totals.dropna(subset=["headroom"])
     assert (t["headroom"] >= -0.01).all(), "a cut beyond the cliff-edge limit"
     assert fo.verify(p, plan).empty
@@ -102,8 +124,9 @@ def test_scaling_all_money_scales_the_plan(p: fo.FundingProblem, power: float, k
     # by a power of ten the LP HiGHS sees is identical: the plan scales exactly
     big = fo.solve(p.scaled(power))
     assert big.objective == pytest.approx(power * plan.objective, rel=1e-9)
-    merged = plan.allocations.merge(big.allocations, on=["recipient", "activity", "stream", "year"],
-                                    how="outer").fillna(0)
+    merged = plan.allocations.merge(
+        big.allocations, on=["recipient", "activity", "stream", "year"], how="outer"
+    ).fillna(0)
     assert (abs(merged["amount_y"] - power * merged["amount_x"]) <= power).all()
     # by any factor the optimum scales (the allocation may pick another tied optimum)
     assert fo.solve(p.scaled(k)).objective == pytest.approx(k * plan.objective, rel=1e-7)
@@ -138,7 +161,12 @@ def test_same_input_same_plan_whatever_the_row_order_or_hash_seed() -> None:
     prints = set()
     for seed, args in (("1", []), ("2", ["reversed"]), ("3", [])):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        out = subprocess.run([sys.executable, "-c", script, *args], capture_output=True,
-                             text=True, env=env, check=True)
+        out = subprocess.run(
+            [sys.executable, "-c", script, *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+        )
         prints.add(out.stdout.strip())
     assert len(prints) == 1, prints

@@ -112,8 +112,15 @@ class LpBuilder:
         self.objective_terms[term].extend(terms)
 
     # -- rows -------------------------------------------------------------------------------
-    def row(self, terms: Sequence[Term], sense: Sense, rhs_pounds: float, info: RowInfo,
-            penalty: float | None = None, report_terms: Sequence[tuple[int, float]] = ()) -> None:
+    def row(
+        self,
+        terms: Sequence[Term],
+        sense: Sense,
+        rhs_pounds: float,
+        info: RowInfo,
+        penalty: float | None = None,
+        report_terms: Sequence[tuple[int, float]] = (),
+    ) -> None:
         """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
@@ -129,8 +136,13 @@ class LpBuilder:
         terms = [(v, c) for v, c in terms if c != 0.0]
         rhs = rhs_pounds / self.scale
         if not terms:
-            ok = (rhs <= 1e-9) if sense is Sense.GE else (rhs >= -1e-9) if sense is Sense.LE else (
-                abs(rhs) <= 1e-9)
+            ok = (
+                (rhs <= 1e-9)
+                if sense is Sense.GE
+                else (rhs >= -1e-9)
+                if sense is Sense.LE
+                else (abs(rhs) <= 1e-9)
+            )
             if not ok:
                 raise InfeasibleError(
                     f"{info.description}: no allocation can meet it, because nothing can be "
@@ -138,7 +150,9 @@ class LpBuilder:
                 )
             return
         body = pyo.quicksum((c * v for v, c in terms))
-        expr = body >= rhs if sense is Sense.GE else body <= rhs if sense is Sense.LE else body == rhs
+        expr = (
+            body >= rhs if sense is Sense.GE else body <= rhs if sense is Sense.LE else body == rhs
+        )
         clist = self._lists.get(info.family)
         if clist is None:
             clist = pyo.ConstraintList()

@@ -133,8 +133,21 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
         raise RuntimeError(f"HiGHS refused the model: {status}")
-    return HighsModel(b, h, len(xs), col_of_aux, col_of_x, row_lower, row_upper, lower, upper,
-                      cost, A, int(A.nnz), opts)
+    return HighsModel(
+        b,
+        h,
+        len(xs),
+        col_of_aux,
+        col_of_x,
+        row_lower,
+        row_upper,
+        lower,
+        upper,
+        cost,
+        A,
+        int(A.nnz),
+        opts,
+    )
 
 
 def write_mps(model: HighsModel, path: str) -> None:

@@ -95,9 +95,16 @@ class ProblemIndex:
     def money_scale(self) -> float:
         """Pounds per model unit: a power of ten that puts the largest amount near 100-1000."""
         p = self.problem
-        amounts = [float(np.max(np.asarray(p.envelopes["amount"], dtype=float)))] if len(p.envelopes) else []
-        amounts += [max(self.baseline.values(), default=0.0), max(self.income.values(), default=0.0)]
-        top = max(amounts + [1.0])
+        amounts = (
+            [float(np.max(np.asarray(p.envelopes["amount"], dtype=float)))]
+            if len(p.envelopes)
+            else []
+        )
+        amounts += [
+            max(self.baseline.values(), default=0.0),
+            max(self.income.values(), default=0.0),
+        ]
+        top = max([*amounts, 1.0])
         return float(10 ** max(0, int(np.floor(np.log10(top))) - 2))
 
     # -- groups of allocation columns -----------------------------------------------------

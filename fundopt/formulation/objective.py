@@ -80,9 +80,18 @@ def _add_value(b: LpBuilder) -> None:
             terms.append((z, -1.0))
             if value:
                 b.value("value", [(z, value)])
-        b.row(terms, Sense.EQ, 0.0,
-              RowInfo(Family.ACCOUNTING, rule, f"Value tranches of {r}'s '{a}' in {t}", year=t,
-                      recipient=r))
+        b.row(
+            terms,
+            Sense.EQ,
+            0.0,
+            RowInfo(
+                Family.ACCOUNTING,
+                rule,
+                f"Value tranches of {r}'s '{a}' in {t}",
+                year=t,
+                recipient=r,
+            ),
+        )
 
 
 def _add_need_penalty(b: LpBuilder) -> None:
@@ -90,8 +99,11 @@ def _add_need_penalty(b: LpBuilder) -> None:
     eta = idx.problem.settings.need_penalty
     if eta <= 0:
         return
-    weights = {rid: float(r["need_weight"]) for rid, r in idx.recipient_rows.items()
-               if r["need_weight"] is not None}
+    weights = {
+        rid: float(r["need_weight"])
+        for rid, r in idx.recipient_rows.items()
+        if r["need_weight"] is not None
+    }
     kinds: dict[str, list[str]] = defaultdict(list)
     for rid in sorted(weights):
         kinds[str(idx.recipient_rows[rid]["kind"])].append(rid)
@@ -109,10 +121,18 @@ def _add_need_penalty(b: LpBuilder) -> None:
                     terms += b.total(other, t, -share)
                 over, under = b.aux("need_over", rule), b.aux("need_under", rule)
                 b.value("need_penalty", [(over, -eta), (under, -eta)])
-                b.row([*terms, (over, -1.0), (under, 1.0)], Sense.EQ, 0.0,
-                      RowInfo(Family.ACCOUNTING, rule,
-                              f"Distance of {r} from its needs-based share ({kind}) in {t}",
-                              year=t, recipient=r))
+                b.row(
+                    [*terms, (over, -1.0), (under, 1.0)],
+                    Sense.EQ,
+                    0.0,
+                    RowInfo(
+                        Family.ACCOUNTING,
+                        rule,
+                        f"Distance of {r} from its needs-based share ({kind}) in {t}",
+                        year=t,
+                        recipient=r,
+                    ),
+                )
 
 
 def _add_volatility_penalty(b: LpBuilder) -> None:
@@ -134,6 +154,15 @@ def _add_volatility_penalty(b: LpBuilder) -> None:
                 terms += b.total(r, prev, -1.0)
             up, down = b.aux("rise", rule), b.aux("fall", rule)
             b.value("volatility_penalty", [(up, -omega), (down, -omega)])
-            b.row([*terms, (up, -1.0), (down, 1.0)], Sense.EQ, rhs,
-                  RowInfo(Family.ACCOUNTING, rule, f"Change in {r}'s total funding into {t}",
-                          year=t, recipient=r))
+            b.row(
+                [*terms, (up, -1.0), (down, 1.0)],
+                Sense.EQ,
+                rhs,
+                RowInfo(
+                    Family.ACCOUNTING,
+                    rule,
+                    f"Change in {r}'s total funding into {t}",
+                    year=t,
+                    recipient=r,
+                ),
+            )

@@ -37,7 +37,9 @@ from fundopt.validation import rows
 
 def cliff_edge_limits(table: Any) -> dict[str, tuple[int, dict[str, Any]]]:
     """recipient -> (position, row); key '' holds the default row."""
-    return {("" if r["recipient"] is None else str(r["recipient"])): (pos, r) for pos, r in rows(table)}
+    return {
+        ("" if r["recipient"] is None else str(r["recipient"])): (pos, r) for pos, r in rows(table)
+    }
 
 
 def add_cliff_edges(b: LpBuilder) -> None:
@@ -65,8 +67,9 @@ def add_cliff_edges(b: LpBuilder) -> None:
             _add_step(b, r, t, prev, lim, int(pos), tau if t == last else 1.0)
 
 
-def _add_step(b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int,
-              factor: float) -> None:
+def _add_step(
+    b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int, factor: float
+) -> None:
     idx = b.index
     income_t = idx.income.get((r, t), 0.0)
     income_prev = idx.income.get((r, prev), 0.0)
@@ -82,11 +85,21 @@ def _add_step(b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos:
     else:
         terms += b.total(r, prev, -(1 - d))
     note = " (final-year limit)" if factor != 1.0 else ""
-    b.row(terms, Sense.GE, rhs,
-          RowInfo(Family.CLIFF_EDGE, f"cliff_edge[{r},{t}]",
-                  f"Cliff edge: {r}'s total funding may fall at most {percent(d)} from {prev} "
-                  f"to {t}{note}", year=t, recipient=r, sources=sources),
-          penalty=lim["penalty"])
+    b.row(
+        terms,
+        Sense.GE,
+        rhs,
+        RowInfo(
+            Family.CLIFF_EDGE,
+            f"cliff_edge[{r},{t}]",
+            f"Cliff edge: {r}'s total funding may fall at most {percent(d)} from {prev} "
+            f"to {t}{note}",
+            year=t,
+            recipient=r,
+            sources=sources,
+        ),
+        penalty=lim["penalty"],
+    )
     if lim["max_rise_rate"] is not None:
         u = float(lim["max_rise_rate"])
         terms = b.total(r, t)
@@ -95,11 +108,20 @@ def _add_step(b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos:
             rhs += (1 + u) * base
         else:
             terms += b.total(r, prev, -(1 + u))
-        b.row(terms, Sense.LE, rhs,
-              RowInfo(Family.RISE_LIMIT, f"rise_limit[{r},{t}]",
-                      f"Rise limit: {r}'s total funding may rise at most {percent(u)} from "
-                      f"{prev} to {t}", year=t, recipient=r, sources=sources),
-              penalty=lim["penalty"])
+        b.row(
+            terms,
+            Sense.LE,
+            rhs,
+            RowInfo(
+                Family.RISE_LIMIT,
+                f"rise_limit[{r},{t}]",
+                f"Rise limit: {r}'s total funding may rise at most {percent(u)} from {prev} to {t}",
+                year=t,
+                recipient=r,
+                sources=sources,
+            ),
+            penalty=lim["penalty"],
+        )
 
 
 def _add_glide_path(b: LpBuilder, r: str, funded: tuple[str, ...], pos: int) -> None:
@@ -115,17 +137,35 @@ def _add_glide_path(b: LpBuilder, r: str, funded: tuple[str, ...], pos: int) -> 
             rhs += base
         else:
             terms += b.total(r, prev, -1.0)
-        b.row(terms, Sense.GE, rhs,
-              RowInfo(Family.GLIDE_PATH, f"glide_path[{r},{t}]",
-                      f"Glide path: {r} closes after {funded[-1]}; its allocation may fall at "
-                      f"most {money(step)} from {prev} to {t}", year=t, recipient=r,
-                      sources=sources))
+        b.row(
+            terms,
+            Sense.GE,
+            rhs,
+            RowInfo(
+                Family.GLIDE_PATH,
+                f"glide_path[{r},{t}]",
+                f"Glide path: {r} closes after {funded[-1]}; its allocation may fall at "
+                f"most {money(step)} from {prev} to {t}",
+                year=t,
+                recipient=r,
+                sources=sources,
+            ),
+        )
         prev = t
-    b.row(b.total(r, funded[-1]), Sense.LE, step,
-          RowInfo(Family.GLIDE_PATH, f"glide_path_end[{r}]",
-                  f"Glide path: {r}'s allocation in its last year {funded[-1]} is at most "
-                  f"{money(step)}, so the step to closure is no cliff", year=funded[-1],
-                  recipient=r, sources=sources))
+    b.row(
+        b.total(r, funded[-1]),
+        Sense.LE,
+        step,
+        RowInfo(
+            Family.GLIDE_PATH,
+            f"glide_path_end[{r}]",
+            f"Glide path: {r}'s allocation in its last year {funded[-1]} is at most "
+            f"{money(step)}, so the step to closure is no cliff",
+            year=funded[-1],
+            recipient=r,
+            sources=sources,
+        ),
+    )
 
 
 def _position(table: Any, recipient: str) -> int:

@@ -25,14 +25,23 @@ def add_commitments(b: LpBuilder) -> None:
             if not lo <= year_start(t) <= hi:
                 continue
             cols = [
-                col for col in idx.by_line_year.get((r, a, t), ())
+                col
+                for col in idx.by_line_year.get((r, a, t), ())
                 if s is None or idx.alloc.at[col, "stream"] == s
             ]
             via = f" from stream '{s}'" if s else ""
             b.row(
-                b.alloc_terms(cols), Sense.GE, amount,
-                RowInfo(Family.COMMITMENT, f"commitment[{r},{a},{s or '*'},{t}]",
-                        f"Commitment: {r} gets at least {money(amount)} for '{a}'{via} in {t}",
-                        year=t, recipient=r, stream=s or "", sources=(("commitments", pos),)),
+                b.alloc_terms(cols),
+                Sense.GE,
+                amount,
+                RowInfo(
+                    Family.COMMITMENT,
+                    f"commitment[{r},{a},{s or '*'},{t}]",
+                    f"Commitment: {r} gets at least {money(amount)} for '{a}'{via} in {t}",
+                    year=t,
+                    recipient=r,
+                    stream=s or "",
+                    sources=(("commitments", pos),),
+                ),
                 penalty=c["penalty"],
             )

@@ -26,7 +26,9 @@ def add_envelopes(b: LpBuilder) -> None:
     env = {(str(r["stream"]), str(r["year"])): (pos, r) for pos, r in rows(p.envelopes)}
     for (s, t), (_, r) in sorted(env.items()):
         if share[s] > 0 and t != last:
-            b.carry[(s, t)] = b.aux("carry", f"carry[{s},{t}]", upper_pounds=share[s] * float(r["amount"]))
+            b.carry[(s, t)] = b.aux(
+                "carry", f"carry[{s},{t}]", upper_pounds=share[s] * float(r["amount"])
+            )
     for (s, t), (pos, r) in sorted(env.items()):
         terms: list[Term] = b.alloc_terms(idx.by_stream_year.get((s, t), ()))
         if (s, t) in b.carry:
@@ -40,7 +42,12 @@ def add_envelopes(b: LpBuilder) -> None:
             terms,
             Sense.EQ if must else Sense.LE,
             amount,
-            RowInfo(Family.ENVELOPE, f"envelope[{s},{t}]",
-                    f"Envelope: stream '{s}' {verb} {money(amount)} (plus carry-in) in {t}",
-                    year=t, stream=s, sources=(("envelopes", pos),)),
+            RowInfo(
+                Family.ENVELOPE,
+                f"envelope[{s},{t}]",
+                f"Envelope: stream '{s}' {verb} {money(amount)} (plus carry-in) in {t}",
+                year=t,
+                stream=s,
+                sources=(("envelopes", pos),),
+            ),
         )

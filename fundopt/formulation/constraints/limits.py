@@ -39,9 +39,16 @@ def add_limits(b: LpBuilder) -> None:
         for family, how, sense, amount in bounds:
             word = "at least" if sense is Sense.GE else "at most"
             b.row(
-                b.total(r, t), sense, amount,
-                RowInfo(family, f"{family.value}_{how}[{r},{t}]",
-                        f"{family.value.capitalize()}: {r} gets {word} {money(amount)} in {t}",
-                        year=t, recipient=r, sources=(("limits", pos),)),
+                b.total(r, t),
+                sense,
+                amount,
+                RowInfo(
+                    family,
+                    f"{family.value}_{how}[{r},{t}]",
+                    f"{family.value.capitalize()}: {r} gets {word} {money(amount)} in {t}",
+                    year=t,
+                    recipient=r,
+                    sources=(("limits", pos),),
+                ),
                 penalty=penalty,
             )

@@ -45,22 +45,52 @@ def add_local_priorities(b: LpBuilder) -> None:
         src = (("local_shares", pos),)
         if row["min_local_share"] is not None:
             s = float(row["min_local_share"])
-            b.row(b.alloc_terms(in_local, 1 - s) + b.alloc_terms(not_local, -s), Sense.GE, 0.0,
-                  RowInfo(Family.LOCAL_SHARE, f"local_share[{r},{t}]",
-                          f"Local priorities: at least {percent(s)} of {r}'s allocation goes to "
-                          f"its PCC's local priorities in {t}", year=t, recipient=r, sources=src),
-                  penalty=row["penalty"])
+            b.row(
+                b.alloc_terms(in_local, 1 - s) + b.alloc_terms(not_local, -s),
+                Sense.GE,
+                0.0,
+                RowInfo(
+                    Family.LOCAL_SHARE,
+                    f"local_share[{r},{t}]",
+                    f"Local priorities: at least {percent(s)} of {r}'s allocation goes to "
+                    f"its PCC's local priorities in {t}",
+                    year=t,
+                    recipient=r,
+                    sources=src,
+                ),
+                penalty=row["penalty"],
+            )
         if row["min_local_amount"] is not None:
             amt = float(row["min_local_amount"])
-            b.row(b.alloc_terms(in_local), Sense.GE, amt,
-                  RowInfo(Family.LOCAL_SHARE, f"local_amount[{r},{t}]",
-                          f"Local priorities: at least {money(amt)} of {r}'s allocation goes to "
-                          f"its PCC's local priorities in {t}", year=t, recipient=r, sources=src),
-                  penalty=row["penalty"])
+            b.row(
+                b.alloc_terms(in_local),
+                Sense.GE,
+                amt,
+                RowInfo(
+                    Family.LOCAL_SHARE,
+                    f"local_amount[{r},{t}]",
+                    f"Local priorities: at least {money(amt)} of {r}'s allocation goes to "
+                    f"its PCC's local priorities in {t}",
+                    year=t,
+                    recipient=r,
+                    sources=src,
+                ),
+                penalty=row["penalty"],
+            )
         if row["max_national_share"] is not None:
             s = float(row["max_national_share"])
-            b.row(b.alloc_terms(national, 1 - s) + b.alloc_terms(not_national, -s), Sense.LE, 0.0,
-                  RowInfo(Family.NATIONAL_SHARE, f"national_share[{r},{t}]",
-                          f"National ring-fence: at most {percent(s)} of {r}'s allocation goes to "
-                          f"national priorities in {t}", year=t, recipient=r, sources=src),
-                  penalty=row["penalty"])
+            b.row(
+                b.alloc_terms(national, 1 - s) + b.alloc_terms(not_national, -s),
+                Sense.LE,
+                0.0,
+                RowInfo(
+                    Family.NATIONAL_SHARE,
+                    f"national_share[{r},{t}]",
+                    f"National ring-fence: at most {percent(s)} of {r}'s allocation goes to "
+                    f"national priorities in {t}",
+                    year=t,
+                    recipient=r,
+                    sources=src,
+                ),
+                penalty=row["penalty"],
+            )

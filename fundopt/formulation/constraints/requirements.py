@@ -29,9 +29,17 @@ def add_requirements(b: LpBuilder) -> None:
             where = f"in region {q['region']}"
         amount = float(q["amount"])
         cols = [int(c) for c in a.index[mask]]
-        b.row(b.alloc_terms(cols), Sense.GE, amount,
-              RowInfo(Family.REQUIREMENT,
-                      f"requirement[{q['threat']},{q['region'] or '*'},{q['year']}]",
-                      f"National requirement: at least {money(amount)} on {q['threat']} {where} "
-                      f"in {q['year']}", year=str(q["year"]), sources=(("requirements", pos),)),
-              penalty=q["penalty"])
+        b.row(
+            b.alloc_terms(cols),
+            Sense.GE,
+            amount,
+            RowInfo(
+                Family.REQUIREMENT,
+                f"requirement[{q['threat']},{q['region'] or '*'},{q['year']}]",
+                f"National requirement: at least {money(amount)} on {q['threat']} {where} "
+                f"in {q['year']}",
+                year=str(q["year"]),
+                sources=(("requirements", pos),),
+            ),
+            penalty=q["penalty"],
+        )

@@ -45,12 +45,23 @@ def add_share_targets(b: LpBuilder) -> None:
         of = "SOC funding" if g["scope"] == ShareScope.SOC.value else "all funding"
         key = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
         src = (("share_targets", pos),)
-        for bound, sense, word in (("min_share", Sense.GE, "at least"), ("max_share", Sense.LE, "at most")):
+        for bound, sense, word in (
+            ("min_share", Sense.GE, "at least"),
+            ("max_share", Sense.LE, "at most"),
+        ):
             if g[bound] is None:
                 continue
             m = float(g[bound])
-            b.row(b.alloc_terms(num_cols, 1 - m) + b.alloc_terms(other_cols, -m), sense, 0.0,
-                  RowInfo(Family.SHARE_TARGET, f"share_{bound[:3]}[{key}]",
-                          f"Share target: {what} gets {word} {percent(m)} of {of} in {g['year']}",
-                          year=str(g["year"]), sources=src),
-                  penalty=g["penalty"])
+            b.row(
+                b.alloc_terms(num_cols, 1 - m) + b.alloc_terms(other_cols, -m),
+                sense,
+                0.0,
+                RowInfo(
+                    Family.SHARE_TARGET,
+                    f"share_{bound[:3]}[{key}]",
+                    f"Share target: {what} gets {word} {percent(m)} of {of} in {g['year']}",
+                    year=str(g["year"]),
+                    sources=src,
+                ),
+                penalty=g["penalty"],
+            )
