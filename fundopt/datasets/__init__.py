@@ -1,0 +1,1 @@
+"""Reference data sets, generated reproducibly by code (see :mod:`.england_wales`)."""
