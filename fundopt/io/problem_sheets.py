@@ -58,8 +58,8 @@ INSTRUCTIONS = (
     "5. Years are fiscal years typed as text, e.g. 2026-27.",
     "6. Columns with a drop-down accept only the values it lists. Leave optional cells blank "
     "when they do not apply; hover over a header to see what the column means.",
-    "7. Every sheet is required, even if it has no rows; do not merge cells or leave formulas "
-    "that show errors. Formulas are fine once Excel has calculated and saved them.",
+    "7. Keep every sheet, even with no rows; do not merge cells or leave formulas that show "
+    "errors. Formulas are fine once Excel has calculated and saved them.",
     "8. The example rows show the format: replace them with your own data.",
     "9. Check the workbook with:  fundopt validate THIS.xlsx   and plan with:  "
     "fundopt solve THIS.xlsx -o PLAN.xlsx",

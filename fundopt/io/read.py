@@ -35,7 +35,7 @@ from fundopt.io.layout import (
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
 from fundopt.io.sheets import SheetTable, formula_text, read_table
 from fundopt.problem import FundingProblem, Origin, Settings
-from fundopt.schema import TABLES, ColumnKind, MoneyUnit
+from fundopt.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
 
 _SETTING_KINDS = {SettingKind.NUMBER: ColumnKind.NUMBER, SettingKind.SHARE: ColumnKind.SHARE,
                   SettingKind.SECONDS: ColumnKind.NUMBER}
@@ -144,6 +144,13 @@ def _find_sheets(wb: Workbook, issues: list[Issue]) -> dict[str, str]:
         close = [norm[sheet.lower()]] if sheet.lower() in norm else []
         close += [c for c in difflib.get_close_matches(sheet, present, n=2, cutoff=0.6)
                   if c not in close]
+        optional = bool(table) and not TABLES_BY_NAME[table].required
+        if optional and not close:
+            # a table added to the schema since the workbook was made: it has no rows
+            issues.append(Issue(message=f"sheet '{sheet}' not found; read as empty",
+                                table=table, code="FO-S02", severity=Severity.WARNING,
+                                hint="add it (copy it from a fresh template) to use it"))
+            continue
         hint = (f"did you mean '{close[0]}'? rename it to '{sheet}'" if close else
                 "add it back; fundopt template writes a fresh template to copy it from")
         issues.append(Issue(message=f"sheet '{sheet}' not found", table=table, code="FO-S01",

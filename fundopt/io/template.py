@@ -87,7 +87,10 @@ def template_markdown() -> str:
         "",
         "## Layout rules",
         "",
-        f"- Every sheet below is required (it may have no data rows). Row {HEADER_ROW} holds "
+        "- Sheets are found by exact name. A sheet whose table needs rows (marked \"At least "
+        "one row\") must be there; any other missing sheet is read as empty, with a warning, "
+        "unless a sheet with a close name suggests it was renamed (then it is an error). "
+        f"Row {HEADER_ROW} holds "
         "the headers, from column A, in any order; data starts in row "
         f"{FIRST_DATA_ROW} and ends at the first blank row. Data below a blank row is an error.",
         "- A header is the column name, plus its unit in brackets where it has one: money "

@@ -48,6 +48,26 @@ def test_sheet_name_differing_in_case_is_not_matched(tmp_path: Path) -> None:
     assert "'years '" in found.hint
 
 
+def test_missing_sheets(tmp_path: Path) -> None:
+    def change(wb: openpyxl.Workbook) -> None:
+        del wb["Years"]
+        del wb["Commitments"]
+
+    err = read_error(edited(tmp_path, change))
+    years = [i for i in err.issues if i.code == "FO-S01"]
+    assert len(years) == 1 and "'Years' not found" in years[0].message
+    optional = [i for i in err.issues if i.code == "FO-S02"]
+    assert optional[0].severity is Severity.WARNING and "Commitments" in optional[0].message
+
+
+def test_missing_optional_sheet_is_read_as_empty(tmp_path: Path) -> None:
+    path = edited(tmp_path, lambda wb: wb.remove(wb["Commitments"]))
+    with untouched(path):
+        problem = read_workbook(path)
+    assert len(problem.commitments) == 0
+    assert [w.code for w in problem.warnings] == ["FO-S02"]
+
+
 def test_missing_header(tmp_path: Path) -> None:
     path = edited(tmp_path, _set("Envelopes", "C1", None))
     found = cell_issue(path, "FO-S04", "'Envelopes'!C1")

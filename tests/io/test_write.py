@@ -126,7 +126,7 @@ def test_bad_targets(tmp_path: Path) -> None:
     with pytest.raises(OutputError, match="does not exist") as e:
         write_workbook(hand_plan(), tmp_path / "missing" / "plan.xlsx")
     assert e.value.code == "FO-O14"
-    with pytest.raises(OutputError, match="end in .xlsx"):
+    with pytest.raises(OutputError, match=r"end in \.xlsx"):
         write_workbook(hand_plan(), tmp_path / "plan.csv")
     assert os.listdir(tmp_path) == []
 

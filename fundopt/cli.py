@@ -1,0 +1,202 @@
+"""The ``fundopt`` command: a thin layer over the public API.
+
+    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--debug]
+    fundopt validate IN.xlsx
+    fundopt template OUT.xlsx [--overwrite]
+
+Errors print their message only (no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``)
+and exit with the error's code (docs/errors.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import sysconfig
+import time
+import traceback
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, TextIO
+
+from fundopt.errors import ExitCode, FundoptError, InputError, Issue, Severity
+
+if TYPE_CHECKING:  # the heavy imports wait until a command runs, so --help is quick
+    from fundopt.problem import FundingProblem
+
+REFERENCE_MODEL = "england_wales_soc.xlsx"
+MAX_ISSUES_SHOWN = 200
+
+
+class UsageError(FundoptError):
+    """The command was called wrongly."""
+
+    exit_code = ExitCode.USAGE
+    code = "FO-U01"
+
+
+def model_path(name: str = REFERENCE_MODEL) -> Path:
+    """Where a shipped model lives: ``models/`` of the source tree (editable or checkout
+    installs), else ``share/fundopt/models`` of the installation (wheels, see pyproject)."""
+    package = Path(__file__).resolve().parent
+    candidates = [package.parent / "models" / name]
+    for scheme in (None, f"{os.name}_user"):
+        try:
+            data = sysconfig.get_path("data", scheme) if scheme else sysconfig.get_path("data")
+        except KeyError:
+            continue
+        candidates.append(Path(data) / "share" / "fundopt" / "models" / name)
+    for path in candidates:
+        if path.is_file():
+            return path
+    raise UsageError(
+        f"no input workbook given, and the reference model '{name}' is not installed "
+        f"(looked in {', '.join(str(c.parent) for c in candidates)}); "
+        "give an input: fundopt solve IN.xlsx")
+
+
+def _say(text: str, stream: TextIO | None = None) -> None:
+    stream = stream or sys.stdout
+    try:
+        print(text, file=stream)
+    except UnicodeEncodeError:  # a console that cannot show '£'
+        encoding = getattr(stream, "encoding", None) or "ascii"
+        print(text.encode(encoding, "replace").decode(encoding), file=stream)
+
+
+def _issue_line(issue: Issue) -> str:
+    return f"  {issue.code} {issue}"
+
+
+def _report_input_error(e: InputError) -> None:
+    errors = [i for i in e.issues if i.severity is Severity.ERROR]
+    head = f"error: {len(errors)} problem{'s' if len(errors) != 1 else ''} in the input"
+    _say(head + (f" '{e.source}':" if e.source else ":"), sys.stderr)
+    for issue in errors[:MAX_ISSUES_SHOWN]:
+        _say(_issue_line(issue), sys.stderr)
+    if len(errors) > MAX_ISSUES_SHOWN:
+        _say(f"  ... and {len(errors) - MAX_ISSUES_SHOWN} more", sys.stderr)
+    _report_warnings([i for i in e.issues if i.severity is Severity.WARNING])
+
+
+def _report_warnings(warnings: Sequence[Issue]) -> None:
+    for issue in warnings:
+        _say(f"warning: {issue.code} {issue}", sys.stderr)
+
+
+def _stage(name: str, seconds: float) -> None:
+    _say(f"{name:<8} {seconds:7.2f} s")
+
+
+def _read(path: Path) -> FundingProblem:
+    from fundopt.io import read_workbook
+
+    t = time.perf_counter()
+    problem = read_workbook(path)
+    _stage("read", time.perf_counter() - t)
+    _report_warnings(problem.warnings)
+    return problem
+
+
+def cmd_solve(args: argparse.Namespace) -> int:
+    from fundopt.io import write_workbook
+    from fundopt.io.atomic import check_target
+    from fundopt.solve import solve
+
+    source = Path(args.input) if args.input else model_path()
+    out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
+    check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
+    problem = _read(source)
+    plan = solve(problem, progress=_stage)
+    t = time.perf_counter()
+    written = write_workbook(plan, out, input_path=source, overwrite=args.overwrite)
+    _stage("write", time.perf_counter() - t)
+    _say(f"status: {plan.status.value}; objective {plan.objective:,.2f}; "
+         f"master check {'passed' if plan.passed else 'FAILED'}")
+    _say(f"wrote {written}")
+    if not plan.passed:
+        _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
+        return int(ExitCode.SOLVER)
+    return int(ExitCode.OK)
+
+
+def cmd_validate(args: argparse.Namespace) -> int:
+    problem = _read(Path(args.input))
+    counts = ", ".join(f"{n} {name}" for name, n in problem.summary().items() if n)
+    _say(f"ok: '{args.input}' is valid ({counts}); {len(problem.warnings)} warning(s)")
+    return int(ExitCode.OK)
+
+
+def cmd_template(args: argparse.Namespace) -> int:
+    from fundopt.io import write_template
+
+    written = write_template(args.output, overwrite=args.overwrite)
+    _say(f"wrote a blank template to {written}")
+    return int(ExitCode.OK)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--debug", action="store_true",
+                        help="show the full traceback on errors (or set FUNDOPT_DEBUG=1)")
+    parser = argparse.ArgumentParser(
+        prog="fundopt", parents=[common],
+        description="Plan multi-year police funding from an Excel workbook.",
+        epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 infeasible, "
+               "5 solver, 6 output, 7 security refusal (docs/errors.md).")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+    solve = sub.add_parser("solve", parents=[common], help="solve a workbook and write the plan",
+                           description="Read IN.xlsx (default: the shipped reference model), "
+                           "solve it and write the plan to a new workbook.")
+    solve.add_argument("input", nargs="?", metavar="IN.xlsx")
+    solve.add_argument("-o", "--output", metavar="OUT.xlsx",
+                       help="where to write the plan (default: IN-plan.xlsx in this folder)")
+    solve.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
+    solve.set_defaults(run=cmd_solve)
+    validate = sub.add_parser("validate", parents=[common], help="check a workbook, no solve")
+    validate.add_argument("input", metavar="IN.xlsx")
+    validate.set_defaults(run=cmd_validate)
+    template = sub.add_parser("template", parents=[common], help="write a blank input template")
+    template.add_argument("output", metavar="OUT.xlsx")
+    template.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
+    template.set_defaults(run=cmd_template)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as e:  # --help, or a usage error argparse already explained
+        return e.code if isinstance(e.code, int) else int(ExitCode.USAGE)
+    debug = bool(getattr(args, "debug", False)) or os.environ.get("FUNDOPT_DEBUG") == "1"
+    if getattr(args, "run", None) is None:
+        parser.print_help()
+        return int(ExitCode.USAGE)
+    try:
+        return int(args.run(args))
+    except InputError as e:
+        if debug:
+            traceback.print_exc()
+        _report_input_error(e)
+        return int(e.exit_code)
+    except FundoptError as e:
+        if debug:
+            traceback.print_exc()
+        _say(f"error: {e.code} {e.message}", sys.stderr)
+        return int(e.exit_code)
+    except KeyboardInterrupt:
+        _say("cancelled; nothing was written", sys.stderr)
+        return 130
+    except Exception as e:
+        if debug:
+            traceback.print_exc()
+        _say(f"internal error: {type(e).__name__}: {e}", sys.stderr)
+        _say("this is a bug in fundopt; run again with --debug and report the output",
+             sys.stderr)
+        return int(ExitCode.INTERNAL)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
