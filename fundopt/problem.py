@@ -108,6 +108,7 @@ class FundingProblem:
     requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
     share_targets: pd.DataFrame = field(default_factory=lambda: _empty("share_targets"))
     value_tranches: pd.DataFrame = field(default_factory=lambda: _empty("value_tranches"))
+    negotiability: pd.DataFrame = field(default_factory=lambda: _empty("negotiability"))
     settings: Settings = field(default_factory=Settings)
     origin: Origin = field(default_factory=Origin, compare=False)
     warnings: tuple[Issue, ...] = field(default=(), compare=False, repr=False)

@@ -62,6 +62,41 @@ class MoneyUnit(StrEnum):
         return {"£": 1, "£k": 1_000, "£m": 1_000_000}[self.value]
 
 
+class RuleFamily(StrEnum):
+    """The kinds of rule a plan keeps (the LP's row families a user states)."""
+
+    ENVELOPE = "envelope"
+    FLOOR = "floor"
+    CAP = "cap"
+    COMMITMENT = "commitment"
+    CLIFF_EDGE = "cliff_edge"
+    RISE_LIMIT = "rise_limit"
+    GLIDE_PATH = "glide_path"
+    LOCAL_SHARE = "local_share"
+    NATIONAL_SHARE = "national_share"
+    REQUIREMENT = "requirement"
+    SHARE_TARGET = "share_target"
+
+
+#: Cost per pound of breaking a rule when the rules cannot all hold and a plan must break
+#: some (``solve(..., on_infeasible="relax")`` and the "cheapest way out" of a diagnosis).
+#: Cheapest first: targets and smoothing give way before promises, money last. The sheet
+#: *Negotiability* overrides them, one row per family; a blank penalty there means never.
+DEFAULT_RELAX_PENALTIES: dict[RuleFamily, float] = {
+    RuleFamily.SHARE_TARGET: 1.0,
+    RuleFamily.NATIONAL_SHARE: 1.0,
+    RuleFamily.LOCAL_SHARE: 2.0,
+    RuleFamily.RISE_LIMIT: 2.0,
+    RuleFamily.CLIFF_EDGE: 5.0,
+    RuleFamily.GLIDE_PATH: 5.0,
+    RuleFamily.REQUIREMENT: 10.0,
+    RuleFamily.CAP: 20.0,
+    RuleFamily.FLOOR: 20.0,
+    RuleFamily.COMMITMENT: 50.0,
+    RuleFamily.ENVELOPE: 100.0,
+}
+
+
 class ColumnKind(StrEnum):
     ID = "id"  # a key of this table (text)
     REF = "ref"  # an id defined in another table
@@ -404,6 +439,18 @@ TABLES: tuple[TableSpec, ...] = (
         ),
         "Value of funding per line, with diminishing returns. No rows: every pound is worth 1.",
         key=("recipient", "activity", "tranche"),
+    ),
+    TableSpec(
+        "negotiability",
+        "Negotiability",
+        (
+            C("family", K.ENUM, choices=_enum(RuleFamily), doc="a kind of rule, e.g. cliff_edge"),
+            C("penalty", K.PENALTY, required=False,
+              doc="cost per pound of breaking it when the rules cannot all hold; blank = never"),
+        ),
+        "Which rules give way first when they cannot all hold (cheapest first). Families not "
+        "listed keep their defaults (docs/formulation.md, 'When the rules cannot all hold').",
+        key=("family",),
     ),
 )
 

@@ -3,22 +3,43 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from dataclasses import replace
 from enum import StrEnum
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
-import highspy
 import numpy as np
 
-from fundopt.errors import SolverError, UnboundedError, VerificationError
+from fundopt.errors import InfeasibleError, SolverError, UnboundedError, VerificationError
 from fundopt.formulation import ProblemIndex, build_model
-from fundopt.formulation.compile import HighsModel, compile_to_highs, highs_version
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
 from fundopt.results import allocation_table, assemble_plan, carry_table
-from fundopt.rounding import round_plan
 from fundopt.verify import check_rules
 
-MS = highspy.HighsModelStatus
+try:
+    import highspy
+
+    MS = highspy.HighsModelStatus
+except ImportError:  # reported by solve() as FO-L06, so `import fundopt` still works
+    MS = None  # type: ignore[assignment,misc]
+
+if TYPE_CHECKING:
+    from fundopt.formulation.compile import HighsModel
+
+
+def require_highspy() -> ModuleType:
+    """The highspy module, or a :class:`~fundopt.SolverError` (FO-L06) saying how to get it."""
+    try:
+        import highspy as module
+    except ImportError as e:
+        raise SolverError(
+            "the HiGHS solver (Python package highspy) is not installed or could not be "
+            f"loaded ({e}); install it with: pip install \"highspy>=1.13,<2\"",
+            code="FO-L06",
+        ) from None
+    return module
 
 
 class OnInfeasible(StrEnum):
@@ -28,6 +49,9 @@ class OnInfeasible(StrEnum):
 
 def build(problem: FundingProblem, options: dict[str, object] | None = None) -> HighsModel:
     """Build the LP and load it into HiGHS (no solve)."""
+    require_highspy()
+    from fundopt.formulation.compile import compile_to_highs
+
     index = ProblemIndex(problem)
     return compile_to_highs(build_model(problem, index), options)
 
@@ -40,12 +64,19 @@ def solve(
 ) -> Plan:
     """The best allocation that keeps every rule, rounded to whole pounds and verified.
 
-    Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold (unless
-    ``on_infeasible="relax"``), :class:`~fundopt.SolverError` when HiGHS fails or stops at
-    the time limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
+    Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
+    :class:`~fundopt.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their cells
+    and the cheapest way out; conflicts the checks before the solve find in closed form
+    (:mod:`fundopt.prechecks`) are raised before the LP is built. With
+    ``on_infeasible="relax"`` it instead returns the best plan that breaks only the cheapest
+    promises, by the least amounts (``PlanStatus.RELAXED``, listed in ``plan.breaches``).
+    Raises :class:`~fundopt.SolverError` when HiGHS is missing, fails or stops at the time
+    limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
     independent check (it is then never returned).
     """
     on_infeasible = OnInfeasible(on_infeasible)
+    require_highspy()
+    from fundopt.formulation.compile import compile_to_highs
     times: dict[str, float] = {}
 
     def stage(name: str, t0: float) -> float:
@@ -56,8 +87,19 @@ def solve(
         return t1
 
     t = time.perf_counter()
+    if on_infeasible is OnInfeasible.RAISE:
+        from fundopt.prechecks import raise_conflicts
+
+        raise_conflicts(problem)
+        t = stage("checks", t)
     index = ProblemIndex(problem)
-    builder = build_model(problem, index)
+    try:
+        builder = build_model(problem, index)
+    except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
+        from fundopt.prechecks import raise_conflicts
+
+        raise_conflicts(problem)
+        raise e
     t = stage("build", t)
     options: dict[str, object] = {}
     if problem.settings.time_limit_seconds is not None:
@@ -66,20 +108,31 @@ def solve(
     t = stage("handoff", t)
     status = run(hm)
     t = stage("solve", t)
-    relaxed = False
-    if status in (MS.kInfeasible,):
-        from fundopt.diagnosis import diagnose_infeasible, relax
+    if status == MS.kInfeasible:
+        from fundopt.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
 
-        if on_infeasible is OnInfeasible.RELAX:
-            hm = relax(problem, hm)
-            relaxed = True
-        else:
+        if on_infeasible is not OnInfeasible.RELAX:
             raise diagnose_infeasible(problem, hm)
-    return finish(problem, hm, times, t, relaxed=relaxed, progress=progress)
+        relaxation = relax(problem, hm)
+        t = stage("diagnosis", t)
+        if run(hm) != MS.kOptimal:  # the way out was found on this very LP: not expected
+            raise infeasible(relaxation.diagnosis)
+        t = stage("relaxed solve", t)
+        plan = finish(problem, hm, times, t, relaxed=True, progress=progress,
+                      allowed=relaxation.allowed)
+        return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
+                                                     plan.breaches))
+    return finish(problem, hm, times, t, progress=progress)
 
 
-def run(hm: HighsModel) -> highspy.HighsModelStatus:
-    """Run HiGHS; turn every non-optimal outcome except infeasibility into a clear error."""
+def run(hm: HighsModel) -> Any:
+    """Run HiGHS; turn every non-optimal outcome except infeasibility into a clear error.
+
+    Returns ``HighsModelStatus.kOptimal`` or ``kInfeasible``; raises
+    :class:`~fundopt.UnboundedError` (FO-L03), or :class:`~fundopt.SolverError` for a time or
+    iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
+    """
+    require_highspy()
     h = hm.highs
     h.run()
     status = h.getModelStatus()
@@ -97,11 +150,32 @@ def run(hm: HighsModel) -> highspy.HighsModelStatus:
             "the allocation can grow without limit: some funding has value but no envelope "
             "or cap limits it (check that every stream has envelopes and weights are sensible)"
         )
-    if status in (MS.kTimeLimit, MS.kIterationLimit, MS.kInterrupt):
+    if status == MS.kTimeLimit:
+        limit = h.getOptionValue("time_limit")
         raise SolverError(
-            f"HiGHS stopped ({h.modelStatusToString(status)}) before proving an optimum; "
-            "raise the time limit (setting time_limit_seconds) or simplify the problem",
+            f"HiGHS stopped at the time limit ({limit:g} s) before proving the best plan, so "
+            "no plan is returned; raise the time limit (setting time_limit_seconds) or "
+            "simplify the problem", code="FO-L05",
+        )
+    if status == MS.kMemoryLimit:
+        raise SolverError(
+            "HiGHS ran out of memory before proving the best plan, so no plan is returned; "
+            "close other programs or solve a smaller problem (fewer years or recipients)",
             code="FO-L05",
+        )
+    if status in (MS.kIterationLimit, MS.kInterrupt):
+        raise SolverError(
+            f"HiGHS stopped ({h.modelStatusToString(status)}) before proving the best plan, so "
+            "no plan is returned; run again, or simplify the problem", code="FO-L05",
+        )
+    if status in (MS.kSolveError, MS.kUnknown, MS.kPresolveError, MS.kPostsolveError,
+                  MS.kObjectiveBound,
+                  MS.kObjectiveTarget, MS.kSolutionLimit):
+        raise SolverError(
+            f"HiGHS ran into numerical trouble and could not prove the best plan "
+            f"({h.modelStatusToString(status)}); amounts of very different sizes (pounds next "
+            "to billions, tiny rates) are the usual cause: check units and rates, or write the "
+            "problem out with fundopt.write_mps and report it", code="FO-L12",
         )
     raise SolverError(
         f"HiGHS could not solve the problem ({h.modelStatusToString(status)}); "
@@ -118,8 +192,17 @@ def finish(
     *,
     relaxed: bool = False,
     progress: Callable[[str, float], None] | None = None,
+    allowed: Mapping[str, float] | None = None,
 ) -> Plan:
-    """Round, verify and assemble the Plan from a solved model."""
+    """Round, verify and assemble the Plan from a solved model.
+
+    ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
+    break each by; every other rule must hold as usual.
+    """
+    from fundopt.diagnosis import allow_breaches
+    from fundopt.formulation.compile import highs_version
+    from fundopt.rounding import round_plan
+
     h = hm.highs
     sol = h.getSolution()
     col_value = np.asarray(sol.col_value)
@@ -127,7 +210,7 @@ def finish(
 
     def passes(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> bool:
         checks = check_rules(problem, allocation_table(index, alloc), carry_table(carry))
-        return bool(checks["passed"].all())
+        return bool(allow_breaches(checks, allowed or {})["passed"].all())
 
     alloc, carry, method = round_plan(hm, col_value, passes)
     t1 = time.perf_counter()
@@ -136,7 +219,7 @@ def finish(
         progress("round", times["round"])
     allocations = allocation_table(index, alloc)
     carry_forward = carry_table(carry)
-    checks = check_rules(problem, allocations, carry_forward)
+    checks = allow_breaches(check_rules(problem, allocations, carry_forward), allowed or {})
     t2 = time.perf_counter()
     times["verify"] = t2 - t1
     if progress is not None:
