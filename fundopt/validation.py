@@ -39,12 +39,13 @@ def is_blank(value: Any) -> bool:
 
 def rows(df: pd.DataFrame) -> list[tuple[int, dict[str, Any]]]:
     """(index, row as a dict) pairs; unlike iterrows, blanks stay None."""
-    return list(zip((int(i) for i in df.index), df.to_dict("records"), strict=True))
+    records: list[dict[str, Any]] = df.to_dict("records")  # type: ignore[assignment]
+    return list(zip((int(i) for i in df.index), records, strict=True))
 
 
 def _valid_year(label: str) -> bool:
     m = YEAR_RE.match(label)
-    return bool(m) and (int(m.group(1)) + 1) % 100 == int(m.group(2))
+    return m is not None and (int(m.group(1)) + 1) % 100 == int(m.group(2))
 
 
 class _Checker:

@@ -106,9 +106,14 @@ def check_rules(
 
     # -- the allocations themselves
     x: dict[tuple[str, str, str, str], Fraction] = {}
-    for _, a in rows(allocations):
-        key = (str(a["recipient"]), str(a["activity"]), str(a["stream"]), str(a["year"]))
-        amount = F(a["amount"])
+    for _, arow in rows(allocations):
+        key = (
+            str(arow["recipient"]),
+            str(arow["activity"]),
+            str(arow["stream"]),
+            str(arow["year"]),
+        )
+        amount = F(arow["amount"])
         x[key] = x.get(key, Fraction(0)) + amount
         ok_int = amount.denominator == 1 and amount >= 0
         ck.add(
@@ -212,28 +217,26 @@ def check_rules(
                 )
 
     # -- commitments
+    by_line: dict[tuple[str, str, str], list[tuple[str, Fraction]]] = defaultdict(list)
+    for (xr, xa, xs, xt), v in x.items():
+        by_line[(xr, xa, xt)].append((xs, v))
     for _, c in rows(p.commitments):
-        r, a, s = str(c["recipient"]), str(c["activity"]), c["stream"]
+        cr, ca, cs = str(c["recipient"]), str(c["activity"]), c["stream"]
         for t in horizon:
             if year_start(c["first_year"]) <= year_start(t) <= year_start(c["last_year"]):
                 got = sum(
-                    (
-                        v
-                        for (rr, aa, ss, tt), v in x.items()
-                        if (rr, aa, tt) == (r, a, t) and (s is None or ss == s)
-                    ),
-                    Fraction(0),
+                    (v for xs, v in by_line[(cr, ca, t)] if cs is None or xs == cs), Fraction(0)
                 )
                 ck.add(
                     "commitment",
-                    f"commitment[{r},{a},{s or '*'},{t}]",
+                    f"commitment[{cr},{ca},{cs or '*'},{t}]",
                     got,
                     ">=",
                     F(c["amount"]),
                     year=t,
-                    recipient=r,
+                    recipient=cr,
                     soft=c["penalty"] is not None,
-                    detail=f"commitment to {r}'s '{a}' in {t}",
+                    detail=f"commitment to {cr}'s '{ca}' in {t}",
                 )
 
     _check_cliff_edges(ck, p, recs, horizon, base_year, alloc, income, baseline, funded)
@@ -268,26 +271,26 @@ def check_rules(
     # -- strand and threat shares
     for _, g in rows(p.share_targets):
         den = num = Fraction(0)
-        for (_r, a, _s, t), v in x.items():
-            if t != g["year"] or (g["scope"] == "soc" and threat[a] == "local_policing"):
+        for (_xr, xa, _xs, xt), v in x.items():
+            if xt != g["year"] or (g["scope"] == "soc" and threat[xa] == "local_policing"):
                 continue
             den += v
-            if (g["strand"] is None or strand[a] == g["strand"]) and (
-                g["threat"] is None or threat[a] == g["threat"]
+            if (g["strand"] is None or strand[xa] == g["strand"]) and (
+                g["threat"] is None or threat[xa] == g["threat"]
             ):
                 num += v
-        key = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
+        tkey = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
         for col, sense in (("min_share", ">="), ("max_share", "<=")):
             if g[col] is not None:
                 ck.add(
                     "share_target",
-                    f"share_{col[:3]}[{key}]",
+                    f"share_{col[:3]}[{tkey}]",
                     num,
                     sense,
                     F(g[col]) * den,
                     year=str(g["year"]),
                     soft=g["penalty"] is not None,
-                    detail=f"share target {key}",
+                    detail=f"share target {tkey}",
                 )
     return pd.DataFrame(ck.out, columns=CHECK_COLUMNS)
 

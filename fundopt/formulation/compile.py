@@ -129,7 +129,7 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     h = new_highs()
     opts = {**HIGHS_OPTIONS, **(options or {})}
     for k, v in opts.items():
-        h.setOptionValue(k, v)
+        h.setOptionValue(k, v)  # type: ignore[arg-type]
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
         raise RuntimeError(f"HiGHS refused the model: {status}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -89,7 +90,7 @@ class ProblemIndex:
         if not len(o):
             return {}
         g = o.groupby(["recipient", "year"])["amount"].sum()
-        return {(str(r), str(y)): float(v) for (r, y), v in g.items()}
+        return {(str(k[0]), str(k[1])): float(v) for k, v in g.items()}  # type: ignore[index]
 
     @cached_property
     def money_scale(self) -> float:
@@ -138,8 +139,8 @@ class ProblemIndex:
         return self.activity_threat[activity] != Threat.LOCAL_POLICING.value
 
 
-def _group(df: pd.DataFrame, cols: list[str]) -> dict[tuple[str, ...], list[int]]:  # type: ignore[type-arg]
-    out: dict[tuple[str, ...], list[int]] = defaultdict(list)
+def _group(df: pd.DataFrame, cols: list[str]) -> dict[Any, list[int]]:
+    out: dict[Any, list[int]] = defaultdict(list)
     for i, key in enumerate(zip(*(df[c] for c in cols), strict=True)):
         out[key].append(i)
     return dict(out)

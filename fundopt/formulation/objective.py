@@ -100,7 +100,7 @@ def _add_need_penalty(b: LpBuilder) -> None:
     if eta <= 0:
         return
     weights = {
-        rid: float(r["need_weight"])
+        rid: float(r["need_weight"])  # type: ignore[arg-type]
         for rid, r in idx.recipient_rows.items()
         if r["need_weight"] is not None
     }

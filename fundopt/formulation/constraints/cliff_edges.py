@@ -58,13 +58,13 @@ def add_cliff_edges(b: LpBuilder) -> None:
         funded = idx.funded_years(r)
         closing = bool(rec["last_year"]) and funded and funded[-1] != last
         if closing and r in idx.baseline and idx.exists_in(r, idx.baseline_year):
-            _add_glide_path(b, r, funded, int(pos))
+            _add_glide_path(b, r, funded, int(pos or 0))
             continue
         for t in funded:
             prev = idx.previous(t)
             if not idx.exists_in(r, prev):
                 continue
-            _add_step(b, r, t, prev, lim, int(pos), tau if t == last else 1.0)
+            _add_step(b, r, t, prev, lim, int(pos or 0), tau if t == last else 1.0)
 
 
 def _add_step(

@@ -31,8 +31,8 @@ def add_local_priorities(b: LpBuilder) -> None:
     idx = b.index
     p = idx.problem
     local: dict[str, set[str]] = defaultdict(set)
-    for _, r in rows(p.local_priorities):
-        local[str(r["recipient"])].add(str(r["activity"]))
+    for _, lp in rows(p.local_priorities):
+        local[str(lp["recipient"])].add(str(lp["activity"]))
     for (r, t), (pos, row) in sorted(rows_by_recipient_year(p.local_shares, idx.horizon).items()):
         if t not in idx.funded_years(r):
             continue
