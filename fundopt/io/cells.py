@@ -104,16 +104,16 @@ def parse_value(value: Any, kind: ColumnKind, unit: MoneyUnit) -> tuple[Any, Cel
         return None, CellProblem("expected a number", repr(value), "type a number", "FO-V05")
     x = float(value)
     if not math.isfinite(x):
-        return None, CellProblem("not a finite number", repr(value), "type a number", "FO-V16")
+        return None, CellProblem("not a finite number", repr(value), "type a number", "FO-V05")
     if kind is ColumnKind.MONEY:
         if x < 0:
             return None, CellProblem(f"must not be negative (in {unit.value})", f"{value:g}",
                                      "money is never negative; type the amount as a positive "
-                                     "number", "FO-V12")
+                                     "number", "FO-V16")
         pounds = to_pounds(x, unit)
         if pounds > MAX_MONEY_POUNDS:
             return None, CellProblem(f"implausibly large (in {unit.value})", f"{value:,.0f}",
                                      f"amounts are in {unit.value}: did you type pounds? check "
-                                     "money_unit on Settings", "FO-V13")
+                                     "money_unit on Settings", "FO-V17")
         return pounds, None
     return x, None

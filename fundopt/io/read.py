@@ -120,7 +120,7 @@ def _workbook_warnings(wb: Workbook, file: Path) -> list[Issue]:
     calc = getattr(wb, "calculation", None)
     if calc is not None and getattr(calc, "calcMode", None) == "manual":
         out.append(Issue(message="the workbook is set to manual calculation; saved formula "
-                         "results may be out of date", code="FO-V23", severity=Severity.WARNING,
+                         "results may be out of date", code="FO-V31", severity=Severity.WARNING,
                          hint="press F9 in Excel (or set calculation to automatic) and save"))
     return out
 

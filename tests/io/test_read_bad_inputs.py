@@ -168,7 +168,7 @@ def test_percentage_typed_as_text_in_a_share_column(tmp_path: Path) -> None:
 
 def test_negative_money(tmp_path: Path) -> None:
     path = edited(tmp_path, _set("Baselines", "C2", -5))
-    found = cell_issue(path, "FO-V12", "'Baselines'!C2")
+    found = cell_issue(path, "FO-V16", "'Baselines'!C2")
     assert found.found == "-5"
 
 
