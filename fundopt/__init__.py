@@ -24,8 +24,21 @@ from fundopt.errors import (
 )
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem, Settings
+from fundopt.scenarios import (
+    AddCommitment,
+    Override,
+    RemoveContribution,
+    ScaleEnvelope,
+    ScaleIncome,
+    Scenario,
+    SetCliffEdge,
+    SetEnvelope,
+    SetSetting,
+    SetShareTarget,
+)
 from fundopt.schema import MoneyUnit, RecipientKind, ShareScope, Strand, Threat
 from fundopt.solve import OnInfeasible, solve
+from fundopt.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
 from fundopt.verify import check_rules, verify
 
 try:
@@ -43,6 +56,7 @@ def write_mps(problem: FundingProblem, path: str) -> None:
 
 
 __all__ = [
+    "AddCommitment",
     "ExitCode",
     "FundingProblem",
     "FundoptError",
@@ -52,21 +66,35 @@ __all__ = [
     "MoneyUnit",
     "OnInfeasible",
     "OutputError",
+    "Override",
     "Plan",
     "PlanStatus",
     "RecipientKind",
+    "RemoveContribution",
+    "ScaleEnvelope",
+    "ScaleIncome",
+    "Scenario",
+    "ScenarioStatus",
     "SecurityError",
+    "SetCliffEdge",
+    "SetEnvelope",
+    "SetSetting",
+    "SetShareTarget",
     "Settings",
     "ShareScope",
     "SolverError",
     "SolverInfo",
     "Strand",
+    "SweepResult",
     "Threat",
     "UnboundedError",
     "VerificationError",
     "__version__",
     "check_rules",
+    "compare",
+    "process_pool",
     "solve",
+    "sweep",
     "verify",
     "write_mps",
 ]

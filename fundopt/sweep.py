@@ -1,0 +1,664 @@
+"""Solve many scenarios of one problem fast: build once, change the LP in place, warm-start.
+
+How a scenario is solved:
+
+1. Its problem is made (:meth:`~fundopt.Scenario.apply`, validated as usual).
+2. The LP rows, bounds and costs it needs are worked out by the same constraint-family
+   code that builds the Pyomo model, but recorded as plain numbers (no Pyomo): cheap.
+3. If the LP has the same shape as the base (same rows, the same columns in each row, same
+   variables, same money scale), the loaded HiGHS model is changed in place: only the row
+   bounds, coefficients, column bounds and costs that differ (``changeRowsBounds``,
+   ``changeCoeff``, ``changeColsBounds``, ``changeColsCost``); HiGHS then re-solves from
+   the base plan's basis. Otherwise (a new commitment, a new share target, ...) the
+   scenario's LP is built and solved from scratch. Either way the LP HiGHS solves is
+   exactly the one :func:`fundopt.solve` would build (tests compare them number for number).
+4. The solution is rounded to whole pounds and verified like any plan.
+
+Every scenario starts from the *base* basis, never the previous scenario's, so a result
+does not depend on the order scenarios are run in or how they are split between
+processes: serial, process-pool and Dask runs give the same plans to the pound.
+
+Parallel runs use separate processes (HiGHS keeps one scheduler per process), each taking
+a chunk of scenarios and building the base model once.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import multiprocessing
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Sequence
+from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
+from dataclasses import dataclass, field, replace
+from enum import StrEnum
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+import scipy.sparse as sp
+
+from fundopt.errors import FundoptError, InfeasibleError, InputError
+from fundopt.formulation import CONSTRAINT_FAMILIES, ProblemIndex
+from fundopt.formulation.builder import LpBuilder, Row, RowInfo, Sense
+from fundopt.formulation.compile import INF, HighsModel
+from fundopt.formulation.objective import add_objective
+from fundopt.plan import Plan
+from fundopt.problem import FundingProblem
+from fundopt.scenarios import Scenario, scenarios_from
+from fundopt.solve import MS, build, finish, run
+
+ALLOCATION_COLUMNS = ["scenario", "recipient", "activity", "stream", "year", "amount"]
+BASE = "base"
+
+
+class ScenarioStatus(StrEnum):
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"  # the rules cannot all hold under this scenario
+    INVALID = "invalid"  # the scenario does not fit the problem (e.g. an unknown stream)
+    FAILED = "failed"  # HiGHS failed, or the plan failed verification
+
+
+class Method(StrEnum):
+    IN_PLACE = "in place"
+    REBUILT = "rebuilt"
+    NOT_SOLVED = "not solved"
+
+
+@dataclass(frozen=True)
+class ScenarioOutcome:
+    """One scenario's result, as plain tables (picklable, so it can come back from a worker)."""
+
+    scenario: str
+    overrides: str
+    status: ScenarioStatus
+    method: Method
+    message: str = ""
+    diagnosis: str = ""
+    objective: float = math.nan
+    iterations: int = 0
+    seconds: float = 0.0
+    allocations: pd.DataFrame = field(default_factory=lambda: _empty_allocations())
+    binding: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["family", "rule", "description", "shadow_price"]))
+    shadow_prices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["family", "rule", "value"]))
+
+
+def _empty_allocations() -> pd.DataFrame:
+    return pd.DataFrame(columns=["recipient", "activity", "stream", "year", "amount"]).astype(
+        {"amount": "int64"})
+
+
+# -- recording the LP without Pyomo ------------------------------------------------------------
+
+
+class _Recorder:
+    """Stands in for :class:`LpBuilder` and records the LP as numbers.
+
+    The constraint families only call the methods below, so running them on a recorder gives
+    exactly the rows the builder would add. Variables are integers: allocation column ``i``
+    is ``i``; auxiliary variable ``k`` (in creation order) is ``n_alloc + k``.
+    """
+
+    def __init__(self, index: ProblemIndex) -> None:
+        self.index = index
+        self.scale = index.money_scale
+        self.n_alloc = len(index.alloc)
+        self.aux_upper: list[float] = []
+        self.aux_meaning: list[tuple[str, str]] = []
+        self.carry: dict[tuple[str, str], int] = {}
+        self.rows: list[Row] = []
+        self.senses: list[Sense] = []
+        self.rhs: list[float] = []  # model units
+        self.terms: list[dict[int, float]] = []
+        self.objective_terms: dict[str, list[tuple[int, float]]] = defaultdict(list)
+
+    def aux(self, kind: str, rule: str, upper_pounds: float | None = None) -> int:
+        self.aux_upper.append(INF if upper_pounds is None else upper_pounds / self.scale)
+        self.aux_meaning.append((kind, rule))
+        return self.n_alloc + len(self.aux_upper) - 1
+
+    def x(self, column: int) -> int:
+        return column
+
+    def alloc_terms(self, columns: Iterable[int], coef: float = 1.0) -> list[tuple[int, float]]:
+        return [(c, coef) for c in columns]
+
+    def total(self, recipient: str, year: str, coef: float = 1.0) -> list[tuple[int, float]]:
+        return self.alloc_terms(self.index.by_recipient_year.get((recipient, year), ()), coef)
+
+    def value(self, term: str, terms: Iterable[tuple[int, float]]) -> None:
+        self.objective_terms[term].extend(terms)
+
+    def row(self, terms: Sequence[tuple[int, float]], sense: Sense, rhs_pounds: float,
+            info: RowInfo, penalty: float | None = None,
+            report_terms: Sequence[tuple[int, float]] = ()) -> None:
+        # mirrors LpBuilder.row: same slacks, same dropped zeros, same empty-row check
+        if penalty is not None:
+            slack = self.aux("breach", info.rule)
+            self.value("breach_penalty", [(slack, -float(penalty))])
+            if sense is Sense.GE:
+                terms = [*terms, (slack, 1.0)]
+            elif sense is Sense.LE:
+                terms = [*terms, (slack, -1.0)]
+            else:
+                other = self.aux("breach", info.rule)
+                self.value("breach_penalty", [(other, -float(penalty))])
+                terms = [*terms, (slack, 1.0), (other, -1.0)]
+        terms = [(v, c) for v, c in terms if c != 0.0]
+        rhs = rhs_pounds / self.scale
+        if not terms:
+            ok = (rhs <= 1e-9) if sense is Sense.GE else (rhs >= -1e-9) if sense is Sense.LE else (
+                abs(rhs) <= 1e-9)
+            if not ok:
+                raise InfeasibleError(
+                    f"{info.description}: no allocation can meet it, because nothing can be "
+                    f"funded there (check the eligibility table and funded years)")
+            return
+        merged: dict[int, float] = {}
+        for v, c in terms:
+            merged[v] = merged.get(v, 0.0) + c
+        self.terms.append(merged)
+        self.senses.append(sense)
+        self.rhs.append(rhs)
+        self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
+
+    def finish(self) -> None:
+        pass
+
+
+def record(problem: FundingProblem) -> _Recorder:
+    """The LP of ``problem`` as numbers, built by the same family code as the Pyomo model."""
+    rec = _Recorder(ProblemIndex(problem))
+    builder = cast(LpBuilder, rec)  # duck-typed: families only use the methods above
+    for _, add in CONSTRAINT_FAMILIES:
+        add(builder)
+    add_objective(builder)
+    return rec
+
+
+@dataclass(frozen=True)
+class _Arrays:
+    """An LP in HiGHS's column order: what is compared and changed in place."""
+
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    matrix: sp.csc_array
+
+
+def _arrays(rec: _Recorder, col_of_var: np.ndarray, n_cols: int) -> _Arrays | None:
+    """The recorded LP laid out like the compiled base, or None if a variable has no column."""
+    n_rows = len(rec.rows)
+    rhs = np.asarray(rec.rhs, dtype=float)
+    sense = np.array([{Sense.GE: 1, Sense.LE: -1, Sense.EQ: 0}[s] for s in rec.senses])
+    row_lower = np.where(sense >= 0, rhs, -INF)
+    row_upper = np.where(sense <= 0, rhs, INF)
+    counts = [len(t) for t in rec.terms]
+    ri = np.repeat(np.arange(n_rows), counts)
+    vi = np.fromiter((v for t in rec.terms for v in t), dtype=np.int64, count=sum(counts))
+    vals = np.fromiter((c for t in rec.terms for c in t.values()), dtype=float, count=sum(counts))
+    cost_by_var: dict[int, float] = {}
+    for name in sorted(rec.objective_terms):
+        for v, c in rec.objective_terms[name]:
+            cost_by_var[v] = cost_by_var.get(v, 0.0) + c
+    used = set(vi.tolist()) | set(cost_by_var)
+    n_vars = rec.n_alloc + len(rec.aux_upper)
+    if len(col_of_var) != n_vars:
+        return None
+    cols = col_of_var[vi] if len(vi) else vi
+    if (cols < 0).any() or any(col_of_var[v] < 0 for v in cost_by_var):
+        return None
+    if len(used) != int((col_of_var >= 0).sum()):
+        return None  # a variable the base uses is unused here (its column would be dropped)
+    cost = np.zeros(n_cols)
+    for v, c in cost_by_var.items():
+        cost[col_of_var[v]] = c
+    col_lower = np.zeros(n_cols)
+    col_upper = np.full(n_cols, INF)
+    for k, ub in enumerate(rec.aux_upper):
+        j = col_of_var[rec.n_alloc + k]
+        if j >= 0:
+            col_upper[j] = ub
+    matrix = sp.csc_array((vals, (ri, cols)), shape=(n_rows, n_cols))
+    matrix.sort_indices()
+    return _Arrays(row_lower, row_upper, col_lower, col_upper, cost, matrix)
+
+
+def _same_shape(a: _Arrays, b: _Arrays) -> bool:
+    return (a.matrix.shape == b.matrix.shape and np.array_equal(a.matrix.indptr, b.matrix.indptr)
+            and np.array_equal(a.matrix.indices, b.matrix.indices)
+            and np.array_equal(np.isfinite(a.row_lower), np.isfinite(b.row_lower))
+            and np.array_equal(np.isfinite(a.row_upper), np.isfinite(b.row_upper)))
+
+
+def _equal(a: _Arrays, b: _Arrays) -> bool:
+    return _same_shape(a, b) and all(
+        np.array_equal(getattr(a, f), getattr(b, f))
+        for f in ("row_lower", "row_upper", "col_lower", "col_upper", "cost")
+    ) and np.array_equal(a.matrix.data, b.matrix.data)
+
+
+def compiled_arrays(hm: HighsModel) -> _Arrays:
+    """The arrays of a compiled model, in the same layout as a recording's."""
+    matrix = sp.csc_array(hm.matrix).copy()
+    matrix.sort_indices()
+    return _Arrays(np.asarray(hm.row_lower, dtype=float), np.asarray(hm.row_upper, dtype=float),
+                   np.asarray(hm.col_lower, dtype=float), np.asarray(hm.col_upper, dtype=float),
+                   np.asarray(hm.cost, dtype=float), matrix)
+
+
+# -- the engine: one per process ---------------------------------------------------------------
+
+
+class SweepEngine:
+    """The base model, built and solved once; solves scenarios of it in place where it can."""
+
+    def __init__(self, problem: FundingProblem) -> None:
+        self.problem = problem
+        self.base_hm: HighsModel | None = None
+        self.in_place_reason = ""
+        t0 = time.perf_counter()
+        base = Scenario(BASE)
+        try:
+            hm = build(problem, _options(problem))
+        except InfeasibleError as e:
+            self.base = _infeasible(base, Method.REBUILT, e, t0)
+            self.in_place_reason = "the base problem has no optimal plan"
+            return
+        times = {"build": time.perf_counter() - t0}
+        self.base = self._run_and_finish(base, problem, hm, Method.REBUILT, times, t0)
+        if self.base.status is not ScenarioStatus.OPTIMAL:
+            self.in_place_reason = "the base problem has no optimal plan"
+            return
+        self.base_hm = hm
+        hm = self.base_hm
+        self.basis = hm.highs.getBasis()
+        self.col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux]).astype(np.int64)
+        self.n_cols = int(hm.highs.getNumCol())
+        self.base_rec = record(problem)
+        recorded = _arrays(self.base_rec, self.col_of_var, self.n_cols)
+        self.loaded = compiled_arrays(hm)
+        if recorded is None or not _equal(recorded, self.loaded):
+            # a safety net: never change a model in place unless recording reproduces it
+            self.in_place_reason = "the recorded LP differs from the compiled one"
+            self.base_hm = None
+
+    @property
+    def in_place(self) -> bool:
+        return self.base_hm is not None
+
+    def solve(self, scenario: Scenario) -> ScenarioOutcome:
+        t0 = time.perf_counter()
+        try:
+            problem = scenario.apply(self.problem)
+        except (InputError, ValueError) as e:
+            return ScenarioOutcome(scenario.name, scenario.describe(), ScenarioStatus.INVALID,
+                                   Method.NOT_SOLVED, message=str(e),
+                                   seconds=time.perf_counter() - t0)
+        if self.in_place and problem.settings.time_limit_seconds == \
+                self.problem.settings.time_limit_seconds:
+            try:
+                rec = record(problem)
+            except InfeasibleError as e:
+                return _infeasible(scenario, Method.IN_PLACE, e, t0)
+            arrays = _arrays(rec, self.col_of_var, self.n_cols) \
+                if rec.scale == self.base_rec.scale else None
+            if arrays is not None and _same_shape(arrays, self.loaded):
+                return self._solve_in_place(scenario, problem, rec, arrays, t0)
+        return self._solve_fresh(scenario, problem, t0)
+
+    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem, rec: _Recorder,
+                        arrays: _Arrays, t0: float) -> ScenarioOutcome:
+        assert self.base_hm is not None
+        hm = self.base_hm
+        h = hm.highs
+        _load_changes(h, self.loaded, arrays)
+        self.loaded = arrays
+        h.clearSolver()  # forget the last scenario entirely: start from the base basis
+        h.setBasis(self.basis)
+        view = _view(hm, rec, arrays)
+        times = {"build": time.perf_counter() - t0}
+        return self._run_and_finish(scenario, problem, view, Method.IN_PLACE, times, t0)
+
+    def _solve_fresh(self, scenario: Scenario, problem: FundingProblem,
+                     t0: float) -> ScenarioOutcome:
+        try:
+            hm = build(problem, _options(problem))
+        except InfeasibleError as e:
+            return _infeasible(scenario, Method.REBUILT, e, t0)
+        times = {"build": time.perf_counter() - t0}
+        return self._run_and_finish(scenario, problem, hm, Method.REBUILT, times, t0)
+
+    def _run_and_finish(self, scenario: Scenario, problem: FundingProblem, hm: HighsModel,
+                        method: Method, times: dict[str, float], t0: float) -> ScenarioOutcome:
+        try:
+            t = time.perf_counter()
+            status = run(hm)
+            times["solve"] = time.perf_counter() - t
+            if status == MS.kInfeasible:
+                return self._diagnose(scenario, problem, method, t0)
+            plan = finish(problem, hm, times, time.perf_counter())
+        except FundoptError as e:
+            return ScenarioOutcome(scenario.name, scenario.describe(), ScenarioStatus.FAILED,
+                                   method, message=f"{type(e).__name__}: {e}",
+                                   seconds=time.perf_counter() - t0)
+        return _outcome(scenario, plan, method, time.perf_counter() - t0)
+
+    def _diagnose(self, scenario: Scenario, problem: FundingProblem, method: Method,
+                  t0: float) -> ScenarioOutcome:
+        """Explain an infeasible scenario on a model of its own (diagnosis may change it)."""
+        from fundopt.diagnosis import diagnose_infeasible
+
+        try:
+            hm = build(problem)
+            run(hm)
+            error = diagnose_infeasible(problem, hm)
+        except FundoptError as e:
+            error = e if isinstance(e, InfeasibleError) else InfeasibleError(str(e))
+        return _infeasible(scenario, method, error, t0)
+
+
+def _options(problem: FundingProblem) -> dict[str, object]:
+    limit = problem.settings.time_limit_seconds
+    return {} if limit is None else {"time_limit": float(limit)}
+
+
+def _infeasible(scenario: Scenario, method: Method, error: InfeasibleError,
+                t0: float) -> ScenarioOutcome:
+    # the message's first line for a summary; the whole explanation as the diagnosis
+    text = str(error.diagnosis) if error.diagnosis is not None else str(error)
+    first = str(error).strip().splitlines()[0] if str(error).strip() else "infeasible"
+    return ScenarioOutcome(scenario.name, scenario.describe(), ScenarioStatus.INFEASIBLE, method,
+                           message=first, diagnosis=text, seconds=time.perf_counter() - t0)
+
+
+def _outcome(scenario: Scenario, plan: Plan, method: Method, seconds: float) -> ScenarioOutcome:
+    sp_ = plan.shadow_prices
+    nonzero = sp_.loc[sp_["value"] != 0, ["family", "rule", "value"]].reset_index(drop=True)
+    return ScenarioOutcome(
+        scenario.name, scenario.describe(), ScenarioStatus.OPTIMAL, method,
+        message=plan.status.value if plan.status.value != "optimal" else "",
+        objective=float(plan.objective), iterations=plan.solver.iterations, seconds=seconds,
+        allocations=plan.allocations.reset_index(drop=True),
+        binding=plan.binding[["family", "rule", "description", "shadow_price"]].reset_index(
+            drop=True),
+        shadow_prices=nonzero,
+    )
+
+
+def _load_changes(h: Any, old: _Arrays, new: _Arrays) -> None:
+    """Change the loaded LP from ``old`` to ``new`` (same shape): only what differs.
+
+    ``h`` is a ``highspy.Highs`` (typed loosely: its stubs lack the ``change*`` methods)."""
+    rows = np.flatnonzero((old.row_lower != new.row_lower) | (old.row_upper != new.row_upper))
+    if len(rows):
+        h.changeRowsBounds(len(rows), rows.astype(np.int32), new.row_lower[rows],
+                           new.row_upper[rows])
+    cols = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
+    if len(cols):
+        h.changeColsBounds(len(cols), cols.astype(np.int32), new.col_lower[cols],
+                           new.col_upper[cols])
+    costs = np.flatnonzero(old.cost != new.cost)
+    if len(costs):
+        h.changeColsCost(len(costs), costs.astype(np.int32), new.cost[costs])
+    changed = np.flatnonzero(old.matrix.data != new.matrix.data)
+    if len(changed):
+        m = new.matrix
+        col_of_entry = np.repeat(np.arange(m.shape[1]), np.diff(m.indptr))
+        for k in changed:
+            h.changeCoeff(int(m.indices[k]), int(col_of_entry[k]), float(m.data[k]))
+
+
+def _view(hm: HighsModel, rec: _Recorder, arrays: _Arrays) -> HighsModel:
+    """The base model's HiGHS object, described by the scenario's rows and numbers."""
+    b = copy.copy(hm.builder)
+    aux_vars = list(hm.builder.model.aux.values())
+    x = hm.builder.model.x
+
+    def var(v: int) -> Any:
+        return x[v] if v < rec.n_alloc else aux_vars[v - rec.n_alloc]
+
+    b.index = rec.index
+    b.rows = list(rec.rows)
+    b.aux_meaning = list(rec.aux_meaning)
+    b.carry = {key: var(v) for key, v in rec.carry.items()}
+    b.objective_terms = defaultdict(list, {
+        name: [(var(v), c) for v, c in terms] for name, terms in rec.objective_terms.items()})
+    return replace(hm, builder=b, row_lower=arrays.row_lower, row_upper=arrays.row_upper,
+                   col_lower=arrays.col_lower, col_upper=arrays.col_upper, cost=arrays.cost,
+                   matrix=arrays.matrix)
+
+
+def run_chunk(problem: FundingProblem, scenarios: Sequence[Scenario]
+              ) -> tuple[ScenarioOutcome, list[ScenarioOutcome]]:
+    """Build the base once and solve ``scenarios`` (what each worker process runs)."""
+    engine = SweepEngine(problem)
+    return engine.base, [engine.solve(s) for s in scenarios]
+
+
+# -- results -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class SweepResult:
+    """Scenario results as tidy tables.
+
+    - ``summary``: one row per scenario: status, how it was solved, objective and its change
+      on the base, allocation per year (``total <year>`` columns, £), the number of binding
+      rules and the main ones (largest shadow prices), what moved against the base (``gained``
+      and ``lost``: pounds more / less, summed over recipients and years; ``moved`` = both),
+      the biggest winner and loser (recipient and pounds over the horizon), iterations,
+      seconds, and the message (and diagnosis) of a scenario that was not solved.
+    - ``allocations``: scenario, recipient, activity, stream, year, amount (whole £).
+    - ``changes``: scenario, recipient, year, base, amount, change (allocation totals, £).
+    - ``binding``: scenario, family, rule, description, shadow_price.
+    - ``shadow_prices``: scenario, family, rule, value (non-zero prices only).
+    """
+
+    base: ScenarioOutcome
+    outcomes: tuple[ScenarioOutcome, ...]
+    summary: pd.DataFrame
+    allocations: pd.DataFrame
+    changes: pd.DataFrame
+    binding: pd.DataFrame
+    shadow_prices: pd.DataFrame
+
+    def shadow_price(self, rule: str) -> pd.Series:
+        """The shadow price of one rule per scenario (0 where it does not bind, blank where
+        the scenario was not solved), e.g. ``result.shadow_price("envelope[core,2027-28]")``."""
+        sp_ = self.shadow_prices
+        found = sp_.loc[sp_["rule"] == rule].set_index("scenario")["value"]
+        solved = self.summary.set_index("scenario")["status"] == ScenarioStatus.OPTIMAL.value
+        out = found.reindex(solved.index).astype(float).fillna(0.0)
+        return out.where(solved).rename(rule)
+
+    @property
+    def objective(self) -> pd.Series:
+        return self.summary.set_index("scenario")["objective"]
+
+    def _repr_html_(self) -> str:
+        counts = self.summary["status"].value_counts().to_dict()
+        head = f"<b>fundopt sweep</b>: {len(self.summary)} scenarios ({counts})"
+        cols = ["scenario", "status", "objective", "objective_change", "moved",
+                "biggest_winner", "biggest_loser"]
+        return head + self.summary[cols].head(20).to_html(index=False, float_format=lambda v:
+                                                            f"{v:,.0f}")
+
+
+def collect(base: ScenarioOutcome, outcomes: Sequence[ScenarioOutcome],
+            horizon: Sequence[str]) -> SweepResult:
+    """Tidy tables from scenario outcomes (the base's allocations are the reference)."""
+
+    def tag(outcome: ScenarioOutcome, table: pd.DataFrame) -> pd.DataFrame:
+        return table.assign(scenario=outcome.scenario)
+
+    allocations = _concat([tag(o, o.allocations) for o in outcomes], ALLOCATION_COLUMNS)
+    allocations["amount"] = allocations["amount"].astype("int64")
+    binding = _concat([tag(o, o.binding) for o in outcomes],
+                      ["scenario", "family", "rule", "description", "shadow_price"])
+    prices = _concat([tag(o, o.shadow_prices) for o in outcomes],
+                     ["scenario", "family", "rule", "value"])
+    base_by = base.allocations.groupby(["recipient", "year"])["amount"].sum()
+    change_frames, rows = [], []
+    for o in outcomes:
+        row: dict[str, Any] = {
+            "scenario": o.scenario, "status": o.status.value, "method": o.method.value,
+            "objective": o.objective, "objective_change": o.objective - base.objective,
+        }
+        by_year = o.allocations.groupby("year")["amount"].sum()
+        for y in horizon:
+            row[f"total {y}"] = int(by_year.get(y, 0)) if o.status is ScenarioStatus.OPTIMAL \
+                else math.nan
+        b = o.binding.reindex(o.binding["shadow_price"].abs().sort_values(
+            ascending=False, kind="stable").index)
+        row["binding_rules"] = len(o.binding) if o.status is ScenarioStatus.OPTIMAL else math.nan
+        row["main_binding"] = "; ".join(b.loc[b["shadow_price"] != 0, "rule"].head(3))
+        row.update(gained=math.nan, lost=math.nan, moved=math.nan, biggest_winner="",
+                   biggest_winner_change=math.nan, biggest_loser="", biggest_loser_change=math.nan)
+        if o.status is ScenarioStatus.OPTIMAL and base.status is ScenarioStatus.OPTIMAL:
+            mine = o.allocations.groupby(["recipient", "year"])["amount"].sum()
+            keys = base_by.index.union(mine.index)
+            before = base_by.reindex(keys, fill_value=0).astype("int64")
+            after = mine.reindex(keys, fill_value=0).astype("int64")
+            diff = after - before
+            change_frames.append(pd.DataFrame({
+                "scenario": o.scenario, "recipient": keys.get_level_values(0),
+                "year": keys.get_level_values(1), "base": before.to_numpy(),
+                "amount": after.to_numpy(), "change": diff.to_numpy()}))
+            per_recipient = diff.groupby(level=0).sum().sort_index()
+            gained, lost = int(diff[diff > 0].sum()), int(-diff[diff < 0].sum())
+            row.update(gained=gained, lost=lost, moved=gained + lost)
+            if len(per_recipient) and per_recipient.max() > 0:
+                row.update(biggest_winner=str(per_recipient.idxmax()),
+                           biggest_winner_change=int(per_recipient.max()))
+            if len(per_recipient) and per_recipient.min() < 0:
+                row.update(biggest_loser=str(per_recipient.idxmin()),
+                           biggest_loser_change=int(per_recipient.min()))
+        row.update(iterations=o.iterations, seconds=o.seconds, overrides=o.overrides,
+                   message=o.message, diagnosis=o.diagnosis)
+        rows.append(row)
+    summary = pd.DataFrame(rows)
+    changes = _concat(change_frames, ["scenario", "recipient", "year", "base", "amount", "change"])
+    return SweepResult(base, tuple(outcomes), summary, allocations, changes, binding, prices)
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
+    frames = [f[columns] for f in frames if len(f)]
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
+
+
+# -- running: serial, a process pool, or a Dask cluster ----------------------------------------
+
+
+class _Progress:
+    """A progress bar: tqdm if installed, else a line to stderr every tenth of the way."""
+
+    def __init__(self, total: int, enabled: bool) -> None:
+        self.total, self.done, self.enabled = total, 0, enabled and total > 0
+        self.started = time.perf_counter()
+        self.bar: Any = None
+        self.next_report = max(1, total // 10)
+        if self.enabled:
+            try:
+                from tqdm import tqdm
+            except ImportError:
+                return
+            self.bar = tqdm(total=total, desc="fundopt sweep", unit="scenario")
+
+    def update(self, n: int) -> None:
+        if not self.enabled:
+            return
+        self.done += n
+        if self.bar is not None:
+            self.bar.update(n)
+        elif self.done >= self.next_report or self.done == self.total:
+            elapsed = time.perf_counter() - self.started
+            print(f"fundopt sweep: {self.done}/{self.total} scenarios, {elapsed:.1f} s",
+                  file=sys.stderr, flush=True)
+            self.next_report = self.done + max(1, self.total // 10)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def process_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
+    """A process pool fit for sweeps: workers are started fresh ("spawn"), never forked
+    from a process whose HiGHS threads are already running."""
+    return ProcessPoolExecutor(max_workers=max_workers,
+                               mp_context=multiprocessing.get_context("spawn"))
+
+
+def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Executor | None = None,
+          progress: bool = True, *, chunk_size: int | None = None,
+          include_base: bool = False) -> SweepResult:
+    """Solve every scenario of ``problem``; an infeasible or invalid one is recorded, not raised.
+
+    ``executor``: ``None`` runs here, in this process; any
+    :class:`concurrent.futures.Executor` runs chunks of scenarios in parallel, e.g.
+    :func:`process_pool` or a Dask cluster's ``client.get_executor()``. Each chunk builds
+    the base model once. ``chunk_size`` defaults to an eighth of the scenarios (at least 1).
+    With ``include_base`` the base problem is the first row of every table, named "base".
+    Results are the same, to the pound, however the scenarios are run.
+    """
+    todo = scenarios_from(scenarios)
+    if include_base and any(s.name == BASE for s in todo):
+        raise ValueError(f"a scenario is named '{BASE}', the name of the unchanged problem")
+    bar = _Progress(len(todo), progress)
+    try:
+        if executor is None:
+            engine = SweepEngine(problem)
+            base, outcomes = engine.base, []
+            for s in todo:
+                outcomes.append(engine.solve(s))
+                bar.update(1)
+        else:
+            base, outcomes = _run_parallel(problem, todo, executor, chunk_size, bar.update)
+    finally:
+        bar.close()
+    if include_base:
+        outcomes = [base, *outcomes]
+    return collect(base, outcomes, problem.horizon)
+
+
+def _run_parallel(problem: FundingProblem, todo: Sequence[Scenario], executor: Executor,
+                  chunk_size: int | None, advance: Callable[[int], None]
+                  ) -> tuple[ScenarioOutcome, list[ScenarioOutcome]]:
+    size = chunk_size or max(1, math.ceil(len(todo) / 8))
+    chunks = [list(todo[i:i + size]) for i in range(0, len(todo), size)] or [[]]
+    futures: list[Future[tuple[ScenarioOutcome, list[ScenarioOutcome]]]] = [
+        executor.submit(run_chunk, problem, chunk) for chunk in chunks]
+    lengths = {id(f): len(c) for f, c in zip(futures, chunks, strict=True)}
+    for f in as_completed(futures):
+        f.result()  # raise a worker's error now, not after waiting for the rest
+        advance(lengths[id(f)])
+    results = [f.result() for f in futures]
+    return results[0][0], [o for _, chunk in results for o in chunk]
+
+
+def compare(problem: FundingProblem, scenarios: Iterable[Scenario],
+            executor: Executor | None = None, progress: bool = False) -> SweepResult:
+    """The base plan and each scenario side by side: :func:`sweep` with the base included."""
+    return sweep(problem, scenarios, executor, progress, include_base=True)
+
+
+__all__ = [
+    "Method",
+    "ScenarioOutcome",
+    "ScenarioStatus",
+    "SweepEngine",
+    "SweepResult",
+    "compare",
+    "process_pool",
+    "record",
+    "run_chunk",
+    "sweep",
+]

@@ -1,0 +1,197 @@
+"""Sweeps: the in-place model is the rebuilt model; results do not depend on how they run."""
+
+from __future__ import annotations
+
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+from builders import M
+from test_scenarios import _withdrawal_problem
+from whatif_problems import regional_problem
+
+import fundopt as fo
+from fundopt.solve import build, finish, run
+from fundopt.sweep import Method, SweepEngine, compiled_arrays
+
+IN_PLACE = [
+    fo.ScaleEnvelope("soc", None, 1.1),
+    fo.SetEnvelope("core", "2027-28", 800 * M),
+    fo.SetCliffEdge(None, 0.02),
+    fo.SetCliffEdge("rocu", 0.08),
+    fo.SetCliffEdge("f2", 0.01),  # a row of its own: the default's rows get new numbers
+    fo.SetShareTarget("prevent", None, "soc", "2027-28", 0.08),
+    fo.RemoveContribution("f0", "rocu", 0.72),
+    fo.ScaleIncome("f3", None, 0.9),
+    fo.SetSetting("need_penalty", 0.1),
+    fo.SetSetting("terminal_fall_share", 0.8),
+]
+REBUILT = [
+    fo.AddCommitment("f1", "drugs_prevent", "2026-27", "2027-28", 2 * M),
+    fo.SetShareTarget("protect", "fraud", "all", "2026-27", 0.02),
+    fo.SetEnvelope("core", "2027-28", 2_000 * M),  # over £1bn: the model's money unit changes
+]
+
+
+@pytest.fixture(scope="module")
+def problem() -> fo.FundingProblem:
+    return regional_problem()
+
+
+@pytest.fixture(scope="module")
+def engine(problem: fo.FundingProblem) -> SweepEngine:
+    e = SweepEngine(problem)
+    assert e.in_place, e.in_place_reason
+    return e
+
+
+def _lp(h: object) -> dict[str, np.ndarray]:
+    lp = h.getLp()  # type: ignore[attr-defined]
+    a = lp.a_matrix_
+    dense = np.zeros((lp.num_row_, lp.num_col_))
+    start = np.asarray(a.start_)
+    for j in range(lp.num_col_):
+        for k in range(start[j], start[j + 1]):
+            dense[a.index_[k], j] = a.value_[k]
+    return {"cost": np.asarray(lp.col_cost_), "col_lower": np.asarray(lp.col_lower_),
+            "col_upper": np.asarray(lp.col_upper_), "row_lower": np.asarray(lp.row_lower_),
+            "row_upper": np.asarray(lp.row_upper_), "matrix": dense}
+
+
+@pytest.mark.parametrize("override", IN_PLACE, ids=lambda o: o.describe())
+def test_in_place_model_equals_the_rebuilt_one(problem: fo.FundingProblem, engine: SweepEngine,
+                                               override: fo.Override) -> None:
+    scenario = fo.Scenario("s", (override,))
+    outcome = engine.solve(scenario)
+    assert outcome.method is Method.IN_PLACE
+    assert outcome.status is fo.ScenarioStatus.OPTIMAL
+    changed = scenario.apply(problem)
+    rebuilt = build(changed)
+    # the LP HiGHS holds after the in-place changes is the rebuilt LP, number for number
+    mine, theirs = _lp(engine.base_hm.highs), _lp(rebuilt.highs)  # type: ignore[union-attr]
+    for key in theirs:
+        np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
+    # so the same start gives the same plan, to the pound
+    rebuilt.highs.setBasis(engine.basis)
+    run(rebuilt)
+    plan = finish(changed, rebuilt, {}, 0.0)
+    assert outcome.objective == plan.objective
+    pd.testing.assert_frame_equal(outcome.allocations, plan.allocations.reset_index(drop=True))
+    # and the optimum is the one a cold solve finds (the plan may differ only at ties)
+    assert outcome.objective == pytest.approx(fo.solve(changed).objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("override", REBUILT, ids=lambda o: o.describe())
+def test_a_change_of_shape_is_rebuilt(problem: fo.FundingProblem, engine: SweepEngine,
+                                      override: fo.Override) -> None:
+    scenario = fo.Scenario("s", (override,))
+    outcome = engine.solve(scenario)
+    assert outcome.method is Method.REBUILT
+    cold = fo.solve(scenario.apply(problem))
+    assert outcome.objective == cold.objective
+    pd.testing.assert_frame_equal(outcome.allocations, cold.allocations.reset_index(drop=True))
+
+
+def test_order_of_scenarios_does_not_matter(problem: fo.FundingProblem) -> None:
+    scenarios = [fo.Scenario(o.describe(), (o,)) for o in IN_PLACE[:5]]
+    forward = fo.sweep(problem, scenarios, progress=False)
+    backward = fo.sweep(problem, scenarios[::-1], progress=False)
+    for s in scenarios:
+        a = forward.allocations.loc[forward.allocations["scenario"] == s.name]
+        b = backward.allocations.loc[backward.allocations["scenario"] == s.name]
+        pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
+    # the engine left nothing behind: the loaded model is back to what a scenario needs
+    assert compiled_arrays(build(problem)).cost.shape == SweepEngine(problem).loaded.cost.shape
+
+
+def _many(problem: fo.FundingProblem) -> list[fo.Scenario]:
+    out = [fo.Scenario(f"soc x{f:.2f}", (fo.ScaleEnvelope("soc", None, f),))
+           for f in (0.9, 0.95, 1.05, 1.1)]
+    out += [fo.Scenario(o.describe(), (o,)) for o in IN_PLACE[2:6] + REBUILT[:1]]
+    out.append(fo.Scenario("too little", (fo.SetEnvelope("soc", "2026-27", 1 * M),)))
+    out.append(fo.Scenario("unknown stream", (fo.ScaleEnvelope("nope", None, 2.0),)))
+    return out
+
+
+def _plans(result: fo.SweepResult) -> tuple[pd.DataFrame, pd.DataFrame]:
+    cols = ["scenario", "status", "method", "objective"]
+    return result.summary[cols], result.allocations
+
+
+@pytest.fixture(scope="module")
+def serial(problem: fo.FundingProblem) -> fo.SweepResult:
+    return fo.sweep(problem, _many(problem), progress=False)
+
+
+def test_a_sweep_records_failures_and_goes_on(serial: fo.SweepResult) -> None:
+    s = serial.summary.set_index("scenario")
+    assert len(s) == 11
+    assert s.loc["too little", "status"] == "infeasible"
+    assert s.loc["too little", "message"]
+    assert "envelope" in s.loc["too little", "diagnosis"]
+    assert s.loc["unknown stream", "status"] == "invalid"
+    assert "no envelope matches" in s.loc["unknown stream", "message"]
+    assert (s.drop(["too little", "unknown stream"])["status"] == "optimal").all()
+    # more money for the SOC stream is never worth less
+    obj = s["objective"]
+    assert obj["soc x0.90"] < obj["soc x0.95"] < obj["soc x1.05"] < obj["soc x1.10"]
+    assert set(serial.allocations["scenario"]) == set(s.index) - {"too little", "unknown stream"}
+
+
+def test_process_pool_gives_the_serial_results(problem: fo.FundingProblem,
+                                               serial: fo.SweepResult) -> None:
+    with fo.process_pool(2) as pool:
+        parallel = fo.sweep(problem, _many(problem), executor=pool, progress=False, chunk_size=3)
+    for a, b in zip(_plans(serial), _plans(parallel), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_dask_cluster_gives_the_serial_results(problem: fo.FundingProblem,
+                                               serial: fo.SweepResult) -> None:
+    distributed = pytest.importorskip("distributed")
+    with distributed.LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                                  dashboard_address=None) as cluster, \
+            distributed.Client(cluster) as client:
+        result = fo.sweep(problem, _many(problem), executor=client.get_executor(),
+                          progress=False, chunk_size=4)
+    for a, b in zip(_plans(serial), _plans(result), strict=True):
+        pd.testing.assert_frame_equal(a, b)
+
+
+def test_compare_states_what_moved() -> None:
+    # worked in test_scenarios: withdrawing 72% moves £14.4m from a to b
+    problem = _withdrawal_problem()
+    withdraw = fo.Scenario("withdraw", (fo.RemoveContribution("a", "b", 0.72),))
+    result = fo.compare(problem, [withdraw])
+    s = result.summary.set_index("scenario")
+    assert list(s.index) == ["base", "withdraw"]
+    row = s.loc["withdraw"]
+    assert row["method"] == "in place"
+    assert (row["gained"], row["lost"], row["moved"]) == (14_400_000, 14_400_000, 28_800_000)
+    assert (row["biggest_winner"], row["biggest_winner_change"]) == ("b", 14_400_000)
+    assert (row["biggest_loser"], row["biggest_loser_change"]) == ("a", -14_400_000)
+    assert row["total 2026-27"] == 120_000_000
+    # value 2 per pound moved away from a, 1 per pound to b: £14.4m less value
+    assert row["objective_change"] == pytest.approx(-14.4 * M, rel=1e-9)
+    assert "cliff_edge[b,2026-27]" in row["main_binding"]
+    # loosening b's rule by £1 moves £1 from b (worth 1) back to a (worth 2)
+    assert result.shadow_price("cliff_edge[b,2026-27]")["withdraw"] == pytest.approx(1.0)
+    changes = result.changes.loc[result.changes["scenario"] == "withdraw"].set_index("recipient")
+    assert changes.loc["b", "change"] == 14_400_000
+    assert set(result.allocations["scenario"]) == {"base", "withdraw"}
+
+
+def test_a_scenario_may_not_be_called_base() -> None:
+    with pytest.raises(ValueError, match="base"):
+        fo.compare(_withdrawal_problem(), [fo.Scenario("base")])
+
+
+def test_progress_without_tqdm_prints_plain_lines(monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setitem(sys.modules, "tqdm", None)  # as if it were not installed
+    problem = _withdrawal_problem()
+    fo.sweep(problem, [fo.Scenario(f"x{i}", (fo.ScaleEnvelope("core", None, 1 + i / 100),))
+                       for i in range(3)], progress=True)
+    err = capsys.readouterr().err
+    assert "fundopt sweep: 3/3 scenarios" in err
