@@ -286,10 +286,13 @@ def _requirements() -> pd.DataFrame:
 def _share_targets() -> pd.DataFrame:
     rows = []
     for year, prevent in zip(fig.HORIZON, fig.PREVENT_PATH, strict=True):
-        rows.append({"strand": Strand.PREVENT.value, "scope": "soc", "year": year,
-                     "min_share": prevent})
-        rows.append({"strand": Strand.PURSUE.value, "scope": "soc", "year": year,
-                     "max_share": fig.NAO_PURSUE_SHARE})
+        bands = {Strand.PURSUE: fig.PURSUE_BAND,
+                 Strand.PREVENT: (prevent, prevent + fig.PREVENT_BAND),
+                 Strand.PROTECT: (fig.MIN_PROTECT_SHARE, None),
+                 Strand.PREPARE: (fig.MIN_PREPARE_SHARE, None)}
+        for strand, (low, high) in bands.items():
+            rows.append({"strand": strand.value, "scope": "soc", "year": year,
+                         "min_share": low, "max_share": high})
     return pd.DataFrame(rows, columns=["strand", "threat", "scope", "year", "min_share",
                                        "max_share"])
 
@@ -300,10 +303,15 @@ def _value_tranches() -> pd.DataFrame:
          "value": fig.LOCAL_POLICING_VALUE},
         {"tranche": 1, "width": None, "value": fig.SOC_VALUE},
     ]
-    # a force's own SOC priority is local: worth what local policing is worth
-    rows += [{"recipient": r["recipient"], "activity": r["local_soc_priority"], "tranche": 1,
-              "width": None, "value": fig.LOCAL_POLICING_VALUE}
-             for r in fig.table("forces").to_dict("records")]
+    # a PCC's own SOC priority: a first slice of the grant is worth a little more than
+    # local policing, the rest a little less (so the line neither starves nor swallows it)
+    grants = force_grants()
+    for r in fig.table("forces").to_dict("records"):
+        width = float(round(grants[r["recipient"]] * M * fig.LOCAL_SOC_SLICE))
+        rows += [{"recipient": r["recipient"], "activity": r["local_soc_priority"], "tranche": 1,
+                  "width": width, "value": fig.LOCAL_SOC_VALUES[0]},
+                 {"recipient": r["recipient"], "activity": r["local_soc_priority"], "tranche": 2,
+                  "width": None, "value": fig.LOCAL_SOC_VALUES[1]}]
     lines = {u: 4 * len(SOC_THREATS) for u in fig.table("regional_units")["recipient"]}
     lines.update({p: len(a) for p, a in _programme_lines().items()})
     base = _baselines().set_index("recipient")["amount"]

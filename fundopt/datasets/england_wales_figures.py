@@ -136,7 +136,7 @@ MIN_LOCAL_SHARE = {"English shire": 0.85, "Welsh": 0.85, "English metropolitan":
 CITY_OF_LONDON_LOCAL_SHARE = 0.6  # national lead force for fraud
 MAX_NATIONAL_SHARE = 0.25
 CITY_OF_LONDON_NATIONAL_SHARE = 0.4
-REQUIREMENT_TOTAL_M = 1_200.0  # national SOC requirement across the ten threats, 2026-27
+REQUIREMENT_TOTAL_M = PCC_LOCAL_SOC_M  # national SOC requirement, ten threats, 2026-27
 REQUIREMENT_GROWTH = 0.02
 REGIONAL_REQUIREMENT_SHARE = 0.5  # of the national requirement, split by region
 REGIONAL_THREATS = (Threat.ILLEGAL_DRUGS, Threat.CHILD_SEXUAL_ABUSE)
@@ -148,8 +148,14 @@ THREAT_WEIGHTS: dict[Threat, float] = {
     Threat.BRIBERY_CORRUPTION_SANCTIONS: 0.03,
 }
 PREVENT_PATH = (0.04, 0.05, 0.06, 0.07, 0.08)  # least prevent share of SOC funding
+PREVENT_BAND = 0.04  # the most prevent may take is the least plus this
+PURSUE_BAND = (0.70, NAO_PURSUE_SHARE)
+MIN_PROTECT_SHARE = 0.05
+MIN_PREPARE_SHARE = 0.05
 LOCAL_POLICING_VALUE = 1.0
 SOC_VALUE = 1.02  # a pound on a national SOC priority in a force; local shares cap it
+LOCAL_SOC_SLICE = 0.02  # of a force's 2025-26 grant, on its PCC's own SOC priority
+LOCAL_SOC_VALUES = (1.01, 0.99)
 UNIT_VALUES = (1.0, 0.8)  # regional units and programmes: up to baseline, then above it
 ROCU_CYBER_COMMITMENT_M = 1.0  # each regional unit's cyber-crime pursue line, 2026-27 to 2028-29
 NCLCC_COMMITMENT_M = 4.4
@@ -297,8 +303,9 @@ def figures(derived: dict[str, dict[str, float]]) -> list[Figure]:
         Figure(C.REQUIREMENT, "PCCs' local SOC spend", PCC_LOCAL_SOC_M, "£m", S.PUBLISHED,
                "nao_2019"),
         Figure(C.REQUIREMENT, "National SOC requirement 2026-27", REQUIREMENT_TOTAL_M, "£m",
-               S.ESTIMATED, "fundopt",
-               "split by threat weight, growing 2% a year; half of the drugs and child sexual "
+               S.ESTIMATED, "nao_2019",
+               "the PCCs' 2015-16 local SOC spend in cash, split by threat weight, growing "
+               "2% a year; half of the drugs and child sexual "
                "abuse requirements is asked of each region in proportion to its grant"),
     ]
     for threat, w in THREAT_WEIGHTS.items():
@@ -311,13 +318,23 @@ def figures(derived: dict[str, dict[str, float]]) -> list[Figure]:
         Figure(C.SHARE_TARGET, "Prevent share of front-line SOC spend 2015-16", NAO_PREVENT_SHARE,
                "share", S.PUBLISHED, "nao_2019"),
         Figure(C.SHARE_TARGET, "Least prevent share by 2030-31", PREVENT_PATH[-1], "share",
-               S.ESTIMATED, "soc_2023", "4%, 5%, 6%, 7%, 8% from 2026-27"),
+               S.ESTIMATED, "soc_2023",
+               f"4%, 5%, 6%, 7%, 8% from 2026-27; at most {PREVENT_BAND:.0%} above that"),
+        Figure(C.SHARE_TARGET, "Least pursue share", PURSUE_BAND[0], "share", S.ESTIMATED,
+               "fundopt", "pursue kept between 70% and its 2015-16 share of 79%"),
+        Figure(C.SHARE_TARGET, "Least protect share and least prepare share", MIN_PROTECT_SHARE,
+               "share", S.ESTIMATED, "nao_2019",
+               "protect and prepare shared 17% in 2015-16; the split was not published"),
         Figure(C.VALUE, "Value of a pound of local policing", LOCAL_POLICING_VALUE, "value",
                S.ESTIMATED, "fundopt"),
         Figure(C.VALUE, "Value of a pound of a force's SOC line", SOC_VALUE, "value",
                S.ESTIMATED, "pac_2049",
-               "slightly below local policing: forces favour local priorities (PAC), so SOC "
-               "funding is what the national rules ask for"),
+               "national SOC priorities are worth slightly more than local policing, so "
+               "they take what the PCC's local share leaves (PAC: forces favour local priorities)"),
+        Figure(C.VALUE, "Value of a pound on a PCC's own SOC priority, first slice / beyond",
+               LOCAL_SOC_VALUES[0], "value", S.ESTIMATED, "fundopt",
+               f"{LOCAL_SOC_VALUES[0]} for the first {LOCAL_SOC_SLICE:.0%} of the force's grant, "
+               f"{LOCAL_SOC_VALUES[1]} beyond"),
         Figure(C.VALUE, "Value of a regional unit's or programme's pound, up to / above baseline",
                UNIT_VALUES[0], "value", S.ESTIMATED, "fundopt",
                f"{UNIT_VALUES[0]} up to its baseline spread over its lines, "
