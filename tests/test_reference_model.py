@@ -221,3 +221,13 @@ def test_lp_reproduces_todays_method_to_the_pound(growth: int) -> None:
     pd.testing.assert_series_equal(lp, today, check_dtype=False)
     table = winners_and_losers(plan, baseline)
     assert (table["difference"] == 0).all()
+
+
+def test_script_entry_writes_a_readable_workbook(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "ew.xlsx"
+    assert ew.main([str(out)]) == 0
+    assert "wrote" in capsys.readouterr().out
+    assert len(read_workbook(out).recipients) == 59
+    assert ew.main([]) == 2
+    assert "usage" in capsys.readouterr().err
