@@ -319,10 +319,11 @@ def suggestion(row: Row, pounds: float, direction: int = 1) -> str:
         threat, region, _ = key.split(",")
         where = "" if region == "*" else f" in region {region}"
         return f"lower the requirement for {threat}{where} in {t} by {amt}"
+    target = info.description.removeprefix("Share target: ")
     if prefix == "share_min":
-        return f"accept funding {amt} short of the target share ({info.description}) in {t}"
+        return f"accept {amt} less than the share target '{target}' needs"
     if prefix == "share_max":
-        return f"accept funding {amt} over the largest share ({info.description}) in {t}"
+        return f"accept {amt} more than the share limit '{target}' allows"
     return f"break '{info.description}' by {amt}"
 
 

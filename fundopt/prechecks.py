@@ -445,8 +445,8 @@ class _Checks:
                     "FO-P02", f"in {t}, {_words(total.words)} of recipients {only} total "
                     f"{money(total.pounds)} but {has} {money(cap)}{carry}: short by "
                     f"{money(short)}", total.refs + cap_refs, short,
-                    f"lower these {_words(total.words)} by {money(short)} in all, or add "
-                    f"{money(short)} to the envelope{'s' if len(group) > 1 else ''} in {t}")
+                    f"add {money(short)} to the envelope{'s' if len(group) > 1 else ''} in {t}, "
+                    f"or let these {_words(total.words)} give way by {money(short)} in all")
 
     def cap(self, r: str, t: str) -> tuple[float, list[RuleRef]]:
         chosen = self.limits.get((r, t))

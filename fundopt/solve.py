@@ -151,9 +151,10 @@ def run(hm: HighsModel) -> Any:
             "or cap limits it (check that every stream has envelopes and weights are sensible)"
         )
     if status == MS.kTimeLimit:
-        limit = h.getOptionValue("time_limit")
+        limit = hm.options.get("time_limit")
+        shown = f" ({float(limit):g} s)" if isinstance(limit, int | float) else ""
         raise SolverError(
-            f"HiGHS stopped at the time limit ({limit:g} s) before proving the best plan, so "
+            f"HiGHS stopped at the time limit{shown} before proving the best plan, so "
             "no plan is returned; raise the time limit (setting time_limit_seconds) or "
             "simplify the problem", code="FO-L05",
         )
