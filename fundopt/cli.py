@@ -20,7 +20,15 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from fundopt.errors import ExitCode, FundoptError, InputError, Issue, Severity
+from fundopt.errors import (
+    ExitCode,
+    FundoptError,
+    InfeasibleError,
+    InputError,
+    Issue,
+    OutputError,
+    Severity,
+)
 
 if TYPE_CHECKING:  # the heavy imports wait until a command runs, so --help is quick
     from fundopt.problem import FundingProblem
@@ -108,7 +116,12 @@ def cmd_solve(args: argparse.Namespace) -> int:
     out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
     check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
     problem = _read(source)
-    plan = solve(problem, progress=_stage)
+    try:
+        plan = solve(problem, progress=_stage)
+    except InfeasibleError as e:
+        if args.output:
+            _write_diagnosis(e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
+        raise
     t = time.perf_counter()
     written = write_workbook(plan, out, input_path=source, overwrite=args.overwrite)
     _stage("write", time.perf_counter() - t)
@@ -119,6 +132,20 @@ def cmd_solve(args: argparse.Namespace) -> int:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
     return int(ExitCode.OK)
+
+
+def _write_diagnosis(error: InfeasibleError, path: Path, args: argparse.Namespace,
+                     source: Path) -> None:
+    """Write why the rules cannot all hold next to the asked-for output; a failure to write
+    it is reported but never hides the infeasibility itself."""
+    from fundopt.io.diagnosis import write_diagnosis
+
+    try:
+        written = write_diagnosis(error, path, overwrite=args.overwrite, input_path=source)
+    except OutputError as e:
+        _say(f"warning: {e.code} the diagnosis was not written: {e.message}", sys.stderr)
+        return
+    _say(f"wrote {written} (why the rules cannot all hold)")
 
 
 def cmd_validate(args: argparse.Namespace) -> int:

@@ -278,3 +278,16 @@ def test_column_bounds_in_the_iis_are_explained_in_words():
     (iis,) = d.of("iis")
     assert all(b.startswith("allocations cannot be negative") for b in iis.bounds)
     assert np.all([isinstance(b, str) for b in iis.bounds])
+
+
+def test_the_command_line_writes_the_diagnosis_next_to_the_output(tmp_path, capsys):
+    from fundopt.cli import main
+    from fundopt.io import write_problem
+
+    source = write_problem(floors_over_envelope().problem, tmp_path / "floors.xlsx")
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(source), "-o", str(out)]) == fo.ExitCode.INFEASIBLE
+    err = capsys.readouterr().err
+    assert "FO-L01" in err and "'Floors and caps'!C2:C4, 'Envelopes'!C2" in err
+    assert not out.exists()
+    assert (tmp_path / "plan-diagnosis.xlsx").exists()
