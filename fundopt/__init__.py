@@ -22,6 +22,7 @@ from fundopt.errors import (
     UnboundedError,
     VerificationError,
 )
+from fundopt.io import read_workbook, write_problem, write_template, write_workbook
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem, Settings
 from fundopt.scenarios import (
@@ -93,8 +94,12 @@ __all__ = [
     "check_rules",
     "compare",
     "process_pool",
+    "read_workbook",
     "solve",
     "sweep",
     "verify",
     "write_mps",
+    "write_problem",
+    "write_template",
+    "write_workbook",
 ]
