@@ -388,32 +388,51 @@ def _explain(problem: FundingProblem, hm: HighsModel
     return Diagnosis(tuple(conflicts), note="\n".join(notes), times=times), breaks
 
 
-_IIS_STRATEGY = 6  # elastic LP, then an irreducible set (performance.md: fast at 100k-1M)
+#: HiGHS IIS strategies: 2 finds a conflicting set from an elastic LP (about one LP solve);
+#: 6 then reduces it to an irreducible set, one LP solve per rule in it (27 s on the
+#: reference model against 1 s for strategy 2, so it runs only when the estimate fits).
+IIS_FROM_LP, IIS_IRREDUCIBLE = 2, 6
+IIS_BUDGET_SECONDS = 10.0
 
 
-def _iis(problem: FundingProblem, hm: HighsModel) -> Conflict | None:
+def _get_iis(h: Any, strategy: int) -> Any | None:
     import highspy
 
-    h = hm.highs
     try:
-        h.setOptionValue("iis_strategy", _IIS_STRATEGY)
+        h.setOptionValue("iis_strategy", strategy)
         status, iis = h.getIis()
     except Exception:  # an older highspy, or the IIS failed: fall back to the elastic LP
         return None
     finally:
         h.setOptionValue("iis_strategy", 0)
-    if status != highspy.HighsStatus.kOk or not iis.valid_:
+    if status != highspy.HighsStatus.kOk or not iis.valid_ or not len(iis.row_index_):
         return None
+    return iis
+
+
+def _iis(problem: FundingProblem, hm: HighsModel) -> Conflict | None:
+    h = hm.highs
+    t0 = time.perf_counter()
+    iis = _get_iis(h, IIS_FROM_LP)
+    if iis is None:
+        return None
+    irreducible = False
+    if len(iis.row_index_) * (time.perf_counter() - t0) <= IIS_BUDGET_SECONDS:
+        better = _get_iis(h, IIS_IRREDUCIBLE)
+        if better is not None:
+            iis, irreducible = better, True
     rows = hm.builder.rows
     active = _active(list(iis.row_bound_))
     refs = [rule_ref(problem, rows[i]) for i, a in zip(iis.row_index_, active, strict=True) if a]
     bounds = describe_bounds(problem, hm, list(iis.col_index_), _active(list(iis.col_bound_)))
     if not refs:
         return None
+    why = ("though dropping any one of them would end this conflict" if irreducible else
+           "the set was not reduced to the fewest, so some of them may not be needed")
     return Conflict(
         source="iis", code="FO-L01",
         summary=f"No allocation keeps every rule. These {len(refs)} rules conflict (together "
-                "they cannot hold, though dropping any one of them would end this conflict):",
+                f"they cannot hold; {why}):",
         rules=tuple(refs), bounds=tuple(bounds),
     )
 
