@@ -23,7 +23,9 @@ from fundopt.errors import (
     VerificationError,
 )
 from fundopt.io import read_workbook, write_problem, write_template, write_workbook
+from fundopt.io.scenarios import read_scenarios
 from fundopt.plan import Plan, PlanStatus, SolverInfo
+from fundopt.plots import plot_funding, plot_headroom, plot_sweep, plot_winners_and_losers
 from fundopt.problem import FundingProblem, Settings
 from fundopt.scenarios import (
     AddCommitment,
@@ -93,7 +95,12 @@ __all__ = [
     "__version__",
     "check_rules",
     "compare",
+    "plot_funding",
+    "plot_headroom",
+    "plot_sweep",
+    "plot_winners_and_losers",
     "process_pool",
+    "read_scenarios",
     "read_workbook",
     "solve",
     "sweep",

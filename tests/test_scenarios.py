@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pandas as pd
 import pytest
 from builders import M, frame, tiny, values
@@ -173,3 +175,64 @@ def test_a_withdrawn_contribution_is_made_up_by_the_cliff_edge_rule() -> None:
                        for p in (base, after))
     assert before_ == {"a": 83_000_000, "b": 37_000_000}
     assert after_ == {"a": 68_600_000, "b": 51_400_000}
+
+
+# -- the Scenarios sheet ---------------------------------------------------------------------
+
+SHEET_SCENARIOS = (
+    fo.Scenario("soc up", (fo.ScaleEnvelope("soc", None, 1.1),)),
+    fo.Scenario("mixed", (fo.SetEnvelope("core", "2026-27", 750 * M),
+                          fo.SetCliffEdge(None, 0.02),
+                          fo.RemoveContribution("f0", "rocu", 0.72))),
+    fo.Scenario("promise", (fo.AddCommitment("f1", "drugs_prevent", "2026-27", "2027-28",
+                                             2.5 * M, stream="soc"),
+                            fo.SetShareTarget("prevent", None, "soc", "2027-28", 0.08),
+                            fo.ScaleIncome("f2", "2027-28", 0.9, "precept"),
+                            fo.SetSetting("need_penalty", 0.1))),
+)
+
+
+def _workbook(problem: fo.FundingProblem, path: Any, scenarios: Any = SHEET_SCENARIOS) -> Any:
+    from fundopt.io.scenarios import SHEET, scenarios_sheet
+
+    return fo.write_problem(problem, path, extra_sheets={
+        SHEET: scenarios_sheet(scenarios, problem.settings.money_unit)})
+
+
+def test_scenarios_sheet_round_trip(problem: fo.FundingProblem, tmp_path: Any) -> None:
+    path = _workbook(problem, tmp_path / "in.xlsx")
+    read = fo.read_workbook(path)
+    assert fo.read_scenarios(path, read) == SHEET_SCENARIOS
+
+
+def test_a_workbook_without_the_sheet_has_no_scenarios(problem: fo.FundingProblem,
+                                                       tmp_path: Any) -> None:
+    path = fo.write_problem(problem, tmp_path / "in.xlsx")
+    assert fo.read_scenarios(path, fo.read_workbook(path)) == ()
+
+
+def test_bad_scenario_rows_name_their_cells(problem: fo.FundingProblem, tmp_path: Any) -> None:
+    import openpyxl
+
+    path = _workbook(problem, tmp_path / "in.xlsx")
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Scenarios"]
+    # header in row 3 (below the note); rows 4.. hold the overrides in order
+    header = {ws.cell(row=3, column=c).value: c for c in range(1, ws.max_column + 1)}
+    ws.cell(row=4, column=header["stream"]).value = "soc_typo"
+    ws.cell(row=5, column=header["override"]).value = "scale_budget"
+    ws.cell(row=6, column=header["value"]).value = "lots"
+    ws.cell(row=7, column=header["scope"]).value = "soc"  # not used by remove_contribution
+    ws.cell(row=8, column=header["recipient"]).value = None  # add_commitment needs one
+    wb.save(path)
+    before = path.read_bytes()
+    with pytest.raises(fo.InputError) as caught:
+        fo.read_scenarios(path, fo.read_workbook(path))
+    text = str(caught.value)
+    col = {name: openpyxl.utils.get_column_letter(c) for name, c in header.items()}
+    assert f"'Scenarios'!{col['stream']}4: no stream with this id" in text
+    assert f"'Scenarios'!{col['override']}5: unknown override" in text
+    assert f"'Scenarios'!{col['value']}6" in text
+    assert f"'Scenarios'!{col['scope']}7: remove_contribution does not use the column" in text
+    assert f"'Scenarios'!{col['recipient']}8: add_commitment needs a recipient" in text
+    assert path.read_bytes() == before  # the input is never written
