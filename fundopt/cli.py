@@ -3,6 +3,7 @@
     fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--debug]
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
+    fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--overwrite] [--debug]
 
 Errors print their message only (no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``)
 and exit with the error's code (docs/errors.md).
@@ -148,6 +149,47 @@ def _write_diagnosis(error: InfeasibleError, path: Path, args: argparse.Namespac
     _say(f"wrote {written} (why the rules cannot all hold)")
 
 
+def cmd_compare(args: argparse.Namespace) -> int:
+    from fundopt.io.atomic import check_target
+    from fundopt.io.compare import write_compare
+    from fundopt.io.scenarios import read_scenarios
+    from fundopt.sweep import compare, process_pool
+
+    source = Path(args.input) if args.input else model_path()
+    out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-compare.xlsx"
+    check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
+    if args.workers < 1:
+        raise UsageError("--workers must be 1 or more")
+    problem = _read(source)
+    t = time.perf_counter()
+    scenarios = read_scenarios(source, problem)
+    _stage("scenarios", time.perf_counter() - t)
+    if not scenarios:
+        raise UsageError(f"'{source.name}' lists no scenarios: add a sheet named Scenarios "
+                         "(one row per override; see fundopt/io/scenarios.py)")
+    t = time.perf_counter()
+    if args.workers > 1:
+        with process_pool(args.workers) as pool:
+            result = compare(problem, scenarios, executor=pool)
+    else:
+        result = compare(problem, scenarios)
+    _stage("solve", time.perf_counter() - t)
+    t = time.perf_counter()
+    written = write_compare(result, out, problem.settings.money_unit, scenarios=scenarios,
+                            overwrite=args.overwrite, input_path=source)
+    _stage("write", time.perf_counter() - t)
+    for row in result.summary.to_dict("records"):
+        change = (f"objective {float(row['objective_change']):+,.2f}"
+                  if row["status"] == "optimal" else str(row["message"]))
+        _say(f"{row['scenario']}: {row['status']}; {change}")
+    _say(f"wrote {written}")
+    if result.base.status != "optimal":
+        _say(f"error: FO-L01 the workbook itself has no plan: {result.base.message}",
+             sys.stderr)
+        return int(ExitCode.INFEASIBLE)
+    return int(ExitCode.OK)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
     problem = _read(Path(args.input))
     counts = ", ".join(f"{n} {name}" for name, n in problem.summary().items() if n)
@@ -181,6 +223,18 @@ def build_parser() -> argparse.ArgumentParser:
                        help="where to write the plan (default: IN-plan.xlsx in this folder)")
     solve.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
     solve.set_defaults(run=cmd_solve)
+    comp = sub.add_parser("compare", parents=[common],
+                          help="solve the scenarios on the Scenarios sheet and compare them",
+                          description="Read IN.xlsx (default: the shipped reference model), "
+                          "solve it and every scenario on its Scenarios sheet, and write the "
+                          "comparison to a new workbook.")
+    comp.add_argument("input", nargs="?", metavar="IN.xlsx")
+    comp.add_argument("-o", "--output", metavar="OUT.xlsx",
+                      help="where to write the comparison (default: IN-compare.xlsx here)")
+    comp.add_argument("--workers", type=int, default=1, metavar="N",
+                      help="solve scenarios in N processes (default 1: this one)")
+    comp.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
+    comp.set_defaults(run=cmd_compare)
     validate = sub.add_parser("validate", parents=[common], help="check a workbook, no solve")
     validate.add_argument("input", metavar="IN.xlsx")
     validate.set_defaults(run=cmd_validate)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -195,3 +196,38 @@ def test_progress_without_tqdm_prints_plain_lines(monkeypatch: pytest.MonkeyPatc
                        for i in range(3)], progress=True)
     err = capsys.readouterr().err
     assert "fundopt sweep: 3/3 scenarios" in err
+
+
+def test_compare_command_writes_a_workbook(problem: fo.FundingProblem, tmp_path: Any,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+    from test_scenarios import _workbook
+
+    from fundopt.cli import main
+
+    scenarios = (fo.Scenario("soc up", (fo.ScaleEnvelope("soc", None, 1.1),)),
+                 fo.Scenario("too little", (fo.SetEnvelope("soc", "2026-27", 1 * M),)))
+    source = _workbook(problem, tmp_path / "in.xlsx", scenarios)
+    out = tmp_path / "out.xlsx"
+    assert main(["compare", str(source), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert "soc up: optimal; objective +" in said
+    assert "too little: infeasible" in said
+    wb = openpyxl.load_workbook(out, read_only=True)
+    assert wb.sheetnames == ["Summary", "Totals", "Changes", "Binding rules", "Allocations",
+                             "Scenarios"]
+    rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
+    assert [r[0] for r in rows[1:]] == ["base", "soc up", "too little"]
+    wb.close()
+    # an existing output is kept unless --overwrite, and nothing else is left behind
+    assert main(["compare", str(source), "-o", str(out)]) == int(fo.ExitCode.OUTPUT)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["in.xlsx", "out.xlsx"]
+
+
+def test_compare_command_needs_scenarios(problem: fo.FundingProblem, tmp_path: Any) -> None:
+    from fundopt.cli import main
+
+    source = fo.write_problem(problem, tmp_path / "in.xlsx")
+    assert main(["compare", str(source), "-o", str(tmp_path / "out.xlsx")]) == \
+        int(fo.ExitCode.USAGE)
+    assert not (tmp_path / "out.xlsx").exists()
