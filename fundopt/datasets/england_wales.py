@@ -355,10 +355,14 @@ def sources() -> pd.DataFrame:
 
 
 def write(path: str | Path) -> Path:
-    """Write the reference model and its Sources sheet as an input workbook."""
+    """Write the reference model, its Sources sheet and the notebooks' Scenarios sheet."""
+    from fundopt.datasets.scenarios import reference_scenarios
     from fundopt.io import write_problem
+    from fundopt.io.scenarios import SHEET, scenarios_sheet
 
-    return write_problem(build_problem(), path, extra_sheets={"Sources": sources()})
+    problem = build_problem()
+    scenarios = scenarios_sheet(reference_scenarios(problem), problem.settings.money_unit)
+    return write_problem(problem, path, extra_sheets={"Sources": sources(), SHEET: scenarios})
 
 
 def main(argv: list[str] | None = None) -> int:
