@@ -30,7 +30,7 @@ import multiprocessing
 import sys
 import time
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
@@ -259,8 +259,10 @@ def compiled_arrays(hm: HighsModel) -> _Arrays:
 class SweepEngine:
     """The base model, built and solved once; solves scenarios of it in place where it can."""
 
-    def __init__(self, problem: FundingProblem) -> None:
+    def __init__(self, problem: FundingProblem, keep_plans: bool = False) -> None:
         self.problem = problem
+        self.keep_plans = keep_plans
+        self.plans: dict[str, Plan] = {}
         self.base_hm: HighsModel | None = None
         self.in_place_reason = ""
         t0 = time.perf_counter()
@@ -348,6 +350,8 @@ class SweepEngine:
             return ScenarioOutcome(scenario.name, scenario.describe(), ScenarioStatus.FAILED,
                                    method, message=f"{type(e).__name__}: {e}",
                                    seconds=time.perf_counter() - t0)
+        if self.keep_plans:
+            self.plans[scenario.name] = plan
         return _outcome(scenario, plan, method, time.perf_counter() - t0)
 
     def _diagnose(self, scenario: Scenario, problem: FundingProblem, method: Method,
@@ -459,6 +463,8 @@ class SweepResult:
     - ``changes``: scenario, recipient, year, base, amount, change (allocation totals, £).
     - ``binding``: scenario, family, rule, description, shadow_price.
     - ``shadow_prices``: scenario, family, rule, value (non-zero prices only).
+    - ``plans``: each solved scenario's :class:`~fundopt.Plan` (base included), when asked
+      for with ``keep_plans=True``; empty otherwise.
     """
 
     base: ScenarioOutcome
@@ -468,6 +474,7 @@ class SweepResult:
     changes: pd.DataFrame
     binding: pd.DataFrame
     shadow_prices: pd.DataFrame
+    plans: Mapping[str, Plan] = field(default_factory=dict)
 
     def shadow_price(self, rule: str) -> pd.Series:
         """The shadow price of one rule per scenario (0 where it does not bind, blank where
@@ -492,7 +499,7 @@ class SweepResult:
 
 
 def collect(base: ScenarioOutcome, outcomes: Sequence[ScenarioOutcome],
-            horizon: Sequence[str]) -> SweepResult:
+            horizon: Sequence[str], plans: Mapping[str, Plan] | None = None) -> SweepResult:
     """Tidy tables from scenario outcomes (the base's allocations are the reference)."""
 
     def tag(outcome: ScenarioOutcome, table: pd.DataFrame) -> pd.DataFrame:
@@ -545,7 +552,8 @@ def collect(base: ScenarioOutcome, outcomes: Sequence[ScenarioOutcome],
         rows.append(row)
     summary = pd.DataFrame(rows)
     changes = _concat(change_frames, ["scenario", "recipient", "year", "base", "amount", "change"])
-    return SweepResult(base, tuple(outcomes), summary, allocations, changes, binding, prices)
+    return SweepResult(base, tuple(outcomes), summary, allocations, changes, binding, prices,
+                       dict(plans or {}))
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str]) -> pd.DataFrame:
@@ -599,7 +607,7 @@ def process_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
 
 def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Executor | None = None,
           progress: bool = True, *, chunk_size: int | None = None,
-          include_base: bool = False) -> SweepResult:
+          include_base: bool = False, keep_plans: bool = False) -> SweepResult:
     """Solve every scenario of ``problem``; an infeasible or invalid one is recorded, not raised.
 
     ``executor``: ``None`` runs here, in this process; any
@@ -607,15 +615,21 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
     :func:`process_pool` or a Dask cluster's ``client.get_executor()``. Each chunk builds
     the base model once. ``chunk_size`` defaults to an eighth of the scenarios (at least 1).
     With ``include_base`` the base problem is the first row of every table, named "base".
+    ``keep_plans`` keeps every :class:`~fundopt.Plan` in ``result.plans`` (for charts; in
+    this process only, so not with an executor).
     Results are the same, to the pound, however the scenarios are run.
     """
     todo = scenarios_from(scenarios)
     if include_base and any(s.name == BASE for s in todo):
         raise ValueError(f"a scenario is named '{BASE}', the name of the unchanged problem")
+    if keep_plans and executor is not None:
+        raise ValueError("keep_plans keeps plans in this process: use it without an executor")
     bar = _Progress(len(todo), progress)
+    plans: dict[str, Plan] = {}
     try:
         if executor is None:
-            engine = SweepEngine(problem)
+            engine = SweepEngine(problem, keep_plans)
+            plans = engine.plans
             base, outcomes = engine.base, []
             for s in todo:
                 outcomes.append(engine.solve(s))
@@ -626,7 +640,7 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
         bar.close()
     if include_base:
         outcomes = [base, *outcomes]
-    return collect(base, outcomes, problem.horizon)
+    return collect(base, outcomes, problem.horizon, plans)
 
 
 def _run_parallel(problem: FundingProblem, todo: Sequence[Scenario], executor: Executor,
@@ -645,9 +659,11 @@ def _run_parallel(problem: FundingProblem, todo: Sequence[Scenario], executor: E
 
 
 def compare(problem: FundingProblem, scenarios: Iterable[Scenario],
-            executor: Executor | None = None, progress: bool = False) -> SweepResult:
+            executor: Executor | None = None, progress: bool = False, *,
+            keep_plans: bool = False) -> SweepResult:
     """The base plan and each scenario side by side: :func:`sweep` with the base included."""
-    return sweep(problem, scenarios, executor, progress, include_base=True)
+    return sweep(problem, scenarios, executor, progress, include_base=True,
+                 keep_plans=keep_plans)
 
 
 __all__ = [

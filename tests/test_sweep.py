@@ -164,7 +164,7 @@ def test_compare_states_what_moved() -> None:
     # worked in test_scenarios: withdrawing 72% moves £14.4m from a to b
     problem = _withdrawal_problem()
     withdraw = fo.Scenario("withdraw", (fo.RemoveContribution("a", "b", 0.72),))
-    result = fo.compare(problem, [withdraw])
+    result = fo.compare(problem, [withdraw], keep_plans=True)
     s = result.summary.set_index("scenario")
     assert list(s.index) == ["base", "withdraw"]
     row = s.loc["withdraw"]
@@ -181,6 +181,8 @@ def test_compare_states_what_moved() -> None:
     changes = result.changes.loc[result.changes["scenario"] == "withdraw"].set_index("recipient")
     assert changes.loc["b", "change"] == 14_400_000
     assert set(result.allocations["scenario"]) == {"base", "withdraw"}
+    assert result.plans["withdraw"].fingerprint != result.plans["base"].fingerprint
+    assert result.plans["withdraw"].passed
 
 
 def test_a_scenario_may_not_be_called_base() -> None:
