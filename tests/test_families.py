@@ -191,6 +191,19 @@ def test_a_closing_recipient_follows_a_glide_path():
     assert "glide_path_end[b]" in set(plan.shadow_prices["rule"])
 
 
+def test_a_glide_path_step_is_whole_pounds_so_whole_pounds_can_follow_it():
+    # b's baseline £100,000,001 over 2 funded years: step ceil(100,000,001 / 3) = 33,333,334
+    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"), envelopes=[300 * M] * 3,
+             recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force"] * 2,
+                              region=["north", "south"], last_year=[None, "2027-28"]),
+             baselines=frame(recipient=["a", "b"], amount=[40 * M, 100 * M + 1]),
+             value_tranches=values(a=2.0, b=1.0),
+             cliff_edges=frame(max_fall_rate=[0.05]))
+    plan = solved(p)
+    assert amount(plan, recipient="b", year="2026-27") == 100 * M + 1 - 33_333_334
+    assert amount(plan, recipient="b", year="2027-28") == 100 * M + 1 - 2 * 33_333_334
+
+
 def test_local_priority_share_and_national_ring_fence():
     acts = frame(
         activity=["lp", "drugs"],

@@ -154,7 +154,7 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
             continue
         fy = funded(r)
         if rec[r]["last_year"] and fy and fy[-1] != horizon[-1] and B[r] and exists(r, t0):
-            g = B[r] / (len(fy) + 1)
+            g = float(np.ceil(B[r] / (len(fy) + 1)))
             for k, t in enumerate(fy):
                 if k == 0:
                     row(X(r, t), B[r] - g, np.inf)

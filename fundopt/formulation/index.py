@@ -19,6 +19,8 @@ from fundopt.problem import FundingProblem
 from fundopt.schema import Threat
 from fundopt.validation import rows, year_start
 
+MAX_SCALE = 1e6  # £m: the unit the performance notes found well scaled and precise
+
 
 @dataclass(frozen=True)
 class ProblemIndex:
@@ -94,7 +96,8 @@ class ProblemIndex:
 
     @cached_property
     def money_scale(self) -> float:
-        """Pounds per model unit: a power of ten that puts the largest amount near 100-1000."""
+        """Pounds per model unit: a power of ten that puts the largest amount near 100-1000,
+        but never more than £1m, so HiGHS's tolerance (1e-7 units) stays below 10p."""
         p = self.problem
         amounts = (
             [float(np.max(np.asarray(p.envelopes["amount"], dtype=float)))]
@@ -106,7 +109,7 @@ class ProblemIndex:
             max(self.income.values(), default=0.0),
         ]
         top = max([*amounts, 1.0])
-        return float(10 ** max(0, int(np.floor(np.log10(top))) - 2))
+        return float(min(MAX_SCALE, 10 ** max(0, int(np.floor(np.log10(top))) - 2)))
 
     # -- groups of allocation columns -----------------------------------------------------
     @cached_property

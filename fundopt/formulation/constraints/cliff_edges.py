@@ -15,7 +15,7 @@ final year, which nothing after it constrains, cannot become the place cuts are 
 
 A recipient whose last funded year :math:`L` falls inside the horizon closes on a glide path
 instead of the fall limit: with :math:`m` funded horizon years and step
-:math:`g = B_r/(m+1)`, its allocation falls by at most :math:`g` a year and ends at most
+:math:`g = \lceil B_r/(m+1) \rceil` (whole pounds), its allocation falls by at most :math:`g` a year and ends at most
 :math:`g` in year :math:`L`, so no single step (including the last, to zero) exceeds :math:`g`:
 
 .. math::
@@ -28,6 +28,7 @@ Reads sheet *Cliff-edge limits* (recipient or blank for the default, max_fall_ra
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from fundopt.formatting import money, percent
@@ -127,7 +128,7 @@ def _add_step(
 def _add_glide_path(b: LpBuilder, r: str, funded: tuple[str, ...], pos: int) -> None:
     idx = b.index
     base = idx.baseline[r]
-    step = base / (len(funded) + 1)
+    step = float(math.ceil(base / (len(funded) + 1)))  # whole pounds, so whole pounds can follow
     sources = (("cliff_edges", pos), ("recipients", _position(idx.problem.recipients, r)))
     prev = idx.baseline_year
     for t in funded:
