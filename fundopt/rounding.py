@@ -96,7 +96,7 @@ def _repair(
     fl = np.where(is_int, np.floor(pos_v + SNAP), 0.0)
     frac = np.where(is_int, pos_v - fl, 0.0)
     frac = np.where(frac > SNAP, frac, 0.0)
-    movable = np.flatnonzero(is_int & (pos_v > 0.5))
+    movable = np.flatnonzero(is_int & (pos_v > SNAP))
     cont = np.flatnonzero(~is_int)
     base = np.where(is_int, fl, v)  # the point the integer programme moves from
     A = sp.csc_array(hm.matrix)

@@ -241,6 +241,7 @@ def finish(
         money_scale=hm.builder.scale,
         times=dict(times),
         rounding=method,
+        log_warnings=hm.log_warnings(),
     )
     return assemble_plan(
         problem,

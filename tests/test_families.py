@@ -328,3 +328,18 @@ def test_a_soft_floor_is_broken_when_breaking_it_is_cheaper():
     assert plan.objective == pytest.approx(200 * M - 0.5 * 30 * M)
     assert plan.breaches["amount"].sum() == pytest.approx(30 * M)
     assert plan.objective_terms["breach_penalty"] == pytest.approx(-15 * M)
+
+
+def test_highs_warnings_are_recorded_and_money_is_well_scaled():
+    # amounts from thousands to billions: the £m money scale keeps HiGHS quiet
+    p = tiny(envelopes=[12_345_678_901.23], value_tranches=values(a=2.0, b=1.0),
+             limits=frame(recipient=["b"], floor_amount=[3_700.37]))
+    plan = solved(p)
+    assert plan.solver.log_warnings == ()
+    assert plan.solver.money_scale == 1e6
+    assert amount(plan, recipient="b") == 3_701
+    # a bound of pennies is below HiGHS's comfort: its warning reaches the plan's audit
+    pennies = solved(tiny(value_tranches=values(a=2.0, b=1.0),
+                          limits=frame(recipient=["b"], floor_amount=[0.37])))
+    assert any("small bounds" in w for w in pennies.solver.log_warnings)
+    assert amount(pennies, recipient="b") == 1

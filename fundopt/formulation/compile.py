@@ -8,9 +8,12 @@ all direct.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import os
 import sys
+import tempfile
+import weakref
 from dataclasses import dataclass, field
 
 import highspy
@@ -29,7 +32,8 @@ HIGHS_OPTIONS: dict[str, object] = {
     "simplex_strategy": 1,  # serial dual simplex
     "presolve": "on",
     "random_seed": 0,
-    "output_flag": False,
+    "output_flag": True,  # to the log file only (see compile_to_highs), for its warnings
+    "log_to_console": False,
 }
 
 
@@ -78,6 +82,14 @@ class HighsModel:
     matrix: object  # scipy.sparse csc_array, rows x columns
     nonzeros: int = 0
     options: dict[str, object] = field(default_factory=dict)
+    log_path: str = ""
+
+    def log_warnings(self) -> tuple[str, ...]:
+        """HiGHS's WARNING lines so far (e.g. "Problem is badly scaled"), for the audit."""
+        if not self.log_path or not os.path.exists(self.log_path):
+            return ()
+        with open(self.log_path, encoding="utf-8", errors="replace") as f:
+            return tuple(dict.fromkeys(line.strip() for line in f if "WARNING" in line.upper()))
 
 
 def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> HighsModel:
@@ -130,10 +142,13 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     opts = {**HIGHS_OPTIONS, **(options or {})}
     for k, v in opts.items():
         h.setOptionValue(k, v)  # type: ignore[arg-type]
+    fd, log_name = tempfile.mkstemp(prefix="fundopt-highs-", suffix=".log")
+    os.close(fd)
+    h.setOptionValue("log_file", log_name)
     status = h.passModel(lp)
     if status != highspy.HighsStatus.kOk:
         raise RuntimeError(f"HiGHS refused the model: {status}")
-    return HighsModel(
+    model = HighsModel(
         b,
         h,
         len(xs),
@@ -147,7 +162,15 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
         A,
         int(A.nnz),
         opts,
+        log_path=log_name,
     )
+    weakref.finalize(model, _remove, log_name)
+    return model
+
+
+def _remove(path: str) -> None:
+    with contextlib.suppress(OSError):
+        os.remove(path)
 
 
 def write_mps(model: HighsModel, path: str) -> None:
