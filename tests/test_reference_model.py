@@ -132,6 +132,9 @@ def test_reference_model_solves_and_every_check_passes(plan: fo.Plan) -> None:
     assert plan.status is fo.PlanStatus.OPTIMAL
     assert len(plan.checks) > 0 and plan.passed
     assert plan.breaches.empty
+    assert fo.verify(plan.problem, plan).empty
+    # money is handed to HiGHS in £m: it must not find the model badly scaled
+    assert plan.solver.log_warnings == (), plan.solver.log_warnings
 
 
 def test_headline_figures(plan: fo.Plan) -> None:
