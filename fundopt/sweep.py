@@ -356,10 +356,14 @@ class SweepEngine:
 
     def _diagnose(self, scenario: Scenario, problem: FundingProblem, method: Method,
                   t0: float) -> ScenarioOutcome:
-        """Explain an infeasible scenario on a model of its own (diagnosis may change it)."""
+        """Explain an infeasible scenario: by the closed-form checks :func:`fundopt.solve`
+        runs first where they find it (cheap), else on a model of its own (an IIS and an
+        elastic solve, which may change the model they run on)."""
         from fundopt.diagnosis import diagnose_infeasible
+        from fundopt.prechecks import raise_conflicts
 
         try:
+            raise_conflicts(problem)
             hm = build(problem)
             run(hm)
             error = diagnose_infeasible(problem, hm)
