@@ -10,11 +10,13 @@ one is reported with ``soft=True`` and does not fail the plan.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from collections.abc import Iterable
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
+import numpy as np
 import pandas as pd
 
 from fundopt.formatting import money
@@ -104,51 +106,13 @@ def check_rules(
         hi = year_start(rec["last_year"]) if rec["last_year"] else 10_000
         return lo <= year_start(t) <= hi and t in horizon
 
-    # -- the allocations themselves
-    x: dict[tuple[str, str, str, str], Fraction] = {}
-    for _, arow in rows(allocations):
-        key = (
-            str(arow["recipient"]),
-            str(arow["activity"]),
-            str(arow["stream"]),
-            str(arow["year"]),
-        )
-        amount = F(arow["amount"])
-        x[key] = x.get(key, Fraction(0)) + amount
-        ok_int = amount.denominator == 1 and amount >= 0
-        ck.add(
-            "allocation",
-            f"whole_pounds[{','.join(key)}]",
-            amount,
-            ">=",
-            Fraction(0),
-            year=key[3],
-            recipient=key[0],
-            detail="allocation is a non-negative whole number of pounds"
-            if ok_int
-            else f"allocation {float(amount)} is not a non-negative whole number of pounds",
-        )
-        if not ok_int:
-            ck.out[-1]["passed"] = False
-        elig = _eligible(p, recs, threat, *key[:3]) and funded(key[0], key[3])
-        if not elig:
-            ck.add(
-                "eligibility",
-                f"eligible[{','.join(key)}]",
-                amount,
-                "<=",
-                Fraction(0),
-                year=key[3],
-                recipient=key[0],
-                detail=f"stream '{key[2]}' may not fund {key[0]}'s '{key[1]}' in {key[3]}",
-            )
-    by_ry: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
-    by_st: dict[tuple[str, str], Fraction] = defaultdict(Fraction)
-    by_ray: dict[tuple[str, str, str], Fraction] = defaultdict(Fraction)
-    for (r, a, s, t), v in x.items():
-        by_ry[(r, t)] += v
-        by_st[(s, t)] += v
-        by_ray[(r, a, t)] += v
+    # -- the allocations themselves: one check per row, built column-wise
+    a = _allocation_frame(allocations)
+    x_rows = _check_allocations(p, recs, threat, a, funded)
+    # exact sums: whole pounds add up as Python integers, anything else as Fractions
+    x = _sum_by(a, ["recipient", "activity", "stream", "year"])
+    by_ry = defaultdict(Fraction, _sum_by(a, ["recipient", "year"]))
+    by_st = defaultdict(Fraction, _sum_by(a, ["stream", "year"]))
 
     baseline: dict[str, Fraction] = defaultdict(Fraction)
     for _, b in rows(p.baselines):
@@ -240,27 +204,22 @@ def check_rules(
                 )
 
     _check_cliff_edges(ck, p, recs, horizon, base_year, alloc, income, baseline, funded)
-    _check_local(ck, p, horizon, x, threat, funded)
+    _check_local(ck, p, horizon, a, threat, funded)
 
     # -- national requirements
+    a_threat = a["activity"].map(threat).to_numpy(dtype=object)
+    a_strand = a["activity"].map(strand).to_numpy(dtype=object)
+    a_year = a["year"].to_numpy(dtype=object)
+    a_recipient = a["recipient"].to_numpy(dtype=object)
     for _, q in rows(p.requirements):
-        members = (
-            None
-            if q["region"] is None
-            else {r for r, rec in recs.items() if rec["region"] == q["region"]}
-        )
-        got = sum(
-            (
-                v
-                for (r, a, _s, t), v in x.items()
-                if t == q["year"] and threat[a] == q["threat"] and (members is None or r in members)
-            ),
-            Fraction(0),
-        )
+        mask = (a_year == q["year"]) & (a_threat == q["threat"])
+        if q["region"] is not None:
+            members = [r for r, rec in recs.items() if rec["region"] == q["region"]]
+            mask &= np.isin(a_recipient, members)
         ck.add(
             "requirement",
             f"requirement[{q['threat']},{q['region'] or '*'},{q['year']}]",
-            got,
+            _exact_sum(a, mask),
             ">=",
             F(q["amount"]),
             year=str(q["year"]),
@@ -270,15 +229,15 @@ def check_rules(
 
     # -- strand and threat shares
     for _, g in rows(p.share_targets):
-        den = num = Fraction(0)
-        for (_xr, xa, _xs, xt), v in x.items():
-            if xt != g["year"] or (g["scope"] == "soc" and threat[xa] == "local_policing"):
-                continue
-            den += v
-            if (g["strand"] is None or strand[xa] == g["strand"]) and (
-                g["threat"] is None or threat[xa] == g["threat"]
-            ):
-                num += v
+        den_mask = a_year == g["year"]
+        if g["scope"] == "soc":
+            den_mask &= a_threat != "local_policing"
+        num_mask = den_mask.copy()
+        if g["strand"] is not None:
+            num_mask &= a_strand == g["strand"]
+        if g["threat"] is not None:
+            num_mask &= a_threat == g["threat"]
+        den, num = _exact_sum(a, den_mask), _exact_sum(a, num_mask)
         tkey = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
         for col, sense in (("min_share", ">="), ("max_share", "<=")):
             if g[col] is not None:
@@ -292,7 +251,133 @@ def check_rules(
                     soft=g["penalty"] is not None,
                     detail=f"share target {tkey}",
                 )
-    return pd.DataFrame(ck.out, columns=CHECK_COLUMNS)
+    rules = pd.DataFrame(ck.out, columns=CHECK_COLUMNS)
+    if not len(x_rows):
+        return rules
+    if not len(rules):
+        return x_rows.reset_index(drop=True)
+    return pd.concat([x_rows, rules], ignore_index=True)
+
+
+def _allocation_frame(allocations: pd.DataFrame) -> pd.DataFrame:
+    """The allocations with string keys and an exact ``amount``: int64 when every amount
+    is a whole number of pounds (the usual case), else Python Fractions."""
+    a = pd.DataFrame(
+        {
+            c: allocations[c].astype(str).to_numpy(dtype=object)
+            for c in ("recipient", "activity", "stream", "year")
+        }
+    )
+    raw = allocations["amount"].to_numpy()
+    if raw.dtype.kind in "iu":
+        a["amount"] = raw.astype(np.int64)
+        return a
+    exact = [F(v) for v in raw]
+    if all(v.denominator == 1 and abs(v) < 2**62 for v in exact):
+        a["amount"] = np.array([int(v) for v in exact], dtype=np.int64)
+    else:
+        a["amount"] = pd.Series(exact, dtype=object)
+    return a
+
+
+def _sum_by(a: pd.DataFrame, keys: list[str]) -> dict[Any, Fraction]:
+    if not len(a):
+        return {}
+    g = a.groupby(keys, sort=False)["amount"].sum()
+    return {k: F(int(v)) if isinstance(v, np.integer | int) else F(v) for k, v in g.items()}
+
+
+def _exact_sum(a: pd.DataFrame, mask: np.ndarray) -> Fraction:
+    v = a["amount"].to_numpy()[mask]
+    if v.dtype.kind == "i":
+        return Fraction(int(v.sum(dtype=np.int64)))
+    return sum((F(x) for x in v), Fraction(0))
+
+
+def _check_allocations(
+    p: FundingProblem, recs: dict[str, Any], threat: dict[str, str], a: pd.DataFrame, funded: Any
+) -> pd.DataFrame:
+    """One whole-pounds check per allocation row, followed (where it fails) by an
+    eligibility check, in the allocations' order."""
+    n = len(a)
+    if not n:
+        return pd.DataFrame(columns=CHECK_COLUMNS)
+    amount = a["amount"].to_numpy()
+    if amount.dtype.kind == "i":
+        whole = amount >= 0
+        value = amount.astype(float)
+    else:
+        whole = np.array([v.denominator == 1 and v >= 0 for v in amount], dtype=bool)
+        value = np.array([float(v) for v in amount], dtype=float)
+    keys = [a[c].to_numpy(dtype=object) for c in ("recipient", "activity", "stream", "year")]
+    names = [",".join(k) for k in zip(*keys, strict=True)]
+    # a whole, non-negative amount passes; a negative one also reads "breached by"
+    if amount.dtype.kind == "i":
+        negative = amount < 0
+    else:
+        negative = np.array([v < -PENNY for v in amount], dtype=bool)
+    detail = [
+        (
+            "allocation is a non-negative whole number of pounds"
+            if ok
+            else f"allocation {v} is not a non-negative whole number of pounds"
+        )
+        + (f": breached by {money(-v)}" if neg else "")
+        for ok, v, neg in zip(whole, value.tolist(), negative, strict=True)
+    ]
+    whole_rows = pd.DataFrame(
+        {
+            "family": "allocation",
+            "rule": [f"whole_pounds[{k}]" for k in names],
+            "year": keys[3],
+            "recipient": keys[0],
+            "lhs": value,
+            "sense": ">=",
+            "rhs": 0.0,
+            "slack": value,
+            "soft": False,
+            "passed": whole,
+            "detail": detail,
+        }
+    )
+    eligible = _eligible_mask(p, recs, threat, a) & np.array(
+        [funded(r, t) for r, t in zip(keys[0], keys[3], strict=True)], dtype=bool
+    )
+    whole_rows["order"] = np.arange(n) * 2
+    bad = np.flatnonzero(~eligible)
+    if not len(bad):
+        return whole_rows.drop(columns="order")
+    slack = -value[bad]  # rhs - lhs for a "<=" check
+    if amount.dtype.kind != "i":
+        passed = np.array([-amount[i] >= -PENNY for i in bad], dtype=bool)
+    else:
+        passed = amount[bad] <= 0
+    detail = [
+        f"stream '{keys[2][i]}' may not fund {keys[0][i]}'s '{keys[1][i]}' in {keys[3][i]}"
+        for i in bad
+    ]
+    detail = [
+        d if ok else f"{d}: breached by {money(float(-s))}"
+        for d, ok, s in zip(detail, passed, slack, strict=True)
+    ]
+    elig_rows = pd.DataFrame(
+        {
+            "family": "eligibility",
+            "rule": [f"eligible[{names[i]}]" for i in bad],
+            "year": keys[3][bad],
+            "recipient": keys[0][bad],
+            "lhs": value[bad],
+            "sense": "<=",
+            "rhs": 0.0,
+            "slack": slack,
+            "soft": False,
+            "passed": passed,
+            "detail": detail,
+            "order": bad * 2 + 1,
+        }
+    )
+    out = pd.concat([whole_rows, elig_rows], ignore_index=True).sort_values("order", kind="stable")
+    return out.drop(columns="order").reset_index(drop=True)
 
 
 def _check_cliff_edges(
@@ -327,7 +412,8 @@ def _check_cliff_edges(
         my_years = [t for t in horizon if funded(r, t)]
         closing = recs[r]["last_year"] and my_years and my_years[-1] != horizon[-1]
         if closing and r in baseline and exists(r, base_year):
-            step = baseline[r] / (len(my_years) + 1)
+            # the step is a whole number of pounds (rounded up) so whole pounds can follow it
+            step = Fraction(math.ceil(baseline[r] / (len(my_years) + 1)))
             prev = base_year
             for t in my_years:
                 ck.add(
@@ -390,24 +476,45 @@ def _check_local(
     ck: _Checks,
     p: FundingProblem,
     horizon: tuple[str, ...],
-    x: dict[tuple[str, str, str, str], Fraction],
+    a: pd.DataFrame,
     threat: dict[str, str],
     funded: Any,
 ) -> None:
     local: dict[str, set[str]] = defaultdict(set)
     for _, lp in rows(p.local_priorities):
         local[str(lp["recipient"])].add(str(lp["activity"]))
-    for (r, t), row in _by_recipient_year(p.local_shares, horizon).items():
+    chosen = _by_recipient_year(p.local_shares, horizon)
+    if not chosen:
+        return
+    pairs = {(r, act) for r, acts in local.items() for act in acts}
+    is_local = np.array(
+        [(r, act) in pairs for r, act in zip(a["recipient"], a["activity"], strict=True)],
+        dtype=bool,
+    )
+    is_nat = ~is_local & (a["activity"].map(threat).to_numpy(dtype=object) != "local_policing")
+    amount = a["amount"].to_numpy()
+    zero: Any = np.zeros(1, dtype=amount.dtype) if amount.dtype.kind == "i" else Fraction(0)
+    parts = pd.DataFrame(
+        {
+            "recipient": a["recipient"],
+            "year": a["year"],
+            "total": amount,
+            "local": np.where(is_local, amount, zero),
+            "national": np.where(is_nat, amount, zero),
+        }
+    )
+    grouped = parts.groupby(["recipient", "year"], sort=False).sum() if len(parts) else parts
+    sums = {
+        (r, t): (F(_plain(total)), F(_plain(loc)), F(_plain(nat)))
+        for (r, t), total, loc, nat in zip(
+            grouped.index, grouped["total"], grouped["local"], grouped["national"], strict=True
+        )
+    }
+    nothing = (Fraction(0), Fraction(0), Fraction(0))
+    for (r, t), row in chosen.items():
         if not funded(r, t):
             continue
-        total = loc = nat = Fraction(0)
-        for (rr, a, _s, tt), v in x.items():
-            if rr == r and tt == t:
-                total += v
-                if a in local[r]:
-                    loc += v
-                elif threat[a] != "local_policing":
-                    nat += v
+        total, loc, nat = sums.get((r, t), nothing)
         soft = row["penalty"] is not None
         if row["min_local_share"] is not None:
             ck.add(
@@ -447,10 +554,44 @@ def _check_local(
             )
 
 
+def _plain(v: Any) -> Any:
+    return int(v) if isinstance(v, np.integer) else v
+
+
+def _eligible_mask(
+    p: FundingProblem, recs: dict[str, Any], threat: dict[str, str], a: pd.DataFrame
+) -> np.ndarray:
+    """Whether some eligibility row allows each allocation row's (recipient, activity, stream)."""
+    if not len(a):
+        return np.zeros(0, dtype=bool)
+    lines = a[["recipient", "activity", "stream"]].drop_duplicates()
+    table = rows(p.eligibility)
+    ok = np.array(
+        [
+            _eligible(p, recs, threat, r, act, s, table=table)
+            for r, act, s in lines.itertuples(index=False, name=None)
+        ],
+        dtype=bool,
+    )
+    allowed = {
+        key for key, good in zip(lines.itertuples(index=False, name=None), ok, strict=True) if good
+    }
+    return np.array(
+        [key in allowed for key in zip(a["recipient"], a["activity"], a["stream"], strict=True)],
+        dtype=bool,
+    )
+
+
 def _eligible(
-    p: FundingProblem, recs: dict[str, Any], threat: dict[str, str], r: str, a: str, s: str
+    p: FundingProblem,
+    recs: dict[str, Any],
+    threat: dict[str, str],
+    r: str,
+    a: str,
+    s: str,
+    table: list[tuple[int, dict[str, Any]]] | None = None,
 ) -> bool:
-    for _, e in rows(p.eligibility):
+    for _, e in table if table is not None else rows(p.eligibility):
         if e["stream"] != s:
             continue
         if e["recipient_kind"] and recs[r]["kind"] != e["recipient_kind"]:
