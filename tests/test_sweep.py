@@ -8,13 +8,13 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from builders import M
+from builders import M, tiny, values
 from test_scenarios import _withdrawal_problem
 from whatif_problems import regional_problem
 
 import fundopt as fo
 from fundopt.solve import build, finish, run
-from fundopt.sweep import Method, SweepEngine, compiled_arrays
+from fundopt.sweep import Method, SweepEngine
 
 IN_PLACE = [
     fo.ScaleEnvelope("soc", None, 1.1),
@@ -31,7 +31,6 @@ IN_PLACE = [
 REBUILT = [
     fo.AddCommitment("f1", "drugs_prevent", "2026-27", "2027-28", 2 * M),
     fo.SetShareTarget("protect", "fraud", "all", "2026-27", 0.02),
-    fo.SetEnvelope("core", "2027-28", 2_000 * M),  # over £1bn: the model's money unit changes
 ]
 
 
@@ -94,6 +93,20 @@ def test_a_change_of_shape_is_rebuilt(problem: fo.FundingProblem, engine: SweepE
     pd.testing.assert_frame_equal(outcome.allocations, cold.allocations.reset_index(drop=True))
 
 
+def test_a_change_of_money_unit_is_rebuilt() -> None:
+    # the model counts money in units of a power of ten that fits the largest amount
+    # (at most £1m); £10m as the largest amount changes it, so the LP is built afresh
+    problem = tiny(value_tranches=values(a=2.0, b=1.0))
+    engine = SweepEngine(problem)
+    small = fo.Scenario("small", (fo.SetEnvelope("core", "2026-27", 10 * M),))
+    outcome = engine.solve(small)
+    assert outcome.method is Method.REBUILT
+    assert outcome.allocations["amount"].tolist() == [10_000_000]
+    bigger = engine.solve(fo.Scenario("bigger", (fo.SetEnvelope("core", "2026-27", 150 * M),)))
+    assert bigger.method is Method.IN_PLACE
+    assert bigger.allocations["amount"].tolist() == [150_000_000]
+
+
 def test_order_of_scenarios_does_not_matter(problem: fo.FundingProblem) -> None:
     scenarios = [fo.Scenario(o.describe(), (o,)) for o in IN_PLACE[:5]]
     forward = fo.sweep(problem, scenarios, progress=False)
@@ -102,8 +115,19 @@ def test_order_of_scenarios_does_not_matter(problem: fo.FundingProblem) -> None:
         a = forward.allocations.loc[forward.allocations["scenario"] == s.name]
         b = backward.allocations.loc[backward.allocations["scenario"] == s.name]
         pd.testing.assert_frame_equal(a.reset_index(drop=True), b.reset_index(drop=True))
-    # the engine left nothing behind: the loaded model is back to what a scenario needs
-    assert compiled_arrays(build(problem)).cost.shape == SweepEngine(problem).loaded.cost.shape
+
+
+def test_the_base_again_after_other_scenarios(problem: fo.FundingProblem) -> None:
+    engine = SweepEngine(problem)
+    for o in IN_PLACE[:4]:
+        engine.solve(fo.Scenario(o.describe(), (o,)))
+    again = engine.solve(fo.Scenario("again"))  # no overrides: every change is undone
+    assert again.method is Method.IN_PLACE
+    assert again.objective == engine.base.objective
+    pd.testing.assert_frame_equal(again.allocations, engine.base.allocations)
+    mine, fresh = _lp(engine.base_hm.highs), _lp(build(problem).highs)  # type: ignore[union-attr]
+    for key in fresh:
+        np.testing.assert_array_equal(mine[key], fresh[key], err_msg=key)
 
 
 def _many(problem: fo.FundingProblem) -> list[fo.Scenario]:
