@@ -15,6 +15,7 @@ from enum import StrEnum
 
 import pyomo.environ as pyo
 from pyomo.core.base.var import VarData
+from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.index import ProblemIndex
@@ -79,6 +80,7 @@ class LpBuilder:
         m = self.model
         n = len(index.alloc)
         m.x = pyo.Var(range(n), domain=pyo.NonNegativeReals)
+        self._x: list[VarData] = list(m.x.values())  # plain list: faster than m.x[c]
         m.aux = pyo.VarList(domain=pyo.NonNegativeReals)
         self.rows: list[Row] = []
         self.constraints: list[pyo.ConstraintData] = []
@@ -96,10 +98,10 @@ class LpBuilder:
         return v
 
     def x(self, column: int) -> VarData:
-        return self.model.x[column]
+        return self._x[column]
 
     def alloc_terms(self, columns: Iterable[int], coef: float = 1.0) -> list[Term]:
-        x = self.model.x
+        x = self._x
         return [(x[c], coef) for c in columns]
 
     def total(self, recipient: str, year: str, coef: float = 1.0) -> list[Term]:
@@ -149,7 +151,7 @@ class LpBuilder:
                     f"funded there (check the eligibility table and funded years)"
                 )
             return
-        body = pyo.quicksum((c * v for v, c in terms))
+        body = linear_sum(terms)
         expr = (
             body >= rhs if sense is Sense.GE else body <= rhs if sense is Sense.LE else body == rhs
         )
@@ -166,5 +168,12 @@ class LpBuilder:
         all_terms = [t for name in sorted(self.objective_terms) for t in self.objective_terms[name]]
         # value per pound x pounds per unit = value per model unit; reported objective is
         # multiplied back by the scale.
-        expr = pyo.quicksum((c * v for v, c in all_terms)) if all_terms else 0.0
+        expr = linear_sum(all_terms) if all_terms else 0.0
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
+
+
+def linear_sum(terms: Sequence[Term]) -> LinearExpression:
+    """``sum(coef * var)`` as one Pyomo ``LinearExpression``, built directly from its terms
+    (a unit coefficient as the bare variable): the same expression ``quicksum`` makes,
+    about five times faster to build."""
+    return LinearExpression([v if c == 1.0 else MonomialTermExpression((c, v)) for v, c in terms])

@@ -66,10 +66,16 @@ class ProblemIndex:
 
     def funded_years(self, recipient: str) -> tuple[str, ...]:
         """Horizon years in which the recipient may be funded."""
-        r = self.recipient_rows[recipient]
-        first = year_start(str(r["first_year"])) if r["first_year"] else -1
-        last = year_start(str(r["last_year"])) if r["last_year"] else 10_000
-        return tuple(y for y in self.horizon if first <= year_start(y) <= last)
+        return self._funded[recipient]
+
+    @cached_property
+    def _funded(self) -> dict[str, tuple[str, ...]]:
+        out = {}
+        for rid, r in self.recipient_rows.items():
+            first = year_start(str(r["first_year"])) if r["first_year"] else -1
+            last = year_start(str(r["last_year"])) if r["last_year"] else 10_000
+            out[rid] = tuple(y for y in self.horizon if first <= year_start(y) <= last)
+        return out
 
     def exists_in(self, recipient: str, year: str) -> bool:
         """Whether the recipient exists in ``year`` (the baseline year included)."""
@@ -113,6 +119,16 @@ class ProblemIndex:
 
     # -- groups of allocation columns -----------------------------------------------------
     @cached_property
+    def activity_of(self) -> list[str]:
+        """The activity of each allocation column (a plain list: fast to index)."""
+        return [str(v) for v in self.alloc["activity"].tolist()]
+
+    @cached_property
+    def stream_of(self) -> list[str]:
+        """The stream of each allocation column."""
+        return [str(v) for v in self.alloc["stream"].tolist()]
+
+    @cached_property
     def by_recipient_year(self) -> dict[tuple[str, str], list[int]]:
         return _group(self.alloc, ["recipient", "year"])
 
@@ -127,7 +143,9 @@ class ProblemIndex:
     @cached_property
     def by_line_stream_year(self) -> dict[tuple[str, str, str, str], int]:
         a = self.alloc
-        keys = zip(a["recipient"], a["activity"], a["stream"], a["year"], strict=True)
+        keys = zip(
+            *(a[c].tolist() for c in ("recipient", "activity", "stream", "year")), strict=True
+        )
         return {k: i for i, k in enumerate(keys)}
 
     @cached_property
@@ -144,7 +162,7 @@ class ProblemIndex:
 
 def _group(df: pd.DataFrame, cols: list[str]) -> dict[Any, list[int]]:
     out: dict[Any, list[int]] = defaultdict(list)
-    for i, key in enumerate(zip(*(df[c] for c in cols), strict=True)):
+    for i, key in enumerate(zip(*(df[c].tolist() for c in cols), strict=True)):
         out[key].append(i)
     return dict(out)
 

@@ -27,7 +27,7 @@ def add_commitments(b: LpBuilder) -> None:
             cols = [
                 col
                 for col in idx.by_line_year.get((r, a, t), ())
-                if s is None or idx.alloc.at[col, "stream"] == s
+                if s is None or idx.stream_of[col] == s
             ]
             via = f" from stream '{s}'" if s else ""
             b.row(

@@ -37,11 +37,12 @@ def add_local_priorities(b: LpBuilder) -> None:
         if t not in idx.funded_years(r):
             continue
         cols = idx.by_recipient_year.get((r, t), [])
-        acts = idx.alloc["activity"]
-        in_local = [c for c in cols if acts.iat[c] in local[r]]
-        not_local = [c for c in cols if acts.iat[c] not in local[r]]
-        national = [c for c in not_local if idx.is_soc(str(acts.iat[c]))]
-        not_national = [c for c in cols if c not in set(national)]
+        acts = idx.activity_of
+        in_local = [c for c in cols if acts[c] in local[r]]
+        not_local = [c for c in cols if acts[c] not in local[r]]
+        national = [c for c in not_local if idx.is_soc(acts[c])]
+        is_national = set(national)
+        not_national = [c for c in cols if c not in is_national]
         src = (("local_shares", pos),)
         if row["min_local_share"] is not None:
             s = float(row["min_local_share"])
