@@ -2,8 +2,8 @@
 
 They are the stories of the notebooks in ``notebooks/``: cliff-edge limits and the end of
 the transformation fund (02), a PCC withdrawing 72% of its contribution to its regional
-unit (03), the core grant up and down (04) and a higher prevent share (05). Ids are taken
-from the problem, so the scenarios follow the data if it changes.
+unit (03), the core grant up and down (04) and a higher prevent share in the last year
+(05). Ids are taken from the problem, so the scenarios follow the data if it changes.
 """
 
 from __future__ import annotations
@@ -49,7 +49,11 @@ def reference_scenarios(problem: FundingProblem) -> tuple[Scenario, ...]:
     after = [y for y in horizon if y > last_funded]
     kept = float(tf.get(last_funded, 0.0))
     contributor, unit = largest_contribution(problem)
-    middle = horizon[len(horizon) // 2]
+    last = horizon[-1]
+    least, most = _prevent(problem, last)
+    # three points more, but below the most allowed (a share pinned exactly may not be
+    # reachable in whole pounds)
+    prevent = round(min(least + 0.03, most - 0.01) if most is not None else least + 0.03, 4)
     return (
         Scenario("cliff edge 2%", (SetCliffEdge(None, 0.02),)),
         Scenario("cliff edge 10%", (SetCliffEdge(None, 0.10),)),
@@ -59,17 +63,20 @@ def reference_scenarios(problem: FundingProblem) -> tuple[Scenario, ...]:
                  (RemoveContribution(contributor, unit, WITHDRAWN_SHARE),)),
         Scenario("core grant -2%", (ScaleEnvelope(CORE_STREAM, None, 0.98),)),
         Scenario("core grant +2%", (ScaleEnvelope(CORE_STREAM, None, 1.02),)),
-        Scenario(f"prevent +2 points from {middle}", tuple(
-            SetShareTarget("prevent", None, "soc", y, round(_prevent(problem, y) + 0.02, 4))
-            for y in horizon if y >= middle)),
+        Scenario(f"prevent {prevent:.0%} in {last}",
+                 (SetShareTarget("prevent", None, "soc", last, prevent),)),
     )
 
 
-def _prevent(problem: FundingProblem, year: str) -> float:
+def _prevent(problem: FundingProblem, year: str) -> tuple[float, float | None]:
+    """Prevent's (least, most) share of SOC funding in ``year``; 0 and None where unset."""
     t = problem.share_targets
     row = t.loc[(t["strand"] == "prevent") & t["threat"].isna() & (t["scope"] == "soc")
-                & (t["year"] == year), "min_share"]
-    return float(row.iloc[0]) if len(row) and row.iloc[0] is not None else 0.0
+                & (t["year"] == year)]
+    if not len(row):
+        return 0.0, None
+    least, most = row.iloc[0]["min_share"], row.iloc[0]["max_share"]
+    return (0.0 if least is None else float(least)), (None if most is None else float(most))
 
 
 __all__ = ["largest_contribution", "reference_scenarios"]
