@@ -11,7 +11,7 @@ Per size it runs:
   then extract (rounding to whole pounds, exact verification, the Plan's tables).
 - ``pyomo``: :mod:`benchmarks.alternatives.pyomo_idiomatic` (rule-based Pyomo + APPSI HiGHS).
 - ``linopy``: :mod:`benchmarks.alternatives.linopy_model` (skipped if linopy is missing).
-- sweeps of envelope scenarios (up to ``--sweep-max``): ``sweep_highs`` (HiGHS alone,
+- sweeps of envelope scenarios (at ``--sweep-sizes``): ``sweep_highs`` (HiGHS alone,
   ``changeRowsBounds`` + the base basis, re-run), ``sweep_fundopt`` (``fundopt.sweep``'s
   engine) and ``sweep_rebuild`` (``fundopt.solve`` on each scenario's problem).
 
@@ -296,7 +296,7 @@ def child(leg: str, size: str, cache: Path, n: int) -> dict[str, Any]:
 
 
 # -- the parent: run the children, aggregate, report ---------------------------------------
-def _run_child(leg: str, size: str, cache: Path, n: int = 0, timeout: float = 7200) -> dict:
+def _run_child(leg: str, size: str, cache: Path, n: int = 0, timeout: float = 3600) -> dict:
     cmd = [
         sys.executable,
         str(Path(__file__).resolve()),
@@ -367,7 +367,10 @@ def main(argv: list[str] | None = None) -> int:
         default=5,
         help="scenarios the rebuild leg actually solves (it is slow)",
     )
-    ap.add_argument("--sweep-max", default="100k", help="largest size to run the sweeps at")
+    ap.add_argument(
+        "--sweep-sizes", default="", help="sizes to run sweeps at (default: the smallest)"
+    )
+    ap.add_argument("--timeout", type=float, default=3600, help="seconds per child process")
     ap.add_argument("--skip", default="", help="size:leg pairs to skip, e.g. 1m:pyomo")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--cache", default="", help=argparse.SUPPRESS)
@@ -399,9 +402,12 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     cache = out_dir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    sweep_max = SIZES[args.sweep_max].variables
+    sweep_sizes = [x.strip().lower() for x in args.sweep_sizes.split(",") if x.strip()] or [
+        min(sizes, key=lambda x: SIZES[x].variables)
+    ]
 
     records: list[dict[str, Any]] = []
+    failures: list[dict[str, Any]] = []
     for size in sizes:
         print(f"== {size}: preparing the LP", flush=True)
         shape = _run_child("prepare", size, cache)
@@ -410,13 +416,17 @@ def main(argv: list[str] | None = None) -> int:
             for leg in legs:
                 if (size, leg) in skip:
                     continue
+                n = 0
                 if leg in SWEEP_LEGS:
-                    if SIZES[size].variables > sweep_max or rep > 0:
-                        continue  # one sweep run: 50 scenarios are their own repeats
+                    if size not in sweep_sizes or rep > 0:
+                        continue  # one sweep run: its scenarios are its repeats
                     n = args.rebuild if leg == "sweep_rebuild" else args.scenarios
-                    res = _run_child(leg, size, cache, n)
-                else:
-                    res = _run_child(leg, size, cache)
+                try:
+                    res = _run_child(leg, size, cache, n, args.timeout)
+                except (RuntimeError, subprocess.TimeoutExpired) as e:
+                    failures.append({"approach": leg, "size": size, "error": _last_line(e)})
+                    print(f"   {leg:14s} repeat {rep + 1}: FAILED {_last_line(e)}", flush=True)
+                    continue
                 runs.setdefault(leg, []).append(res)
                 print(f"   {leg:14s} repeat {rep + 1}: " + _brief(res), flush=True)
         records.extend(_aggregate(size, shape, runs))
@@ -427,12 +437,18 @@ def main(argv: list[str] | None = None) -> int:
         "command": " ".join(sys.argv),
         "notes": notes,
         "results": records,
+        "failures": failures,
     }
     (out_dir / "results.json").write_text(json.dumps(result, indent=2) + "\n")
     table = markdown(result)
     (out_dir / "results.md").write_text(table)
     print(table)
     return 0
+
+
+def _last_line(e: BaseException) -> str:
+    lines = [line for line in str(e).splitlines() if line.strip()]
+    return lines[-1].strip() if lines else type(e).__name__
 
 
 def _brief(res: dict[str, Any]) -> str:
@@ -551,6 +567,9 @@ def markdown(result: dict[str, Any]) -> str:
         )
     m = result["machine"]
     lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items())]
+    lines += [
+        f"Failed: {f['approach']} at {f['size']}: {f['error']}" for f in result.get("failures", [])
+    ]
     lines += [f"Note: {n}" for n in result["notes"]]
     return "\n".join(lines) + "\n"
 
