@@ -15,11 +15,12 @@ import numpy as np
 import pandas as pd
 
 from fundopt.plan import Plan
-from fundopt.sweep import SweepResult
 
 if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
+
+    from fundopt.sweep import SweepResult
 
 MILLION = 1_000_000.0
 

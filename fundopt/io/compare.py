@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from openpyxl import Workbook
 
@@ -19,7 +20,9 @@ from fundopt.io.scenarios import scenarios_sheet
 from fundopt.io.xlsx import BAD_FILL, ExtraSheet
 from fundopt.scenarios import Scenario
 from fundopt.schema import MoneyUnit
-from fundopt.sweep import SweepResult
+
+if TYPE_CHECKING:  # io writes what a sweep returns; it does not depend on the sweep engine
+    from fundopt.sweep import SweepResult
 
 _SUMMARY_MONEY = ("gained", "lost", "moved", "biggest_winner_change", "biggest_loser_change")
 
