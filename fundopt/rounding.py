@@ -70,7 +70,7 @@ def _largest_remainder(hm: HighsModel, x: np.ndarray) -> np.ndarray:
         k = math.floor(f.sum() + 0.5 + SNAP)
         if k <= 0:
             continue
-        order = sorted(range(len(c)), key=lambda i: (-f[i], c[i]))[:k]
+        order = np.lexsort((c, -f))[:k]  # largest fraction first, ties by column
         out[c[order]] += 1
     return out
 
