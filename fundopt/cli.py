@@ -1,6 +1,7 @@
 """The ``fundopt`` command: a thin layer over the public API.
 
-    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--debug]
+    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--debug]
+    fundopt compare IN.xlsx -o OUT.xlsx
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
     fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--overwrite] [--debug]
@@ -118,10 +119,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
     problem = _read(source)
     try:
-        plan = solve(problem, progress=_stage)
+        plan = solve(problem, progress=_stage, on_infeasible="relax" if args.relax else "raise")
     except InfeasibleError as e:
-        if args.output:
-            _write_diagnosis(e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
+        _write_diagnosis(e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
         raise
     t = time.perf_counter()
     written = write_workbook(plan, out, input_path=source, overwrite=args.overwrite)
@@ -129,6 +129,9 @@ def cmd_solve(args: argparse.Namespace) -> int:
     _say(f"status: {plan.status.value}; objective {plan.objective:,.2f}; "
          f"master check {'passed' if plan.passed else 'FAILED'}")
     _say(f"wrote {written}")
+    if plan.status.value == "relaxed":
+        _say(f"warning: the rules could not all hold; {len(plan.breaches)} promise(s) were "
+             "broken at least cost (see the Breaches sheet)", sys.stderr)
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
@@ -222,6 +225,10 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("-o", "--output", metavar="OUT.xlsx",
                        help="where to write the plan (default: IN-plan.xlsx in this folder)")
     solve.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
+    solve.add_argument("--relax", action="store_true",
+                       help="if the rules cannot all hold, break the cheapest promises (in the "
+                            "order of the Negotiability sheet) and write that plan, flagged "
+                            "RELAXED, instead of stopping")
     solve.set_defaults(run=cmd_solve)
     comp = sub.add_parser("compare", parents=[common],
                           help="solve the scenarios on the Scenarios sheet and compare them",

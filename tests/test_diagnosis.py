@@ -291,3 +291,31 @@ def test_the_command_line_writes_the_diagnosis_next_to_the_output(tmp_path, caps
     assert "FO-L01" in err and "'Floors and caps'!C2:C4, 'Envelopes'!C2" in err
     assert not out.exists()
     assert (tmp_path / "plan-diagnosis.xlsx").exists()
+
+
+def test_the_command_line_writes_the_diagnosis_without_an_output_name(tmp_path, capsys,
+                                                                       monkeypatch):
+    from fundopt.cli import main
+    from fundopt.io import write_problem
+
+    source = write_problem(floors_over_envelope().problem, tmp_path / "floors.xlsx")
+    monkeypatch.chdir(tmp_path)
+    assert main(["solve", str(source)]) == fo.ExitCode.INFEASIBLE
+    assert (tmp_path / "floors-plan-diagnosis.xlsx").exists()
+    assert not (tmp_path / "floors-plan.xlsx").exists()
+
+
+def test_the_command_line_can_relax_and_write_the_flagged_plan(tmp_path, capsys):
+    import openpyxl
+
+    from fundopt.cli import main
+    from fundopt.io import write_problem
+
+    seeded = floors_over_envelope()
+    source = write_problem(seeded.problem, tmp_path / "floors.xlsx")
+    out = tmp_path / "plan.xlsx"
+    assert main(["solve", str(source), "-o", str(out), "--relax"]) == fo.ExitCode.OK
+    assert "promise(s) were broken" in capsys.readouterr().err
+    summary = openpyxl.load_workbook(out, read_only=True)["Summary"]
+    values = [c for row in summary.iter_rows(values_only=True) for c in row if c is not None]
+    assert "relaxed" in values
