@@ -134,6 +134,9 @@ def main(argv: list[str] | None = None) -> int:
             "scratch": float(np.median(scratch_iterations)) if scratch_iterations else None,
         },
         "sample_agrees": bool(all(agree)),
+        "not_optimal": [{"scenario": str(name), "status": str(r["status"]),
+                         "message": str(r["message"])}
+                        for name, r in s[s["status"] != "optimal"].iterrows()],
         "machine": {"python": platform.python_version(), "highs": highspy.Highs().version(),
                     "fundopt": fo.__version__, "cpus": os.cpu_count(),
                     "platform": platform.platform()},

@@ -279,7 +279,6 @@ class SweepEngine:
             self.in_place_reason = "the base problem has no optimal plan"
             return
         self.base_hm = hm
-        hm = self.base_hm
         self.basis = hm.highs.getBasis()
         self.col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux]).astype(np.int64)
         self.n_cols = int(hm.highs.getNumCol())
