@@ -44,6 +44,9 @@ def assemble_plan(
     checks: pd.DataFrame,
     info: SolverInfo,
     status: PlanStatus,
+    *,
+    row_value: np.ndarray | None = None,
+    objective: float | None = None,
 ) -> Plan:
     b = hm.builder
     index = b.index
@@ -53,7 +56,10 @@ def assemble_plan(
         name: float(sum(c * col_value[col_of[id(v)]] for v, c in ts if id(v) in col_of) * scale)
         for name, ts in sorted(b.objective_terms.items())
     }
-    row_value = np.asarray(hm.highs.getSolution().row_value)
+    if row_value is None:
+        row_value = np.asarray(hm.highs.getSolution().row_value)
+    if objective is None:
+        objective = float(hm.highs.getInfo().objective_function_value)
     shadow, binding = [], []
     for i, row in enumerate(b.rows):
         if row.info.family is Family.ACCOUNTING:
@@ -89,7 +95,7 @@ def assemble_plan(
     return Plan(
         problem=problem,
         status=status,
-        objective=float(hm.highs.getInfo().objective_function_value * scale),
+        objective=objective * scale,
         objective_terms=terms,
         allocations=allocations,
         totals=totals_table(problem, index, allocations),

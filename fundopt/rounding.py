@@ -2,12 +2,19 @@
 
 1. Carry-forwards are rounded to the nearest pound within their limit.
 2. In each stream-year the allocations are rounded by largest remainder, so they add up
-   to the nearest whole pound of what the LP spends from that stream (ties broken by the
-   canonical column order, so the result is deterministic).
-3. Every rule is re-checked exactly (:func:`fundopt.verify.check_rules`). If one breaks
-   (a binding rule with a fractional right-hand side, typically), a small integer
-   programme repairs it: every LP row holds, every amount stays within £100 of the LP's,
-   and the total distance from the LP's amounts is least.
+   to the nearest whole pound of what the LP spends from that stream, never above what the
+   envelope allows (ties broken by the canonical column order, so the result is
+   deterministic).
+3. Every rule is re-checked exactly (:func:`fundopt.verify.check_rules`). If some break (a
+   binding rule with a fractional right-hand side, typically), HiGHS re-solves from its
+   basis with each broken rule tightened by the most whole-pound rounding can move it (the
+   sum of its coefficients' sizes, in pounds), and step 2 runs on that point; rounding it
+   cannot break those rules again. Up to four rounds, adding any newly broken rules. The
+   plan keeps the first solve's objective, duals and binding rules: the margins cost
+   pounds, not the optimum.
+4. If that fails (rules that hold only exactly, say), a small integer programme repairs
+   the rounding: every LP row holds, every amount stays within £100 of the LP's, and the
+   total distance from the LP's amounts is least.
 """
 
 from __future__ import annotations
@@ -24,30 +31,42 @@ from fundopt.formulation.compile import INF, HighsModel, new_highs
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
 REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling
+MAX_RESOLVES = 4  # re-solves with rounding margins before the integer repair
 
 
 def round_plan(
     hm: HighsModel,
     col_value: np.ndarray,
-    passes: Callable[[np.ndarray, dict[tuple[str, str], int]], bool],
+    failures: Callable[[np.ndarray, dict[tuple[str, str], int]], set[str]],
 ) -> tuple[np.ndarray, dict[tuple[str, str], int], str]:
     """Whole-pound allocations (per allocation variable) and carry-forwards.
 
-    ``passes(alloc, carry)`` re-checks the hard rules exactly. Returns the method used.
+    ``failures(alloc, carry)`` re-checks the hard rules exactly and returns the ids of
+    those that fail (empty: all hold). Returns the method used.
     """
-    scale = hm.builder.scale
-    x = np.maximum(col_value[hm.col_of_x] * scale, 0.0) if hm.n_alloc else np.zeros(0)
     carry_cols = {key: int(hm.col_of_aux[_aux_pos(v)]) for key, v in hm.builder.carry.items()}
-    carry = {}
-    for key, j in carry_cols.items():
-        raw = max(col_value[j] * scale, 0.0)
-        cap = hm.col_upper[j] * scale
-        carry[key] = min(math.floor(raw + 0.5), math.floor(cap + SNAP))
-    alloc = _largest_remainder(hm, x)
-    if passes(alloc, carry):
+    alloc, carry = _round_point(hm, col_value, carry_cols)
+    bad = failures(alloc, carry)
+    if not bad:
         return alloc, carry, "largest remainder per stream-year"
+    row_of = {r.info.rule: i for i, r in enumerate(hm.builder.rows)}
+    tight: set[int] = set()
+    for _ in range(MAX_RESOLVES):
+        new = {row_of[rule] for rule in bad if rule in row_of} - tight
+        if not new:
+            break
+        tight |= new
+        point = _tightened_point(hm, col_value, carry_cols, sorted(tight))
+        if point is None:
+            break
+        alloc, carry = _round_point(hm, point, carry_cols)
+        bad = failures(alloc, carry)
+        if not bad:
+            return alloc, carry, (
+                f"largest remainder after a re-solve with rounding margins on {len(tight)} rules"
+            )
     alloc, carry = _repair(hm, col_value, carry_cols)
-    if not passes(alloc, carry):
+    if failures(alloc, carry):
         raise SolverError(
             "could not round the plan to whole pounds without breaking a rule; the rules are "
             "too tight for whole pounds (check rates and amounts with fractions of a pound)",
@@ -56,23 +75,99 @@ def round_plan(
     return alloc, carry, "integer repair of largest-remainder rounding"
 
 
+def _round_point(
+    hm: HighsModel, point: np.ndarray, carry_cols: dict[tuple[str, str], int]
+) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
+    scale = hm.builder.scale
+    x = np.maximum(point[hm.col_of_x] * scale, 0.0) if hm.n_alloc else np.zeros(0)
+    carry = {}
+    for key, j in carry_cols.items():
+        raw = max(point[j] * scale, 0.0)
+        carry[key] = min(math.floor(raw + 0.5), math.floor(hm.col_upper[j] * scale + SNAP))
+    return _largest_remainder(hm, x, carry), carry
+
+
 def _aux_pos(v: object) -> int:
     return int(v.index()) - 1  # type: ignore[attr-defined]
 
 
-def _largest_remainder(hm: HighsModel, x: np.ndarray) -> np.ndarray:
+def _largest_remainder(
+    hm: HighsModel, x: np.ndarray, carry: dict[tuple[str, str], int]
+) -> np.ndarray:
     fl = np.floor(x + SNAP)
     frac = np.where(x - fl > SNAP, x - fl, 0.0)
     out = fl.astype(np.int64)
-    for cols in hm.builder.index.by_stream_year.values():
+    room = _envelope_room(hm, carry)
+    for key, cols in hm.builder.index.by_stream_year.items():
         c = np.asarray(cols)
         f = frac[c]
         k = math.floor(f.sum() + 0.5 + SNAP)
+        if key in room:  # never above what the envelope (with carries) allows
+            low, high = room[key]
+            spent = int(out[c].sum())
+            k = min(k, high - spent) if low is None else low - spent
+        k = max(0, min(k, int(np.count_nonzero(f))))
         if k <= 0:
             continue
         order = np.lexsort((c, -f))[:k]  # largest fraction first, ties by column
         out[c[order]] += 1
     return out
+
+
+def _envelope_room(
+    hm: HighsModel, carry: dict[tuple[str, str], int]
+) -> dict[tuple[str, str], tuple[int | None, int]]:
+    """(stream, year) -> (exact spend if must-spend else None, most it may spend), whole
+    pounds, given the rounded carries."""
+    from fundopt.formulation.builder import Family
+
+    scale = hm.builder.scale
+    horizon = hm.builder.index.horizon
+    out: dict[tuple[str, str], tuple[int | None, int]] = {}
+    for i, row in enumerate(hm.builder.rows):
+        if row.info.family is not Family.ENVELOPE:
+            continue
+        s, t = row.info.stream, row.info.year
+        k = horizon.index(t)
+        shift = carry.get((s, horizon[k - 1]), 0) if k > 0 else 0
+        shift -= carry.get((s, t), 0)
+        upper = hm.row_upper[i] * scale + shift
+        exact = hm.row_lower[i] == hm.row_upper[i]
+        out[(s, t)] = (round(upper) if exact else None, math.floor(upper + SNAP))
+    return out
+
+
+def _tightened_point(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    rows: list[int],
+) -> np.ndarray | None:
+    """The LP re-solved (from its basis) with each of ``rows`` tightened by the most
+    whole-pound rounding can move it, or None if that LP is not optimal. The model's own
+    bounds are restored after."""
+    h = hm.highs
+    scale = hm.builder.scale
+    moving = np.zeros(len(col_value))
+    moving[hm.col_of_x[hm.col_of_x >= 0]] = 1.0
+    moving[list(carry_cols.values())] = 1.0
+    idx = np.asarray(rows, dtype=np.int64)
+    A = sp.csr_array(hm.matrix)[idx, :]
+    # rounding moves each allocation and carry by under £1 = 1/scale model units; the
+    # extra 2e-7 units covers HiGHS's own feasibility tolerance (1e-7)
+    reach = (abs(A) @ moving) / scale + 2e-7
+    lo, hi = hm.row_lower[idx], hm.row_upper[idx]
+    equal = lo == hi
+    new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)
+    new_hi = np.where(np.isfinite(hi) & ~equal, hi - reach, hi)
+    if np.any(new_lo > new_hi):
+        return None
+    h.changeRowsBounds(len(idx), idx.astype(np.int32), new_lo, new_hi)
+    try:
+        h.run()
+        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+        point = np.asarray(h.getSolution().col_value) if ok else None
+    finally:
+        h.changeRowsBounds(len(idx), idx.astype(np.int32), lo, hi)
+    return point
 
 
 def _repair(

@@ -205,15 +205,22 @@ def finish(
     from fundopt.rounding import round_plan
 
     h = hm.highs
+    # the plan reports this solve; rounding may re-solve the model with margins
     sol = h.getSolution()
     col_value = np.asarray(sol.col_value)
+    row_dual = np.asarray(sol.row_dual)
+    row_value = np.asarray(sol.row_value)
+    objective = float(h.getInfo().objective_function_value)
+    iterations = int(h.getInfo().simplex_iteration_count)
+    warnings = hm.log_warnings()
     index = hm.builder.index
 
-    def passes(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> bool:
+    def failures(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
         checks = check_rules(problem, allocation_table(index, alloc), carry_table(carry))
-        return bool(allow_breaches(checks, allowed or {})["passed"].all())
+        checks = allow_breaches(checks, allowed or {})
+        return set(checks.loc[~checks["passed"], "rule"])
 
-    alloc, carry, method = round_plan(hm, col_value, passes)
+    alloc, carry, method = round_plan(hm, col_value, failures)
     t1 = time.perf_counter()
     times["round"] = t1 - t
     if progress is not None:
@@ -237,20 +244,22 @@ def finish(
         variables=h.getNumCol(),
         constraints=h.getNumRow(),
         nonzeros=hm.nonzeros,
-        iterations=int(h.getInfo().simplex_iteration_count),
+        iterations=iterations,
         money_scale=hm.builder.scale,
         times=dict(times),
         rounding=method,
-        log_warnings=hm.log_warnings(),
+        log_warnings=warnings,
     )
     return assemble_plan(
         problem,
         hm,
         col_value,
-        np.asarray(sol.row_dual),
+        row_dual,
         allocations,
         carry_forward,
         checks,
         info,
         PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
+        row_value=row_value,
+        objective=objective,
     )

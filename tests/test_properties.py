@@ -132,8 +132,15 @@ def test_scaling_all_money_scales_the_plan(p: fo.FundingProblem, power: float, k
     # REACH), so the scaled plan agrees to within power x (REACH + 1) pounds per amount
     gap = abs(merged["amount_y"] - power * merged["amount_x"])
     assert (gap <= power * REACH + REACH + 1).all()
-    # by any factor the optimum scales (the allocation may pick another tied optimum)
-    assert fo.solve(p.scaled(k)).objective == pytest.approx(k * plan.objective, rel=1e-7)
+    # by any factor the optimum scales (the allocation may pick another tied optimum);
+    # scaling can make minimums that exactly fill an envelope add up to half pounds, and
+    # then no whole-pound plan exists: fundopt says so (FO-R04) rather than break a rule
+    try:
+        scaled = fo.solve(p.scaled(k))
+    except fo.SolverError as e:
+        assume(e.code != "FO-R04")
+        raise
+    assert scaled.objective == pytest.approx(k * plan.objective, rel=1e-7)
 
 
 def test_same_input_same_plan_whatever_the_row_order_or_hash_seed() -> None:

@@ -15,8 +15,9 @@ final year, which nothing after it constrains, cannot become the place cuts are 
 
 A recipient whose last funded year :math:`L` falls inside the horizon closes on a glide path
 instead of the fall limit: with :math:`m` funded horizon years and step
-:math:`g = \lceil B_r/(m+1) \rceil` (whole pounds), its allocation falls by at most :math:`g` a year and ends at most
-:math:`g` in year :math:`L`, so no single step (including the last, to zero) exceeds :math:`g`:
+:math:`g = \lceil B_r/(m+1) \rceil` (whole pounds), its allocation falls by at most
+:math:`g` a year and ends at most :math:`g` in year :math:`L`, so no single step
+(including the last, to zero) exceeds :math:`g`:
 
 .. math::
 
