@@ -31,6 +31,7 @@ from fundopt.io.xlsx import (
     TITLE_FONT,
     ExtraSheet,
     fit_columns,
+    fit_page,
     set_value,
     write_frame,
 )
@@ -103,7 +104,11 @@ def build_plan_workbook(plan: Plan,
         write_extra_sheet(wb, name, extra, w.unit)
     for sheet in wb.worksheets:
         fit_columns(sheet)
+        fit_page(sheet)
     return wb
+
+
+VALUE_FORMAT = "#,##0"  # the objective: pounds of value
 
 
 def _summary(w: _Writer, ws: Worksheet) -> None:
@@ -124,8 +129,13 @@ def _summary(w: _Writer, ws: Worksheet) -> None:
         set_value(ws.cell(row=r, column=2), value)
         r += 1
     ws.cell(row=TABLE_HEADER_ROW + 1, column=2).fill = GOOD_FILL if plan.passed else BAD_FILL
+    ws.cell(row=TABLE_HEADER_ROW + 2, column=2).number_format = VALUE_FORMAT
     terms = pd.DataFrame(sorted(plan.objective_terms.items()), columns=["term", "value"])
-    r = w.table(ws, "Objective terms", terms, start_row=r + 1)
+    start = r + 1
+    r = w.table(ws, "Objective terms (value, in £ of value)", terms, start_row=start)
+    for row in range(start, r + 1):
+        if isinstance(ws.cell(row=row, column=2).value, float):
+            ws.cell(row=row, column=2).number_format = VALUE_FORMAT
     kinds = rt.totals_by_kind(plan)
     kind_cols = tuple(c for c in kinds.columns if c != "year")
     first = r + 2

@@ -101,16 +101,27 @@ def write_frame(ws: Worksheet, frame: pd.DataFrame, *, start_row: int = 1, start
 
 
 def fit_columns(ws: Worksheet, *, minimum: int = 8, maximum: int = 60) -> None:
+    """Widen each column to its longest value (within limits), ignoring lone headings."""
     widths: dict[str, int] = {}
     for row in ws.iter_rows():
-        for cell in row:
-            if cell.value is None:
-                continue
+        filled = [cell for cell in row if cell.value is not None]
+        if len(filled) == 1 and isinstance(filled[0].value, str):
+            continue  # a title or section heading: it spills into the empty cells beside it
+        for cell in filled:
             length = len(str(cell.value)) if not isinstance(cell.value, float) else 12
             letter = cell.column_letter
             widths[letter] = max(widths.get(letter, 0), length)
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = max(minimum, min(maximum, width + 2))
+
+
+def fit_page(ws: Worksheet) -> None:
+    """Print (or export to PDF) each sheet one page wide, landscape, as many pages long as
+    it needs: a minister's pack should not split a table's columns across pages."""
+    ws.page_setup.orientation = "landscape"
+    ws.page_setup.fitToWidth = 1
+    ws.page_setup.fitToHeight = 0
+    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def sheet_title(name: str, taken: Sequence[str]) -> str:
