@@ -31,7 +31,7 @@ from fundopt.formulation.compile import INF, HighsModel, new_highs
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
 REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling
-MAX_RESOLVES = 4  # re-solves with rounding margins before the integer repair
+MAX_RESOLVES = 10  # re-solves with rounding margins before the integer repair
 
 
 def round_plan(
@@ -49,6 +49,17 @@ def round_plan(
     bad = failures(alloc, carry)
     if not bad:
         return alloc, carry, "largest remainder per stream-year"
+    # first, every near-binding hard rule at once (one re-solve usually settles it)
+    near = _near_binding(hm, col_value, carry_cols)
+    point = _tightened_point(hm, col_value, carry_cols, near) if near else None
+    if point is not None:
+        alloc, carry = _round_point(hm, point, carry_cols)
+        bad = failures(alloc, carry)
+        if not bad:
+            return alloc, carry, (
+                f"largest remainder after a re-solve with rounding margins on {len(near)} rules"
+            )
+    # else only the rules rounding broke, adding those that newly break, round by round
     row_of = {r.info.rule: i for i, r in enumerate(hm.builder.rows)}
     tight: set[int] = set()
     for _ in range(MAX_RESOLVES):
@@ -137,6 +148,42 @@ def _envelope_room(
     return out
 
 
+def _near_binding(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
+) -> list[int]:
+    """Hard inequality rules within rounding's reach of their limit. Glide paths are left
+    out: their steps are whole pounds, so they round exactly, and they hold only exactly."""
+    from fundopt.formulation.builder import Family
+
+    skip = (Family.ACCOUNTING, Family.ENVELOPE, Family.GLIDE_PATH)
+    hard = np.array([r.penalty is None and r.info.family not in skip for r in hm.builder.rows],
+                    dtype=bool)
+    if not hard.any():
+        return []
+    reach = _reach(hm, col_value, carry_cols, np.arange(len(hm.builder.rows)))
+    value = sp.csr_array(hm.matrix) @ col_value
+    lo, hi = hm.row_lower, hm.row_upper
+    ineq = lo != hi
+    near = hard & ineq & (
+        (np.isfinite(lo) & (value - lo < reach)) | (np.isfinite(hi) & (hi - value < reach))
+    )
+    return [int(i) for i in np.flatnonzero(near)]
+
+
+def _reach(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    rows: np.ndarray,
+) -> np.ndarray:
+    """Per row, in model units, the most whole-pound rounding can move it."""
+    moving = np.zeros(len(col_value))
+    moving[hm.col_of_x[hm.col_of_x >= 0]] = 1.0
+    moving[list(carry_cols.values())] = 1.0
+    A = sp.csr_array(hm.matrix)[rows, :]
+    # each allocation and carry moves by under £1 = 1/scale model units; the extra 2e-7
+    # units covers HiGHS's own feasibility tolerance (1e-7)
+    return (abs(A) @ moving) / hm.builder.scale + 2e-7
+
+
 def _tightened_point(
     hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
     rows: list[int],
@@ -145,15 +192,8 @@ def _tightened_point(
     whole-pound rounding can move it, or None if that LP is not optimal. The model's own
     bounds are restored after."""
     h = hm.highs
-    scale = hm.builder.scale
-    moving = np.zeros(len(col_value))
-    moving[hm.col_of_x[hm.col_of_x >= 0]] = 1.0
-    moving[list(carry_cols.values())] = 1.0
     idx = np.asarray(rows, dtype=np.int64)
-    A = sp.csr_array(hm.matrix)[idx, :]
-    # rounding moves each allocation and carry by under £1 = 1/scale model units; the
-    # extra 2e-7 units covers HiGHS's own feasibility tolerance (1e-7)
-    reach = (abs(A) @ moving) / scale + 2e-7
+    reach = _reach(hm, col_value, carry_cols, idx)
     lo, hi = hm.row_lower[idx], hm.row_upper[idx]
     equal = lo == hi
     new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)
