@@ -200,13 +200,13 @@ def _tightened_point(
     new_hi = np.where(np.isfinite(hi) & ~equal, hi - reach, hi)
     if np.any(new_lo > new_hi):
         return None
-    h.changeRowsBounds(len(idx), idx.astype(np.int32), new_lo, new_hi)
+    h.changeRowsBounds(len(idx), idx.astype(np.int32), new_lo, new_hi)  # type: ignore[attr-defined]
     try:
         h.run()
         ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
         point = np.asarray(h.getSolution().col_value) if ok else None
     finally:
-        h.changeRowsBounds(len(idx), idx.astype(np.int32), lo, hi)
+        h.changeRowsBounds(len(idx), idx.astype(np.int32), lo, hi)  # type: ignore[attr-defined]
     return point
 
 
