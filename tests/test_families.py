@@ -344,3 +344,12 @@ def test_highs_warnings_are_recorded_and_money_is_well_scaled():
                           limits=frame(recipient=["b"], floor_amount=[0.37])))
     assert any("small bounds" in w for w in pennies.solver.log_warnings)
     assert 1 <= amount(pennies, recipient="b") <= 2
+
+
+def test_the_rule_families_a_user_can_name_are_the_lps_families():
+    # schema.RuleFamily (the Negotiability sheet's choices) and the LP's row families must
+    # not drift apart; the LP adds only its objective-accounting rows
+    from fundopt.formulation.builder import Family
+    from fundopt.schema import RuleFamily
+
+    assert {f.value for f in Family} - {"accounting"} == {f.value for f in RuleFamily}
