@@ -31,6 +31,7 @@ from fundopt.formulation.compile import INF, HighsModel, new_highs
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
 REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling
+HALF_PENNY = 0.005
 MAX_RESOLVES = 10  # re-solves with rounding margins before the integer repair
 
 
@@ -238,8 +239,10 @@ def _repair(
     shift = A @ base
     # rows in model units: A @ (pounds / scale) in [lower, upper]  =>  A @ pounds in
     # [lower * scale, upper * scale]
-    lo = np.where(np.isfinite(hm.row_lower), hm.row_lower * scale - shift, -INF)
-    hi = np.where(np.isfinite(hm.row_upper), hm.row_upper * scale - shift, INF)
+    # each row may miss its limit by half a penny (the exact check allows a penny): a share
+    # whose least and most are equal (12% exactly) is otherwise out of reach of whole pounds
+    lo = np.where(np.isfinite(hm.row_lower), hm.row_lower * scale - shift - HALF_PENNY, -INF)
+    hi = np.where(np.isfinite(hm.row_upper), hm.row_upper * scale - shift + HALF_PENNY, INF)
     Am = A[:, movable]
     Ac = A[:, cont]
     k = len(movable)
@@ -294,7 +297,7 @@ def _repair(
     h = new_highs()
     for key, val in {
         "mip_rel_gap": 1e-4,
-        "time_limit": 120.0,
+        "time_limit": 30.0,
         "random_seed": 0,
         "mip_feasibility_tolerance": 1e-7,
     }.items():
