@@ -161,8 +161,9 @@ def _near_binding(
                     dtype=bool)
     if not hard.any():
         return []
-    reach = _reach(hm, col_value, carry_cols, np.arange(len(hm.builder.rows)))
-    value = sp.csr_array(hm.matrix) @ col_value
+    A = sp.csr_array(hm.matrix)
+    reach = _reach(hm, A, col_value, carry_cols)
+    value = A @ col_value
     lo, hi = hm.row_lower, hm.row_upper
     ineq = lo != hi
     near = hard & ineq & (
@@ -172,14 +173,13 @@ def _near_binding(
 
 
 def _reach(
-    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
-    rows: np.ndarray,
+    hm: HighsModel, A: sp.csr_array, col_value: np.ndarray,
+    carry_cols: dict[tuple[str, str], int],
 ) -> np.ndarray:
-    """Per row, in model units, the most whole-pound rounding can move it."""
+    """Per row of ``A``, in model units, the most whole-pound rounding can move it."""
     moving = np.zeros(len(col_value))
     moving[hm.col_of_x[hm.col_of_x >= 0]] = 1.0
     moving[list(carry_cols.values())] = 1.0
-    A = sp.csr_array(hm.matrix)[rows, :]
     # each allocation and carry moves by under £1 = 1/scale model units; the extra 2e-7
     # units covers HiGHS's own feasibility tolerance (1e-7)
     return (abs(A) @ moving) / hm.builder.scale + 2e-7
@@ -194,7 +194,7 @@ def _tightened_point(
     bounds are restored after."""
     h = hm.highs
     idx = np.asarray(rows, dtype=np.int64)
-    reach = _reach(hm, col_value, carry_cols, idx)
+    reach = _reach(hm, sp.csr_array(hm.matrix)[idx, :], col_value, carry_cols)
     lo, hi = hm.row_lower[idx], hm.row_upper[idx]
     equal = lo == hi
     new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)
