@@ -3,8 +3,8 @@ way out.
 
 Three sources of explanation, fastest first:
 
-1. **Checks before the solve** (:mod:`fundopt.prechecks`): closed-form conflicts with the
-   exact shortfall in pounds.
+1. **Closed-form checks** (:mod:`fundopt.prechecks`, run once HiGHS reports the LP
+   infeasible): common conflicts with the exact shortfall in pounds.
 2. **The conflicting rules** (an irreducible infeasible subset, IIS, from HiGHS): a set of
    rules that cannot hold together although any one of them could be dropped.
 3. **The cheapest way out** (an elastic re-solve): every negotiable rule gets a slack that
@@ -138,7 +138,7 @@ class RuleRef:
 class Conflict:
     """One explanation: a set of rules that cannot all hold, or a way out.
 
-    ``source`` is ``"check"`` (found before the solve, closed form), ``"iis"`` (rules that
+    ``source`` is ``"check"`` (found by the closed-form checks), ``"iis"`` (rules that
     conflict, from HiGHS), ``"relaxation"`` (the cheapest set of rules to break) or
     ``"alternative"`` (one rule that could give way on its own).
     """

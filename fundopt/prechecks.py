@@ -1,4 +1,7 @@
-"""Checks before the solve: common conflicts between rules, found in closed form.
+"""Closed-form checks: common conflicts between rules, with the exact shortfall.
+
+:func:`fundopt.solve` runs them once HiGHS reports the LP infeasible (a feasible problem
+never pays for them) and raises what they find instead of an IIS; they need no solver.
 
 Each check compares a *least* amount the rules force (a sum of lower bounds that hold in
 every plan) with a *most* amount the rules allow (an upper bound that holds in every plan);

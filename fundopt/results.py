@@ -51,9 +51,9 @@ def assemble_plan(
     b = hm.builder
     index = b.index
     scale = b.scale
-    col_of = _column_lookup(hm)
+    col_of = np.concatenate([hm.col_of_x, hm.col_of_aux])
     terms = {
-        name: float(sum(c * col_value[col_of[id(v)]] for v, c in ts if id(v) in col_of) * scale)
+        name: float(sum(c * col_value[col_of[v]] for v, c in ts if col_of[v] >= 0) * scale)
         for name, ts in sorted(b.objective_terms.items())
     }
     if row_value is None:
@@ -121,16 +121,6 @@ def assemble_plan(
         checks=checks,
         solver=info,
     )
-
-
-def _column_lookup(hm: HighsModel) -> dict[int, int]:
-    m = hm.builder.model
-    out = {id(m.x[i]): int(j) for i, j in enumerate(hm.col_of_x) if j >= 0}
-    for i, v in enumerate(m.aux.values()):
-        j = hm.col_of_aux[i]
-        if j >= 0:
-            out[id(v)] = int(j)
-    return out
 
 
 def totals_table(

@@ -10,9 +10,11 @@ from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import pandas as pd
 
 from fundopt.errors import InfeasibleError, SolverError, UnboundedError, VerificationError
 from fundopt.formulation import ProblemIndex, build_model
+from fundopt.gc_pause import paused_gc
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
 from fundopt.results import allocation_table, assemble_plan, carry_table
@@ -48,12 +50,14 @@ class OnInfeasible(StrEnum):
 
 
 def build(problem: FundingProblem, options: dict[str, object] | None = None) -> HighsModel:
-    """Build the LP and load it into HiGHS (no solve)."""
+    """Build the LP and load it into HiGHS (no solve). Like :func:`solve`, it records the
+    rows as numbers and makes no Pyomo objects (``fundopt.build_model(problem).model`` is
+    the same LP as a Pyomo model; ``tests/test_handoff.py`` holds them equal)."""
     require_highspy()
     from fundopt.formulation.compile import compile_to_highs
 
     index = ProblemIndex(problem)
-    return compile_to_highs(build_model(problem, index), options)
+    return compile_to_highs(build_model(problem, index, pyomo=False), options)
 
 
 def solve(
@@ -66,8 +70,9 @@ def solve(
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
     :class:`~fundopt.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their cells
-    and the cheapest way out; conflicts the checks before the solve find in closed form
-    (:mod:`fundopt.prechecks`) are raised before the LP is built. With
+    and the cheapest way out; when HiGHS reports the LP infeasible, the closed-form checks
+    (:mod:`fundopt.prechecks`) run first and, where they find the conflict, are what is
+    raised (exact shortfalls, no IIS needed); a feasible problem never pays for them. With
     ``on_infeasible="relax"`` it instead returns the best plan that breaks only the cheapest
     promises, by the least amounts (``PlanStatus.RELAXED``, listed in ``plan.breaches``).
     Raises :class:`~fundopt.SolverError` when HiGHS is missing, fails or stops at the time
@@ -76,7 +81,14 @@ def solve(
     """
     on_infeasible = OnInfeasible(on_infeasible)
     require_highspy()
+    with paused_gc():
+        return _solve(problem, on_infeasible, progress)
+
+
+def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
+           progress: Callable[[str, float], None] | None) -> Plan:
     from fundopt.formulation.compile import compile_to_highs
+
     times: dict[str, float] = {}
 
     def stage(name: str, t0: float) -> float:
@@ -87,14 +99,11 @@ def solve(
         return t1
 
     t = time.perf_counter()
-    if on_infeasible is OnInfeasible.RAISE:
-        from fundopt.prechecks import raise_conflicts
-
-        raise_conflicts(problem)
-        t = stage("checks", t)
     index = ProblemIndex(problem)
     try:
-        builder = build_model(problem, index)
+        # the rows as numbers, straight to HiGHS: the Pyomo objects of the same LP
+        # (build_model's default) would cost more than the solve at 100k variables
+        builder = build_model(problem, index, pyomo=False)
     except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
         from fundopt.prechecks import raise_conflicts
 
@@ -112,6 +121,10 @@ def solve(
         from fundopt.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
 
         if on_infeasible is not OnInfeasible.RELAX:
+            from fundopt.prechecks import raise_conflicts
+
+            raise_conflicts(problem)  # a conflict in closed form: exact shortfall, cheap
+            t = stage("checks", t)
             raise diagnose_infeasible(problem, hm)
         relaxation = relax(problem, hm)
         t = stage("diagnosis", t)
@@ -215,9 +228,19 @@ def finish(
     warnings = hm.log_warnings()
     index = hm.builder.index
 
-    def failures(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
+    checked: list[tuple[np.ndarray, dict[tuple[str, str], int], pd.DataFrame]] = []
+
+    def check(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> pd.DataFrame:
+        for a, c, done in checked:  # the plan rounding settled on was checked already
+            if c == carry and np.array_equal(a, alloc):
+                return done
         checks = check_rules(problem, allocation_table(index, alloc), carry_table(carry))
         checks = allow_breaches(checks, allowed or {})
+        checked[:] = [(alloc.copy(), dict(carry), checks)]
+        return checks
+
+    def failures(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
+        checks = check(alloc, carry)
         return set(checks.loc[~checks["passed"], "rule"])
 
     alloc, carry, method = round_plan(hm, col_value, failures)
@@ -227,7 +250,7 @@ def finish(
         progress("round", times["round"])
     allocations = allocation_table(index, alloc)
     carry_forward = carry_table(carry)
-    checks = allow_breaches(check_rules(problem, allocations, carry_forward), allowed or {})
+    checks = check(alloc, carry)
     t2 = time.perf_counter()
     times["verify"] = t2 - t1
     if progress is not None:

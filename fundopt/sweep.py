@@ -4,7 +4,7 @@ How a scenario is solved:
 
 1. Its problem is made (:meth:`~fundopt.Scenario.apply`, validated as usual).
 2. The LP rows, bounds and costs it needs are worked out by the same constraint-family
-   code that builds the Pyomo model, but recorded as plain numbers (no Pyomo): cheap.
+   code as any build, recorded as numbers only (``build_model(..., pyomo=False)``): cheap.
 3. If the LP has the same shape as the base (same rows, the same columns in each row, same
    variables, same money scale), the loaded HiGHS model is changed in place: only the row
    bounds, coefficients, column bounds and costs that differ (``changeRowsBounds``,
@@ -24,27 +24,24 @@ a chunk of scenarios and building the base model once.
 
 from __future__ import annotations
 
-import copy
 import math
 import multiprocessing
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
-from typing import Any, cast
+from typing import Any
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 
 from fundopt.errors import FundoptError, InfeasibleError, InputError
-from fundopt.formulation import CONSTRAINT_FAMILIES, ProblemIndex
-from fundopt.formulation.builder import LpBuilder, Row, RowInfo, Sense
-from fundopt.formulation.compile import INF, HighsModel
-from fundopt.formulation.objective import add_objective
+from fundopt.formulation import build_model
+from fundopt.formulation.builder import LpBuilder
+from fundopt.formulation.compile import HighsModel
 from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
 from fundopt.scenarios import Scenario, scenarios_from
@@ -95,89 +92,10 @@ def _empty_allocations() -> pd.DataFrame:
 # -- recording the LP without Pyomo ------------------------------------------------------------
 
 
-class _Recorder:
-    """Stands in for :class:`LpBuilder` and records the LP as numbers.
-
-    The constraint families only call the methods below, so running them on a recorder gives
-    exactly the rows the builder would add. Variables are integers: allocation column ``i``
-    is ``i``; auxiliary variable ``k`` (in creation order) is ``n_alloc + k``.
-    """
-
-    def __init__(self, index: ProblemIndex) -> None:
-        self.index = index
-        self.scale = index.money_scale
-        self.n_alloc = len(index.alloc)
-        self.aux_upper: list[float] = []
-        self.aux_meaning: list[tuple[str, str]] = []
-        self.carry: dict[tuple[str, str], int] = {}
-        self.rows: list[Row] = []
-        self.senses: list[Sense] = []
-        self.rhs: list[float] = []  # model units
-        self.terms: list[dict[int, float]] = []
-        self.objective_terms: dict[str, list[tuple[int, float]]] = defaultdict(list)
-
-    def aux(self, kind: str, rule: str, upper_pounds: float | None = None) -> int:
-        self.aux_upper.append(INF if upper_pounds is None else upper_pounds / self.scale)
-        self.aux_meaning.append((kind, rule))
-        return self.n_alloc + len(self.aux_upper) - 1
-
-    def x(self, column: int) -> int:
-        return column
-
-    def alloc_terms(self, columns: Iterable[int], coef: float = 1.0) -> list[tuple[int, float]]:
-        return [(c, coef) for c in columns]
-
-    def total(self, recipient: str, year: str, coef: float = 1.0) -> list[tuple[int, float]]:
-        return self.alloc_terms(self.index.by_recipient_year.get((recipient, year), ()), coef)
-
-    def value(self, term: str, terms: Iterable[tuple[int, float]]) -> None:
-        self.objective_terms[term].extend(terms)
-
-    def row(self, terms: Sequence[tuple[int, float]], sense: Sense, rhs_pounds: float,
-            info: RowInfo, penalty: float | None = None,
-            report_terms: Sequence[tuple[int, float]] = ()) -> None:
-        # mirrors LpBuilder.row: same slacks, same dropped zeros, same empty-row check
-        if penalty is not None:
-            slack = self.aux("breach", info.rule)
-            self.value("breach_penalty", [(slack, -float(penalty))])
-            if sense is Sense.GE:
-                terms = [*terms, (slack, 1.0)]
-            elif sense is Sense.LE:
-                terms = [*terms, (slack, -1.0)]
-            else:
-                other = self.aux("breach", info.rule)
-                self.value("breach_penalty", [(other, -float(penalty))])
-                terms = [*terms, (slack, 1.0), (other, -1.0)]
-        terms = [(v, c) for v, c in terms if c != 0.0]
-        rhs = rhs_pounds / self.scale
-        if not terms:
-            ok = (rhs <= 1e-9) if sense is Sense.GE else (rhs >= -1e-9) if sense is Sense.LE else (
-                abs(rhs) <= 1e-9)
-            if not ok:
-                raise InfeasibleError(
-                    f"{info.description}: no allocation can meet it, because nothing can be "
-                    f"funded there (check the eligibility table and funded years)")
-            return
-        merged: dict[int, float] = {}
-        for v, c in terms:
-            merged[v] = merged.get(v, 0.0) + c
-        self.terms.append(merged)
-        self.senses.append(sense)
-        self.rhs.append(rhs)
-        self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
-
-    def finish(self) -> None:
-        pass
-
-
-def record(problem: FundingProblem) -> _Recorder:
-    """The LP of ``problem`` as numbers, built by the same family code as the Pyomo model."""
-    rec = _Recorder(ProblemIndex(problem))
-    builder = cast(LpBuilder, rec)  # duck-typed: families only use the methods above
-    for _, add in CONSTRAINT_FAMILIES:
-        add(builder)
-    add_objective(builder)
-    return rec
+def record(problem: FundingProblem) -> LpBuilder:
+    """The LP of ``problem`` as numbers only: the same family code as :func:`fundopt.solve`'s
+    build, without the Pyomo objects."""
+    return build_model(problem, pyomo=False)
 
 
 @dataclass(frozen=True)
@@ -192,42 +110,16 @@ class _Arrays:
     matrix: sp.csc_array
 
 
-def _arrays(rec: _Recorder, col_of_var: np.ndarray, n_cols: int) -> _Arrays | None:
-    """The recorded LP laid out like the compiled base, or None if a variable has no column."""
-    n_rows = len(rec.rows)
-    rhs = np.asarray(rec.rhs, dtype=float)
-    sense = np.array([{Sense.GE: 1, Sense.LE: -1, Sense.EQ: 0}[s] for s in rec.senses])
-    row_lower = np.where(sense >= 0, rhs, -INF)
-    row_upper = np.where(sense <= 0, rhs, INF)
-    counts = [len(t) for t in rec.terms]
-    ri = np.repeat(np.arange(n_rows), counts)
-    vi = np.fromiter((v for t in rec.terms for v in t), dtype=np.int64, count=sum(counts))
-    vals = np.fromiter((c for t in rec.terms for c in t.values()), dtype=float, count=sum(counts))
-    cost_by_var: dict[int, float] = {}
-    for name in sorted(rec.objective_terms):
-        for v, c in rec.objective_terms[name]:
-            cost_by_var[v] = cost_by_var.get(v, 0.0) + c
-    used = set(vi.tolist()) | set(cost_by_var)
-    n_vars = rec.n_alloc + len(rec.aux_upper)
-    if len(col_of_var) != n_vars:
+def _arrays(rec: LpBuilder, col_of_var: np.ndarray, n_cols: int) -> _Arrays | None:
+    """The recorded LP laid out like the compiled base, or None if it uses other variables
+    (a variable the base has no column for, or one the base uses that this LP does not)."""
+    a = rec.arrays()
+    if len(col_of_var) != rec.n_vars or not np.array_equal(a.used, col_of_var >= 0):
         return None
-    cols = col_of_var[vi] if len(vi) else vi
-    if (cols < 0).any() or any(col_of_var[v] < 0 for v in cost_by_var):
-        return None
-    if len(used) != int((col_of_var >= 0).sum()):
-        return None  # a variable the base uses is unused here (its column would be dropped)
-    cost = np.zeros(n_cols)
-    for v, c in cost_by_var.items():
-        cost[col_of_var[v]] = c
-    col_lower = np.zeros(n_cols)
-    col_upper = np.full(n_cols, INF)
-    for k, ub in enumerate(rec.aux_upper):
-        j = col_of_var[rec.n_alloc + k]
-        if j >= 0:
-            col_upper[j] = ub
-    matrix = sp.csc_array((vals, (ri, cols)), shape=(n_rows, n_cols))
-    matrix.sort_indices()
-    return _Arrays(row_lower, row_upper, col_lower, col_upper, cost, matrix)
+    used = a.used
+    matrix = a.matrix if n_cols == len(used) else sp.csc_array(a.matrix[:, used])
+    return _Arrays(a.row_lower, a.row_upper, a.col_lower[used], a.col_upper[used],
+                   a.cost[used], matrix)
 
 
 def _same_shape(a: _Arrays, b: _Arrays) -> bool:
@@ -314,7 +206,7 @@ class SweepEngine:
                 return self._solve_in_place(scenario, problem, rec, arrays, t0)
         return self._solve_fresh(scenario, problem, t0)
 
-    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem, rec: _Recorder,
+    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem, rec: LpBuilder,
                         arrays: _Arrays, t0: float) -> ScenarioOutcome:
         assert self.base_hm is not None
         hm = self.base_hm
@@ -422,22 +314,9 @@ def _load_changes(h: Any, old: _Arrays, new: _Arrays) -> None:
             h.changeCoeff(int(m.indices[k]), int(col_of_entry[k]), float(m.data[k]))
 
 
-def _view(hm: HighsModel, rec: _Recorder, arrays: _Arrays) -> HighsModel:
+def _view(hm: HighsModel, rec: LpBuilder, arrays: _Arrays) -> HighsModel:
     """The base model's HiGHS object, described by the scenario's rows and numbers."""
-    b = copy.copy(hm.builder)
-    aux_vars = list(hm.builder.model.aux.values())
-    x = hm.builder.model.x
-
-    def var(v: int) -> Any:
-        return x[v] if v < rec.n_alloc else aux_vars[v - rec.n_alloc]
-
-    b.index = rec.index
-    b.rows = list(rec.rows)
-    b.aux_meaning = list(rec.aux_meaning)
-    b.carry = {key: var(v) for key, v in rec.carry.items()}
-    b.objective_terms = defaultdict(list, {
-        name: [(var(v), c) for v, c in terms] for name, terms in rec.objective_terms.items()})
-    return replace(hm, builder=b, row_lower=arrays.row_lower, row_upper=arrays.row_upper,
+    return replace(hm, builder=rec, row_lower=arrays.row_lower, row_upper=arrays.row_upper,
                    col_lower=arrays.col_lower, col_upper=arrays.col_upper, cost=arrays.cost,
                    matrix=arrays.matrix)
 

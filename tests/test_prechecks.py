@@ -1,4 +1,4 @@
-"""Checks before the solve: each seeded conflict is named with exactly its rules and cells,
+"""Closed-form checks: each seeded conflict is named with exactly its rules and cells,
 and the shortfall is the gap worked out by hand (in realistic money, so whole-pound
 rounding cannot hide it). The seeded problems are shared with test_diagnosis.py."""
 
@@ -136,13 +136,13 @@ def test_each_seeded_conflict_is_named_with_its_rules_cells_and_exact_shortfall(
 
 
 @pytest.mark.parametrize("name", list(SEEDED))
-def test_solve_raises_the_check_before_building_the_lp(name: str, monkeypatch):
+def test_solve_raises_the_check_not_the_iis(name: str, monkeypatch):
     s = SEEDED[name]()
 
-    def no_lp(*args, **kwargs):
-        raise AssertionError("the LP was built although a check had found the conflict")
+    def no_iis(*args, **kwargs):
+        raise AssertionError("the IIS was sought although a check had found the conflict")
 
-    monkeypatch.setattr(sys.modules["fundopt.solve"], "build_model", no_lp)
+    monkeypatch.setattr(sys.modules["fundopt.diagnosis"], "diagnose_infeasible", no_iis)
     with pytest.raises(fo.InfeasibleError) as caught:
         fo.solve(s.problem)
     d = caught.value.diagnosis
@@ -218,3 +218,14 @@ def test_a_workbook_problem_names_sheets_and_cells(tmp_path):
     assert set(zip(frame_["sheet"], frame_["cell"], strict=True)) == {
         ("Floors and caps", "C2"), ("Floors and caps", "C3"), ("Floors and caps", "C4"),
         ("Envelopes", "C2")}
+
+
+def test_a_feasible_problem_never_runs_the_checks(monkeypatch):
+    # they cost seconds on large problems; solve runs them only once HiGHS says infeasible
+    def no_checks(*args, **kwargs):
+        raise AssertionError("the closed-form checks ran on a feasible problem")
+
+    monkeypatch.setattr(sys.modules["fundopt.prechecks"], "find_conflicts", no_checks)
+    plan = fo.solve(tiny(limits=frame(recipient=["a", "b"], floor_amount=[60 * M, 40 * M])))
+    assert "checks" not in plan.solver.times
+    assert int(plan.allocations["amount"].sum()) == 100 * M

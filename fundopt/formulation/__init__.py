@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-import gc
 from collections.abc import Callable
 
-from fundopt.formulation.builder import Family, LpBuilder, Row, RowInfo, Sense
+from fundopt.formulation.builder import Family, LpArrays, LpBuilder, Row, RowInfo, Sense
 from fundopt.formulation.constraints.cliff_edges import add_cliff_edges
 from fundopt.formulation.constraints.commitments import add_commitments
 from fundopt.formulation.constraints.envelopes import add_envelopes
@@ -15,6 +14,7 @@ from fundopt.formulation.constraints.requirements import add_requirements
 from fundopt.formulation.constraints.shares import add_share_targets
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.objective import add_objective
+from fundopt.gc_pause import paused_gc
 from fundopt.problem import FundingProblem
 
 #: The constraint families in build order. Eligibility is not a row family: it decides
@@ -30,24 +30,22 @@ CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
 )
 
 
-def build_model(problem: FundingProblem, index: ProblemIndex | None = None) -> LpBuilder:
-    """The LP of ``problem``: a Pyomo model plus the meaning of every row and variable."""
-    enabled = gc.isenabled()
-    gc.disable()  # Pyomo builds many small objects; the collector only slows it down
-    try:
-        b = LpBuilder(index or ProblemIndex(problem))
+def build_model(problem: FundingProblem, index: ProblemIndex | None = None, *,
+                pyomo: bool = True) -> LpBuilder:
+    """The LP of ``problem``: its rows as numbers, the meaning of every row and variable,
+    and (unless ``pyomo=False``) the Pyomo model, ``.model``."""
+    with paused_gc():  # many small objects, no cycles: the collector only slows it down
+        b = LpBuilder(index or ProblemIndex(problem), pyomo=pyomo)
         for _, add in CONSTRAINT_FAMILIES:
             add(b)
         add_objective(b)
         return b
-    finally:
-        if enabled:
-            gc.enable()
 
 
 __all__ = [
     "CONSTRAINT_FAMILIES",
     "Family",
+    "LpArrays",
     "LpBuilder",
     "ProblemIndex",
     "Row",

@@ -1,4 +1,4 @@
-"""A thin layer over a Pyomo model that records, for every row, which rule it is.
+"""Records the LP, row by row, with the rule each row is (and builds its Pyomo model).
 
 Constraint families call :meth:`LpBuilder.row`; each row gets a :class:`RowInfo` naming
 the rule in words and the input rows it came from, so shadow prices, binding rules and
@@ -13,12 +13,16 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 
+import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.index import ProblemIndex
+
+INF = float("inf")
 
 
 class Family(StrEnum):
@@ -64,45 +68,88 @@ class Row:
     penalty: float | None
 
 
-Term = tuple[VarData, float]
+Term = tuple[int, float]  # (variable number, coefficient)
+
+
+@dataclass(frozen=True)
+class LpArrays:
+    """The recorded LP as numbers, one column per variable number (allocation column ``i``
+    is ``i``; auxiliary variable ``k``, in creation order, is ``n_alloc + k``).
+
+    Exactly what Pyomo's ``LinearStandardFormCompiler`` makes of :attr:`LpBuilder.model`
+    before it drops the variables no row or objective term uses (``used``): repeated
+    variables in a row summed in the order given, zero coefficients dropped, the objective
+    summed term by term in name order (maximised)."""
+
+    matrix: sp.csc_array  # rows x variables, sorted indices, no explicit zeros
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    col_lower: np.ndarray
+    col_upper: np.ndarray
+    cost: np.ndarray
+    used: np.ndarray  # bool per variable: it has a nonzero in a row or in the objective
 
 
 class LpBuilder:
-    """Collects variables, rows and objective terms into a Pyomo ``ConcreteModel``.
+    """Collects variables, rows and objective terms: as numbers, and (``pyomo=True``, the
+    default) as a Pyomo ``ConcreteModel`` too, ``model``, the formulation to read and test.
 
-    Money in the model is in units of ``index.money_scale`` pounds; callers pass pounds.
+    Variables are numbers (see :class:`LpArrays`); rows take ``(variable, coefficient)``
+    terms. Money in the model is in units of ``index.money_scale`` pounds; callers pass
+    pounds. The LP goes to HiGHS from the numbers (:meth:`arrays`), which a test holds equal,
+    array for array, to Pyomo's own compilation of ``model``; a model changed after the
+    build goes through Pyomo's compiler instead (:func:`fundopt.formulation.compile`).
     """
 
-    def __init__(self, index: ProblemIndex) -> None:
+    def __init__(self, index: ProblemIndex, *, pyomo: bool = True) -> None:
         self.index = index
         self.scale = index.money_scale
-        self.model = pyo.ConcreteModel(name="fundopt")
-        m = self.model
-        n = len(index.alloc)
-        m.x = pyo.Var(range(n), domain=pyo.NonNegativeReals)
-        self._x: list[VarData] = list(m.x.values())  # plain list: faster than m.x[c]
-        m.aux = pyo.VarList(domain=pyo.NonNegativeReals)
+        self.n_alloc = len(index.alloc)
         self.rows: list[Row] = []
-        self.constraints: list[pyo.ConstraintData] = []
         self.objective_terms: dict[str, list[Term]] = defaultdict(list)
         self.aux_meaning: list[tuple[str, str]] = []  # (kind, rule) per aux variable
+        self.aux_upper: list[float] = []  # model units, inf when unbounded
+        self.carry: dict[tuple[str, str], int] = {}  # (stream, year) -> carried out
+        self._ptr: list[int] = [0]
+        self._cols: list[int] = []
+        self._vals: list[float] = []
+        self._rhs: list[float] = []  # model units
+        self._sense: list[int] = []  # 1 for >=, -1 for <=, 0 for ==
+        self.model: pyo.ConcreteModel | None = None
+        self.constraints: list[pyo.ConstraintData] = []
+        self._vars: list[VarData] = []
         self._lists: dict[Family, pyo.ConstraintList] = {}
-        self.carry: dict[tuple[str, str], VarData] = {}  # (stream, year) -> carried out
+        if pyomo:
+            m = self.model = pyo.ConcreteModel(name="fundopt")
+            m.x = pyo.Var(range(self.n_alloc), domain=pyo.NonNegativeReals)
+            m.aux = pyo.VarList(domain=pyo.NonNegativeReals)
+            self._vars = list(m.x.values())
 
     # -- variables ------------------------------------------------------------------------
-    def aux(self, kind: str, rule: str, upper_pounds: float | None = None) -> VarData:
-        v = self.model.aux.add()
-        if upper_pounds is not None:
-            v.setub(upper_pounds / self.scale)
-        self.aux_meaning.append((kind, rule))
-        return v
+    @property
+    def n_vars(self) -> int:
+        return self.n_alloc + len(self.aux_upper)
 
-    def x(self, column: int) -> VarData:
-        return self._x[column]
+    def aux(self, kind: str, rule: str, upper_pounds: float | None = None) -> int:
+        upper = INF if upper_pounds is None else upper_pounds / self.scale
+        self.aux_upper.append(upper)
+        self.aux_meaning.append((kind, rule))
+        if self.model is not None:
+            v = self.model.aux.add()
+            if upper_pounds is not None:
+                v.setub(upper)
+            self._vars.append(v)
+        return self.n_alloc + len(self.aux_upper) - 1
+
+    def x(self, column: int) -> int:
+        return column
+
+    def var(self, v: int) -> VarData:
+        """The Pyomo variable of variable number ``v`` (needs ``pyomo=True``)."""
+        return self._vars[v]
 
     def alloc_terms(self, columns: Iterable[int], coef: float = 1.0) -> list[Term]:
-        x = self._x
-        return [(x[c], coef) for c in columns]
+        return [(c, coef) for c in columns]
 
     def total(self, recipient: str, year: str, coef: float = 1.0) -> list[Term]:
         """Terms of the recipient's whole allocation in a year."""
@@ -135,9 +182,16 @@ class LpBuilder:
                 other = self.aux("breach", info.rule)
                 self.value("breach_penalty", [(other, -float(penalty))])
                 terms = [*terms, (slack, 1.0), (other, -1.0)]
-        terms = [(v, c) for v, c in terms if c != 0.0]
+        cols = [v for v, c in terms if c != 0.0]
+        vals = [c for v, c in terms if c != 0.0]
+        if len(set(cols)) != len(cols):  # a variable twice: sum, as Pyomo's compiler does
+            merged: dict[int, float] = {}
+            for v, c in zip(cols, vals, strict=True):
+                merged[v] = merged[v] + c if v in merged else c
+            cols = [v for v, c in merged.items() if c != 0.0]
+            vals = [c for c in merged.values() if c != 0.0]
         rhs = rhs_pounds / self.scale
-        if not terms:
+        if not cols:
             ok = (
                 (rhs <= 1e-9)
                 if sense is Sense.GE
@@ -151,28 +205,75 @@ class LpBuilder:
                     f"funded there (check the eligibility table and funded years)"
                 )
             return
-        body = linear_sum(terms)
-        expr = (
-            body >= rhs if sense is Sense.GE else body <= rhs if sense is Sense.LE else body == rhs
-        )
-        clist = self._lists.get(info.family)
-        if clist is None:
-            clist = pyo.ConstraintList()
-            self.model.add_component(f"c_{info.family.value}", clist)
-            self._lists[info.family] = clist
-        self.constraints.append(clist.add(expr))
+        self._cols += cols
+        self._vals += vals
+        self._ptr.append(len(self._cols))
+        self._rhs.append(rhs)
+        self._sense.append(1 if sense is Sense.GE else -1 if sense is Sense.LE else 0)
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
+        if self.model is not None:
+            xs = self._vars
+            body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
+            expr = (
+                body >= rhs
+                if sense is Sense.GE
+                else body <= rhs
+                if sense is Sense.LE
+                else body == rhs
+            )
+            clist = self._lists.get(info.family)
+            if clist is None:
+                clist = pyo.ConstraintList()
+                self.model.add_component(f"c_{info.family.value}", clist)
+                self._lists[info.family] = clist
+            self.constraints.append(clist.add(expr))
 
     def finish(self) -> None:
         """Set the Pyomo objective: the sum of the named terms, maximised."""
-        all_terms = [t for name in sorted(self.objective_terms) for t in self.objective_terms[name]]
+        if self.model is None:
+            return
+        xs = self._vars
         # value per pound x pounds per unit = value per model unit; reported objective is
         # multiplied back by the scale.
+        all_terms = [(xs[v], c) for name in sorted(self.objective_terms)
+                     for v, c in self.objective_terms[name]]
         expr = linear_sum(all_terms) if all_terms else 0.0
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
 
+    # -- the LP as numbers ----------------------------------------------------------------------
+    def arrays(self) -> LpArrays:
+        """The LP as arrays over all variable numbers (see :class:`LpArrays`)."""
+        n_rows, n_vars = len(self.rows), self.n_vars
+        matrix = sp.csr_array(
+            (np.asarray(self._vals, dtype=float), np.asarray(self._cols, dtype=np.int64),
+             np.asarray(self._ptr, dtype=np.int64)),
+            shape=(n_rows, n_vars),
+        ).tocsc()
+        matrix.sort_indices()
+        merged: dict[int, float] = {}
+        for name in sorted(self.objective_terms):
+            for v, c in self.objective_terms[name]:
+                merged[v] = merged[v] + c if v in merged else c
+        cost = np.zeros(n_vars)
+        used = np.diff(matrix.indptr) > 0
+        for v, c in merged.items():
+            if c != 0.0:
+                cost[v] = c
+                used[v] = True
+        rhs = np.asarray(self._rhs, dtype=float)
+        sense = np.asarray(self._sense, dtype=np.int64)
+        return LpArrays(
+            matrix=matrix,
+            row_lower=np.where(sense >= 0, rhs, -INF),
+            row_upper=np.where(sense <= 0, rhs, INF),
+            col_lower=np.zeros(n_vars),
+            col_upper=np.concatenate([np.full(self.n_alloc, INF), self.aux_upper]),
+            cost=cost,
+            used=used,
+        )
 
-def linear_sum(terms: Sequence[Term]) -> LinearExpression:
+
+def linear_sum(terms: Sequence[tuple[VarData, float]]) -> LinearExpression:
     """``sum(coef * var)`` as one Pyomo ``LinearExpression``, built directly from its terms
     (a unit coefficient as the bare variable): the same expression ``quicksum`` makes,
     about five times faster to build."""

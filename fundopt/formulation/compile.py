@@ -1,15 +1,15 @@
-"""Hand the Pyomo model to HiGHS as one sparse matrix (no LP file, no per-row calls).
+"""Hand the LP to HiGHS as one sparse matrix (no LP file, no per-row calls).
 
-Pyomo's ``LinearStandardFormCompiler`` (mixed form) turns the model into ``A``, the row
-bounds and the objective in our own row and column order; one ``Highs.passModel`` call
-loads it. The ``Highs`` object is kept, so duals, basis, IIS and in-place re-solves are
-all direct.
+The matrix, row bounds and objective come from the builder's record of its rows, in our
+own row and column order, exactly as Pyomo's ``LinearStandardFormCompiler`` (mixed form)
+would make them from the Pyomo model (a test holds them equal; the compiler itself is used
+when the model was changed after the build); one ``Highs.passModel`` call loads it. The
+``Highs`` object is kept, so duals, basis, IIS and in-place re-solves are all direct.
 """
 
 from __future__ import annotations
 
 import contextlib
-import gc
 import os
 import sys
 import tempfile
@@ -18,9 +18,12 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
+import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
-from fundopt.formulation.builder import LpBuilder
+from fundopt.formulation.builder import LpArrays, LpBuilder
+from fundopt.gc_pause import paused_gc
 
 INF = highspy.kHighsInf
 
@@ -92,39 +95,34 @@ class HighsModel:
             return tuple(dict.fromkeys(line.strip() for line in f if "WARNING" in line.upper()))
 
 
-def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> HighsModel:
-    m = b.model
-    xs = [m.x[i] for i in range(len(b.index.alloc))]
-    aux = list(m.aux.values())
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        info = LinearStandardFormCompiler().write(
-            m, mixed_form=True, column_order=xs + aux, row_order=b.constraints
-        )
-    finally:
-        if enabled:
-            gc.enable()
-    cols = info.columns
-    pos = {id(v): j for j, v in enumerate(cols)}
-    col_of_x = np.array([pos.get(id(v), -1) for v in xs], dtype=np.int64)
-    col_of_aux = np.array([pos.get(id(v), -1) for v in aux], dtype=np.int64)
-    n_cols = len(cols)
-    # the compiler minimises: it negated our maximised objective
-    cost = -np.asarray(info.c.toarray()).ravel() if info.c.shape[0] else np.zeros(n_cols)
-    lower = np.array([v.lb if v.lb is not None else -INF for v in cols], dtype=float)
-    upper = np.array([v.ub if v.ub is not None else INF for v in cols], dtype=float)
-    rhs = np.asarray(info.rhs, dtype=float)
-    mult = np.array([r[1] for r in info.rows], dtype=np.int64)
-    if len(info.rows) != len(b.constraints):
-        raise RuntimeError("the compiler dropped or split rows; fundopt expects one row per rule")
-    row_lower = np.where(mult >= 0, np.where(mult == 0, rhs, -INF), rhs)
-    row_upper = np.where(mult <= 0, np.where(mult == 0, rhs, INF), rhs)
-    A = info.A.tocsc()
+def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None,
+                     *, via_pyomo: bool = False) -> HighsModel:
+    """Load the builder's LP into a new ``Highs``, as one matrix.
+
+    The matrix comes from the builder's own record of its rows (:meth:`LpBuilder.arrays`),
+    which ``tests/test_handoff.py`` holds equal, array for array, to what Pyomo's
+    ``LinearStandardFormCompiler`` makes of ``b.model``. With ``via_pyomo=True``, or when
+    ``b.model`` has rows, variables or an objective the builder did not record (it was
+    extended after the build), Pyomo's compiler is used instead."""
+    if via_pyomo or (b.model is not None and not _unchanged(b)):
+        lp_arrays = _pyomo_arrays(b)
+    else:
+        lp_arrays = b.arrays()
+    used = lp_arrays.used
+    col_of_var = np.where(used, np.cumsum(used) - 1, -1).astype(np.int64)
+    col_of_x, col_of_aux = col_of_var[: b.n_alloc], col_of_var[b.n_alloc:]
+    n_cols = int(used.sum())
+    A = lp_arrays.matrix if n_cols == len(used) else lp_arrays.matrix[:, used]
+    A = sp.csc_array(A)
+    cost = lp_arrays.cost[used]
+    lower = lp_arrays.col_lower[used]
+    upper = lp_arrays.col_upper[used]
+    row_lower, row_upper = lp_arrays.row_lower, lp_arrays.row_upper
+    n_rows = len(row_lower)
 
     lp = highspy.HighsLp()
     lp.num_col_ = n_cols
-    lp.num_row_ = len(rhs)
+    lp.num_row_ = n_rows
     lp.col_cost_ = cost
     lp.col_lower_ = lower
     lp.col_upper_ = upper
@@ -136,7 +134,7 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     lp.a_matrix_.index_ = A.indices.astype(np.int32)
     lp.a_matrix_.value_ = A.data.astype(float)
     lp.a_matrix_.num_col_ = n_cols
-    lp.a_matrix_.num_row_ = len(rhs)
+    lp.a_matrix_.num_row_ = n_rows
 
     h = new_highs()
     opts = {**HIGHS_OPTIONS, **(options or {})}
@@ -151,7 +149,7 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     model = HighsModel(
         b,
         h,
-        len(xs),
+        b.n_alloc,
         col_of_aux,
         col_of_x,
         row_lower,
@@ -166,6 +164,59 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None) -> 
     )
     weakref.finalize(model, _remove, log_name)
     return model
+
+
+def _unchanged(b: LpBuilder) -> bool:
+    """Whether ``b.model`` holds just what the builder recorded (cheap: counts and identity)."""
+    m = b.model
+    assert m is not None
+    rows = sum(len(c) for c in m.component_objects(pyo.Constraint, active=True))
+    objectives = list(m.component_data_objects(pyo.Objective, active=True))
+    n_vars = sum(len(v) for v in m.component_objects(pyo.Var))
+    return (rows == len(b.rows) and n_vars == b.n_vars and len(objectives) == 1
+            and objectives[0] is m.component("objective")
+            and all(v.fixed is False for v in m.aux.values()))
+
+
+def _pyomo_arrays(b: LpBuilder) -> LpArrays:
+    """:class:`LpArrays` from Pyomo's ``LinearStandardFormCompiler`` run on ``b.model``."""
+    m = b.model
+    if m is None:
+        raise ValueError("this builder has no Pyomo model (it was made with pyomo=False)")
+    variables = [b.var(v) for v in range(b.n_vars)]
+    with paused_gc():
+        info = LinearStandardFormCompiler().write(
+            m, mixed_form=True, column_order=variables, row_order=b.constraints
+        )
+    if len(info.rows) != len(b.constraints):
+        raise RuntimeError(
+            f"the Pyomo model has {len(info.rows)} rows but the builder recorded "
+            f"{len(b.constraints)}: fundopt needs the meaning of every row, so add rules "
+            "with LpBuilder.row (docs/CONTRIBUTING.md), not to the model directly")
+    pos = {id(v): j for j, v in enumerate(info.columns)}
+    col_of_var = np.array([pos.get(id(v), -1) for v in variables], dtype=np.int64)
+    used = col_of_var >= 0
+    n = len(variables)
+    # back to one column per variable number: unused ones get empty columns
+    A = sp.csc_array(info.A)
+    full = sp.csc_array((A.data, A.indices, np.concatenate(
+        [[0], np.cumsum(np.where(used, np.diff(A.indptr)[np.maximum(col_of_var, 0)], 0))])),
+        shape=(A.shape[0], n))
+    full.sort_indices()
+    cost = np.zeros(n)
+    if info.c.shape[0]:
+        cost[used] = -np.asarray(info.c.toarray()).ravel()  # the compiler minimises
+    rhs = np.asarray(info.rhs, dtype=float)
+    mult = np.array([r[1] for r in info.rows], dtype=np.int64)
+    return LpArrays(
+        matrix=full,
+        row_lower=np.where(mult >= 0, np.where(mult == 0, rhs, -INF), rhs),
+        row_upper=np.where(mult <= 0, np.where(mult == 0, rhs, INF), rhs),
+        col_lower=np.array([v.lb if v.lb is not None else -INF for v in variables], dtype=float),
+        col_upper=np.array([v.ub if v.ub is not None else INF for v in variables], dtype=float),
+        cost=cost,
+        used=used,
+    )
 
 
 def _remove(path: str) -> None:
