@@ -182,14 +182,18 @@ class LpBuilder:
                 other = self.aux("breach", info.rule)
                 self.value("breach_penalty", [(other, -float(penalty))])
                 terms = [*terms, (slack, 1.0), (other, -1.0)]
-        cols = [v for v, c in terms if c != 0.0]
-        vals = [c for v, c in terms if c != 0.0]
+        cols: list[int] | tuple[int, ...] = ()
+        vals: list[float] | tuple[float, ...] = ()
+        if terms:
+            cols, vals = zip(*terms, strict=True)
         if len(set(cols)) != len(cols):  # a variable twice: sum, as Pyomo's compiler does
             merged: dict[int, float] = {}
             for v, c in zip(cols, vals, strict=True):
                 merged[v] = merged[v] + c if v in merged else c
-            cols = [v for v, c in merged.items() if c != 0.0]
-            vals = [c for c in merged.values() if c != 0.0]
+            cols, vals = list(merged), list(merged.values())
+        if 0.0 in vals:
+            cols = [v for v, c in zip(cols, vals, strict=True) if c != 0.0]
+            vals = [c for c in vals if c != 0.0]
         rhs = rhs_pounds / self.scale
         if not cols:
             ok = (
