@@ -624,6 +624,9 @@ def _canonical(spec: TableSpec, df: pd.DataFrame) -> pd.DataFrame:
     if len(df) == 0:
         return df
     order = list(spec.key) + [c for c in spec.column_names if c not in spec.key]
-    keys = df[order].map(lambda v: "" if v is None else v if isinstance(v, str) else f"{v!r}")
-    idx = sorted(df.index, key=lambda i: tuple(keys.loc[i]))
-    return df.loc[idx]
+
+    def text(v: Any) -> str:
+        return "" if v is None else v if isinstance(v, str) else f"{v!r}"
+
+    keys = list(zip(*([text(v) for v in df[c].tolist()] for c in order), strict=True))
+    return df.iloc[sorted(range(len(df)), key=keys.__getitem__)]
