@@ -52,10 +52,8 @@ def assemble_plan(
     index = b.index
     scale = b.scale
     col_of = np.concatenate([hm.col_of_x, hm.col_of_aux])
-    terms = {
-        name: float(sum(c * col_value[col_of[v]] for v, c in ts if col_of[v] >= 0) * scale)
-        for name, ts in sorted(b.objective_terms.items())
-    }
+    terms = {name: _term_value(ts, col_of, col_value) * scale
+             for name, ts in sorted(b.objective_terms.items())}
     if row_value is None:
         row_value = np.asarray(hm.highs.getSolution().row_value)
     if objective is None:
@@ -121,6 +119,18 @@ def assemble_plan(
         checks=checks,
         solver=info,
     )
+
+
+def _term_value(terms: list[tuple[int, float]], col_of: np.ndarray,
+                col_value: np.ndarray) -> float:
+    """An objective term's value at the solution, in model units."""
+    if not terms:
+        return 0.0
+    v = np.fromiter((t[0] for t in terms), dtype=np.int64, count=len(terms))
+    c = np.fromiter((t[1] for t in terms), dtype=float, count=len(terms))
+    j = col_of[v]
+    used = j >= 0
+    return float(np.dot(c[used], col_value[j[used]]))
 
 
 def totals_table(

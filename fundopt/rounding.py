@@ -106,7 +106,7 @@ def _breaks_a_row(
     point[hm.col_of_x[ok]] = alloc[ok] / scale
     for key, j in carry_cols.items():
         point[j] = carry[key] / scale
-    value = sp.csr_array(hm.matrix) @ point
+    value = hm.by_rows @ point
     hard = np.array([r.penalty is None and r.info.family is not Family.ACCOUNTING
                      for r in hm.builder.rows], dtype=bool)
     miss = np.maximum(hm.row_lower - value, value - hm.row_upper) * scale
@@ -183,7 +183,7 @@ def _near_binding(
                     dtype=bool)
     if not hard.any():
         return []
-    A = sp.csr_array(hm.matrix)
+    A = hm.by_rows
     reach = _reach(hm, A, col_value, carry_cols)
     value = A @ col_value
     lo, hi = hm.row_lower, hm.row_upper
@@ -216,7 +216,7 @@ def _tightened_point(
     bounds are restored after."""
     h = hm.highs
     idx = np.asarray(rows, dtype=np.int64)
-    reach = _reach(hm, sp.csr_array(hm.matrix)[idx, :], col_value, carry_cols)
+    reach = _reach(hm, hm.by_rows[idx, :], col_value, carry_cols)
     lo, hi = hm.row_lower[idx], hm.row_upper[idx]
     equal = lo == hi
     new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)

@@ -10,6 +10,7 @@ when the model was changed after the build); one ``Highs.passModel`` call loads 
 from __future__ import annotations
 
 import contextlib
+import functools
 import os
 import sys
 import tempfile
@@ -86,6 +87,11 @@ class HighsModel:
     nonzeros: int = 0
     options: dict[str, object] = field(default_factory=dict)
     log_path: str = ""
+
+    @functools.cached_property
+    def by_rows(self) -> sp.csr_array:
+        """``matrix`` in compressed rows (made once: rounding reads the rows often)."""
+        return sp.csr_array(self.matrix)
 
     def log_warnings(self) -> tuple[str, ...]:
         """HiGHS's WARNING lines so far (e.g. "Problem is badly scaled"), for the audit."""
