@@ -13,7 +13,9 @@ Per size it runs:
 - ``linopy``: :mod:`benchmarks.alternatives.linopy_model` (skipped if linopy is missing).
 - sweeps of envelope scenarios (at ``--sweep-sizes``): ``sweep_highs`` (HiGHS alone,
   ``changeRowsBounds`` + the base basis, re-run), ``sweep_fundopt`` (``fundopt.sweep``'s
-  engine) and ``sweep_rebuild`` (``fundopt.solve`` on each scenario's problem).
+  engine: whole-pound verified plans), ``sweep_fundopt_lp`` (the same engine with
+  ``whole_pounds=False``: the LP's objective, binding rules and shadow prices) and
+  ``sweep_rebuild`` (``fundopt.solve`` on each scenario's problem).
 
 Each alternative must reach fundopt's optimal objective (relative 1e-6) or the run fails.
 Results go to ``<out>/results.json`` and ``<out>/results.md`` (medians over repeats).
@@ -39,7 +41,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 LEGS = ("highs", "fundopt", "pyomo", "linopy")
-SWEEP_LEGS = ("sweep_highs", "sweep_fundopt", "sweep_rebuild")
+SWEEP_LEGS = ("sweep_highs", "sweep_fundopt", "sweep_fundopt_lp", "sweep_rebuild")
 PHASES = ("build", "handoff", "solve", "extract")
 TOLERANCE = 1e-6
 
@@ -233,13 +235,14 @@ def _envelope_scenario(stream: str, factor: float) -> Any:
     return fo.Scenario(f"{stream} x{factor:g}", (fo.ScaleEnvelope(stream, None, factor),))
 
 
-def _leg_sweep_fundopt(size: str, cache: Path, n: int) -> dict[str, Any]:
+def _leg_sweep_fundopt(size: str, cache: Path, n: int, whole_pounds: bool = True
+                       ) -> dict[str, Any]:
     from fundopt.sweep import Method, SweepEngine
 
     problem = _problem(size)
     setup = _rss_mb()
     t0 = time.perf_counter()
-    engine = SweepEngine(problem)
+    engine = SweepEngine(problem, whole_pounds=whole_pounds)
     base = time.perf_counter() - t0
     seconds, objectives, methods = [], [], []
     for stream, factor in _scenarios(problem, n):
@@ -287,6 +290,8 @@ def child(leg: str, size: str, cache: Path, n: int) -> dict[str, Any]:
         out = _leg_sweep_highs(size, cache, n)
     elif leg == "sweep_fundopt":
         out = _leg_sweep_fundopt(size, cache, n)
+    elif leg == "sweep_fundopt_lp":
+        out = _leg_sweep_fundopt(size, cache, n, whole_pounds=False)
     elif leg == "sweep_rebuild":
         out = _leg_sweep_rebuild(size, cache, n)
     else:

@@ -27,6 +27,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any, ClassVar
 
+import numpy as np
 import pandas as pd
 
 from fundopt.errors import InputError, Issue
@@ -116,12 +117,13 @@ class ScaleEnvelope(Override):
         ("factor", "value", ColumnKind.RATIO))
 
     def edit(self, draft: Draft) -> None:
-        env = draft.table("envelopes").copy()
-        mask = _match(env, stream=self.stream, year=self.year)
-        if not mask.any():
-            raise _fail(self, "no envelope matches", ENVELOPE_HINT)
-        env.loc[mask, "amount"] = env.loc[mask, "amount"].astype(float) * float(self.factor)
-        draft.put("envelopes", env)
+        _edit_envelopes(self, draft)
+
+    def amounts(self, streams: np.ndarray, years: np.ndarray,
+                amounts: np.ndarray) -> np.ndarray | None:
+        """The *Envelopes* amounts after this override (None if no row matches)."""
+        mask = _envelope_mask(streams, years, self.stream, self.year)
+        return np.where(mask, amounts * float(self.factor), amounts) if mask.any() else None
 
 
 @dataclass(frozen=True)
@@ -137,12 +139,33 @@ class SetEnvelope(Override):
         ("amount", "value", ColumnKind.MONEY))
 
     def edit(self, draft: Draft) -> None:
-        env = draft.table("envelopes").copy()
-        mask = _match(env, stream=self.stream, year=self.year)
-        if not mask.any():
-            raise _fail(self, "no envelope matches", ENVELOPE_HINT)
-        env.loc[mask, "amount"] = float(self.amount)
-        draft.put("envelopes", env)
+        _edit_envelopes(self, draft)
+
+    def amounts(self, streams: np.ndarray, years: np.ndarray,
+                amounts: np.ndarray) -> np.ndarray | None:
+        """The *Envelopes* amounts after this override (None if no row matches)."""
+        mask = _envelope_mask(streams, years, self.stream, self.year)
+        return np.where(mask, float(self.amount), amounts) if mask.any() else None
+
+
+EnvelopeOverride = ScaleEnvelope | SetEnvelope  # change envelope amounts only
+
+
+def _envelope_mask(streams: np.ndarray, years: np.ndarray, stream: str,
+                   year: str | None) -> np.ndarray:
+    mask = streams == stream
+    return mask & (years == year) if year is not None else mask
+
+
+def _edit_envelopes(override: EnvelopeOverride, draft: Draft) -> None:
+    env = draft.table("envelopes").copy()
+    new = override.amounts(env["stream"].to_numpy(dtype=object),
+                           env["year"].to_numpy(dtype=object),
+                           pd.to_numeric(env["amount"]).to_numpy(dtype=float))
+    if new is None:
+        raise _fail(override, "no envelope matches", ENVELOPE_HINT)
+    env["amount"] = new
+    draft.put("envelopes", env)
 
 
 @dataclass(frozen=True)

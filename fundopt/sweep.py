@@ -46,7 +46,9 @@ from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
 from fundopt.scenarios import Scenario, scenarios_from
 from fundopt.solve import MS, build, finish, run
+from fundopt.sweep_fast import EnvelopeLinks, RowKinds, lp_results
 
+LP_ONLY = "the LP's optimum only (whole_pounds=False): not rounded or verified"
 ALLOCATION_COLUMNS = ["scenario", "recipient", "activity", "stream", "year", "amount"]
 BASE = "base"
 
@@ -82,11 +84,15 @@ class ScenarioOutcome:
         columns=["family", "rule", "description", "shadow_price"]))
     shadow_prices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["family", "rule", "value"]))
+    whole_pounds: bool = True  # False: the LP's optimum only, no allocations (see sweep)
+
+
+_NO_ALLOCATIONS = pd.DataFrame(columns=["recipient", "activity", "stream", "year", "amount"]
+                               ).astype({"amount": "int64"})
 
 
 def _empty_allocations() -> pd.DataFrame:
-    return pd.DataFrame(columns=["recipient", "activity", "stream", "year", "amount"]).astype(
-        {"amount": "int64"})
+    return _NO_ALLOCATIONS.copy()  # made once: building it cost a millisecond a scenario
 
 
 # -- recording the LP without Pyomo ------------------------------------------------------------
@@ -151,9 +157,11 @@ def compiled_arrays(hm: HighsModel) -> _Arrays:
 class SweepEngine:
     """The base model, built and solved once; solves scenarios of it in place where it can."""
 
-    def __init__(self, problem: FundingProblem, keep_plans: bool = False) -> None:
+    def __init__(self, problem: FundingProblem, keep_plans: bool = False, *,
+                 whole_pounds: bool = True) -> None:
         self.problem = problem
         self.keep_plans = keep_plans
+        self.whole_pounds = whole_pounds
         self.plans: dict[str, Plan] = {}
         self.base_hm: HighsModel | None = None
         self.in_place_reason = ""
@@ -166,12 +174,12 @@ class SweepEngine:
             self.in_place_reason = "the base problem has no optimal plan"
             return
         times = {"build": time.perf_counter() - t0}
-        self.base = self._run_and_finish(base, problem, hm, Method.REBUILT, times, t0)
+        self.base = self._run_and_finish(base, problem, hm, Method.REBUILT, times, t0,
+                                         is_base=True)
         if self.base.status is not ScenarioStatus.OPTIMAL:
             self.in_place_reason = "the base problem has no optimal plan"
             return
         self.base_hm = hm
-        self.basis = hm.highs.getBasis()
         self.col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux]).astype(np.int64)
         self.n_cols = int(hm.highs.getNumCol())
         self.base_rec = record(problem)
@@ -181,6 +189,10 @@ class SweepEngine:
             # a safety net: never change a model in place unless recording reproduces it
             self.in_place_reason = "the recorded LP differs from the compiled one"
             self.base_hm = None
+            return
+        self.base_arrays = recorded
+        self.links = EnvelopeLinks(problem, self.base_rec)
+        self.row_kinds = RowKinds(self.base_rec.rows)
 
     @property
     def in_place(self) -> bool:
@@ -188,6 +200,10 @@ class SweepEngine:
 
     def solve(self, scenario: Scenario) -> ScenarioOutcome:
         t0 = time.perf_counter()
+        if self.in_place and self.links.applies_to(scenario):
+            quick = self._solve_envelopes(scenario, t0)
+            if quick is not None:
+                return quick
         try:
             problem = scenario.apply(self.problem)
         except (InputError, ValueError) as e:
@@ -206,8 +222,33 @@ class SweepEngine:
                 return self._solve_in_place(scenario, problem, rec, arrays, t0)
         return self._solve_fresh(scenario, problem, t0)
 
-    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem, rec: LpBuilder,
-                        arrays: _Arrays, t0: float) -> ScenarioOutcome:
+    def _solve_envelopes(self, scenario: Scenario, t0: float) -> ScenarioOutcome | None:
+        """Envelope amounts only: new bounds on the base's LP, worked out from the cells the
+        envelope family linked them to (:class:`~fundopt.sweep_fast.EnvelopeLinks`), with
+        no new record of the LP; None to go the usual way."""
+        amounts = self.links.amounts_for(scenario)
+        if amounts is None:
+            return None
+        problem: FundingProblem | None = None
+        if self.whole_pounds:  # the plan is checked against the scenario's own problem
+            try:
+                problem = scenario.apply(self.problem)
+            except (InputError, ValueError):
+                return None
+            keys = ["stream", "year"]  # the same rows in the same (canonical) order
+            if not problem.envelopes[keys].reset_index(drop=True).equals(
+                    self.problem.envelopes[keys].reset_index(drop=True)):
+                return None
+            amounts = pd.to_numeric(problem.envelopes["amount"]).to_numpy(dtype=float)
+        rec = self.links.record(amounts, problem)
+        b = self.base_arrays
+        row_lower, row_upper, col_upper = self.links.bounds(
+            amounts, b.row_lower, b.row_upper, b.col_upper, self.col_of_var)
+        arrays = _Arrays(row_lower, row_upper, b.col_lower, col_upper, b.cost, b.matrix)
+        return self._solve_in_place(scenario, problem, rec, arrays, t0)
+
+    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem | None,
+                        rec: LpBuilder, arrays: _Arrays, t0: float) -> ScenarioOutcome:
         assert self.base_hm is not None
         hm = self.base_hm
         h = hm.highs
@@ -228,14 +269,29 @@ class SweepEngine:
         times = {"build": time.perf_counter() - t0}
         return self._run_and_finish(scenario, problem, hm, Method.REBUILT, times, t0)
 
-    def _run_and_finish(self, scenario: Scenario, problem: FundingProblem, hm: HighsModel,
-                        method: Method, times: dict[str, float], t0: float) -> ScenarioOutcome:
+    def _run_and_finish(self, scenario: Scenario, problem: FundingProblem | None,
+                        hm: HighsModel, method: Method, times: dict[str, float],
+                        t0: float, *, is_base: bool = False) -> ScenarioOutcome:
         try:
             t = time.perf_counter()
             status = run(hm)
             times["solve"] = time.perf_counter() - t
             if status == MS.kInfeasible:
                 return self._diagnose(scenario, problem, method, t0)
+            if is_base:
+                # the optimal basis, before rounding's re-solves (with margins) move it:
+                # every scenario starts from it
+                self.basis = hm.highs.getBasis()
+            if not self.whole_pounds and not is_base:
+                kinds = self.row_kinds if method is Method.IN_PLACE else None
+                objective, iterations, binding, prices = lp_results(hm, kinds)
+                return ScenarioOutcome(
+                    scenario.name, scenario.describe(), ScenarioStatus.OPTIMAL, method,
+                    message=LP_ONLY, objective=objective, iterations=iterations,
+                    seconds=time.perf_counter() - t0, binding=binding, shadow_prices=prices,
+                    whole_pounds=False)
+            if problem is None:
+                problem = scenario.apply(self.problem)
             plan = finish(problem, hm, times, time.perf_counter())
         except FundoptError as e:
             return ScenarioOutcome(scenario.name, scenario.describe(), ScenarioStatus.FAILED,
@@ -245,7 +301,7 @@ class SweepEngine:
             self.plans[scenario.name] = plan
         return _outcome(scenario, plan, method, time.perf_counter() - t0)
 
-    def _diagnose(self, scenario: Scenario, problem: FundingProblem, method: Method,
+    def _diagnose(self, scenario: Scenario, problem: FundingProblem | None, method: Method,
                   t0: float) -> ScenarioOutcome:
         """Explain an infeasible scenario: by the closed-form checks :func:`fundopt.solve`
         runs first where they find it (cheap), else on a model of its own (an IIS and an
@@ -254,6 +310,8 @@ class SweepEngine:
         from fundopt.prechecks import raise_conflicts
 
         try:
+            if problem is None:
+                problem = scenario.apply(self.problem)
             raise_conflicts(problem)
             hm = build(problem)
             run(hm)
@@ -321,10 +379,10 @@ def _view(hm: HighsModel, rec: LpBuilder, arrays: _Arrays) -> HighsModel:
                    matrix=arrays.matrix)
 
 
-def run_chunk(problem: FundingProblem, scenarios: Sequence[Scenario]
+def run_chunk(problem: FundingProblem, scenarios: Sequence[Scenario], whole_pounds: bool = True
               ) -> tuple[ScenarioOutcome, list[ScenarioOutcome]]:
     """Build the base once and solve ``scenarios`` (what each worker process runs)."""
-    engine = SweepEngine(problem)
+    engine = SweepEngine(problem, whole_pounds=whole_pounds)
     return engine.base, [engine.solve(s) for s in scenarios]
 
 
@@ -402,15 +460,16 @@ def collect(base: ScenarioOutcome, outcomes: Sequence[ScenarioOutcome],
         }
         by_year = o.allocations.groupby("year")["amount"].sum()
         for y in horizon:
-            row[f"total {y}"] = int(by_year.get(y, 0)) if o.status is ScenarioStatus.OPTIMAL \
-                else math.nan
+            row[f"total {y}"] = int(by_year.get(y, 0)) \
+                if o.status is ScenarioStatus.OPTIMAL and o.whole_pounds else math.nan
         b = o.binding.reindex(o.binding["shadow_price"].abs().sort_values(
             ascending=False, kind="stable").index)
         row["binding_rules"] = len(o.binding) if o.status is ScenarioStatus.OPTIMAL else math.nan
         row["main_binding"] = "; ".join(b.loc[b["shadow_price"] != 0, "rule"].head(3))
         row.update(gained=math.nan, lost=math.nan, moved=math.nan, biggest_winner="",
                    biggest_winner_change=math.nan, biggest_loser="", biggest_loser_change=math.nan)
-        if o.status is ScenarioStatus.OPTIMAL and base.status is ScenarioStatus.OPTIMAL:
+        if o.status is ScenarioStatus.OPTIMAL and o.whole_pounds and \
+                base.status is ScenarioStatus.OPTIMAL:
             mine = o.allocations.groupby(["recipient", "year"])["amount"].sum()
             keys = base_by.index.union(mine.index)
             before = base_by.reindex(keys, fill_value=0).astype("int64")
@@ -489,7 +548,8 @@ def process_pool(max_workers: int | None = None) -> ProcessPoolExecutor:
 
 def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Executor | None = None,
           progress: bool = True, *, chunk_size: int | None = None,
-          include_base: bool = False, keep_plans: bool = False) -> SweepResult:
+          include_base: bool = False, keep_plans: bool = False,
+          whole_pounds: bool = True) -> SweepResult:
     """Solve every scenario of ``problem``; an infeasible or invalid one is recorded, not raised.
 
     ``executor``: ``None`` runs here, in this process; any
@@ -500,6 +560,12 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
     ``keep_plans`` keeps every :class:`~fundopt.Plan` in ``result.plans`` (for charts; in
     this process only, so not with an executor).
     Results are the same, to the pound, however the scenarios are run.
+
+    ``whole_pounds=False`` reports each scenario (not the base) from the LP alone: its
+    objective, binding rules and shadow prices, with no whole-pound rounding, verification
+    or allocations (so the ``allocations`` and ``changes`` tables leave it out and its
+    totals and moves are blank): a fast first look at many scenarios. Solve the ones that
+    matter with :func:`fundopt.solve` for their verified plans.
     """
     todo = scenarios_from(scenarios)
     if include_base and any(s.name == BASE for s in todo):
@@ -510,14 +576,15 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
     plans: dict[str, Plan] = {}
     try:
         if executor is None:
-            engine = SweepEngine(problem, keep_plans)
+            engine = SweepEngine(problem, keep_plans, whole_pounds=whole_pounds)
             plans = engine.plans
             base, outcomes = engine.base, []
             for s in todo:
                 outcomes.append(engine.solve(s))
                 bar.update(1)
         else:
-            base, outcomes = _run_parallel(problem, todo, executor, chunk_size, bar.update)
+            base, outcomes = _run_parallel(problem, todo, executor, chunk_size, bar.update,
+                                           whole_pounds)
     finally:
         bar.close()
     if include_base:
@@ -526,12 +593,12 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
 
 
 def _run_parallel(problem: FundingProblem, todo: Sequence[Scenario], executor: Executor,
-                  chunk_size: int | None, advance: Callable[[int], None]
-                  ) -> tuple[ScenarioOutcome, list[ScenarioOutcome]]:
+                  chunk_size: int | None, advance: Callable[[int], None],
+                  whole_pounds: bool = True) -> tuple[ScenarioOutcome, list[ScenarioOutcome]]:
     size = chunk_size or max(1, math.ceil(len(todo) / 8))
     chunks = [list(todo[i:i + size]) for i in range(0, len(todo), size)] or [[]]
     futures: list[Future[tuple[ScenarioOutcome, list[ScenarioOutcome]]]] = [
-        executor.submit(run_chunk, problem, chunk) for chunk in chunks]
+        executor.submit(run_chunk, problem, chunk, whole_pounds) for chunk in chunks]
     lengths = {id(f): len(c) for f, c in zip(futures, chunks, strict=True)}
     for f in as_completed(futures):
         f.result()  # raise a worker's error now, not after waiting for the rest
@@ -542,10 +609,10 @@ def _run_parallel(problem: FundingProblem, todo: Sequence[Scenario], executor: E
 
 def compare(problem: FundingProblem, scenarios: Iterable[Scenario],
             executor: Executor | None = None, progress: bool = False, *,
-            keep_plans: bool = False) -> SweepResult:
+            keep_plans: bool = False, whole_pounds: bool = True) -> SweepResult:
     """The base plan and each scenario side by side: :func:`sweep` with the base included."""
     return sweep(problem, scenarios, executor, progress, include_base=True,
-                 keep_plans=keep_plans)
+                 keep_plans=keep_plans, whole_pounds=whole_pounds)
 
 
 __all__ = [

@@ -257,3 +257,61 @@ def test_compare_command_needs_scenarios(problem: fo.FundingProblem, tmp_path: A
     assert main(["compare", str(source), "-o", str(tmp_path / "out.xlsx")]) == \
         int(fo.ExitCode.USAGE)
     assert not (tmp_path / "out.xlsx").exists()
+
+
+# -- the short cuts: envelope amounts without a new record, and the LP alone ---------------
+ENVELOPE_ONLY = [
+    fo.Scenario("soc +10%", (fo.ScaleEnvelope("soc", None, 1.1),)),  # soc may carry forward
+    fo.Scenario("core set", (fo.SetEnvelope("core", "2027-28", 800 * M),)),
+    fo.Scenario("both", (fo.ScaleEnvelope("core", None, 0.97),
+                         fo.SetEnvelope("soc", "2026-27", 30 * M))),
+]
+
+
+def test_envelope_changes_only_change_bounds_without_a_new_record(problem: fo.FundingProblem,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    engine = SweepEngine(problem)
+    assert engine.links.usable
+
+    def no_record(*args: Any, **kwargs: Any) -> None:
+        raise AssertionError("the whole LP was recorded again for an envelope change")
+
+    monkeypatch.setattr(sys.modules["fundopt.sweep"], "record", no_record)
+    for scenario in ENVELOPE_ONLY:
+        outcome = engine.solve(scenario)
+        assert (outcome.method, outcome.status) == (Method.IN_PLACE, fo.ScenarioStatus.OPTIMAL)
+        changed = scenario.apply(problem)
+        rebuilt = build(changed)
+        mine, theirs = _lp(engine.base_hm.highs), _lp(rebuilt.highs)  # type: ignore[union-attr]
+        for key in theirs:
+            np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
+        # the rules' words (amounts in them) are the scenario's, not the base's
+        cold = fo.solve(changed)
+        assert outcome.objective == pytest.approx(cold.objective, rel=1e-9)
+        words = set(cold.shadow_prices["description"])
+        assert set(outcome.binding["description"]) <= words
+
+
+def test_a_bad_envelope_change_goes_the_usual_way_and_is_invalid(engine: SweepEngine) -> None:
+    negative = engine.solve(fo.Scenario("neg", (fo.SetEnvelope("core", "2027-28", -5.0),)))
+    unknown = engine.solve(fo.Scenario("unknown", (fo.ScaleEnvelope("nope", None, 1.1),)))
+    for outcome in (negative, unknown):
+        assert outcome.status is fo.ScenarioStatus.INVALID
+        assert outcome.method is Method.NOT_SOLVED
+    assert "amount" in negative.message
+    assert "no envelope matches" in unknown.message
+
+
+def test_the_lp_alone_gives_the_same_objective_and_prices(problem: fo.FundingProblem) -> None:
+    scenarios = [*ENVELOPE_ONLY, fo.Scenario("cliff", (fo.SetCliffEdge(None, 0.02),))]
+    full = fo.sweep(problem, scenarios, progress=False)
+    lean = fo.sweep(problem, scenarios, progress=False, whole_pounds=False)
+    for a, b in zip(full.outcomes, lean.outcomes, strict=True):
+        assert b.status is fo.ScenarioStatus.OPTIMAL and not b.whole_pounds
+        assert b.objective == a.objective  # the plan reports the LP's optimum
+        pd.testing.assert_frame_equal(b.shadow_prices, a.shadow_prices, check_dtype=False)
+        pd.testing.assert_frame_equal(b.binding, a.binding, check_dtype=False)
+        assert "not rounded or verified" in b.message
+    assert lean.allocations.empty and lean.changes.empty
+    total = f"total {problem.horizon[0]}"
+    assert lean.summary[total].isna().all() and full.summary[total].notna().all()

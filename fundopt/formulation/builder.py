@@ -8,6 +8,7 @@ a non-negative slack absorbs any breach at that cost per pound in the objective.
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -69,6 +70,9 @@ class Row:
 
 
 Term = tuple[int, float]  # (variable number, coefficient)
+#: (table, row label, column, factor): a bound that is ``factor`` times that input cell,
+#: in pounds, computed as ``factor * cell`` (so a sweep reproduces it bit for bit)
+Cell = tuple[str, int, str, float]
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,9 @@ class LpBuilder:
         self._vals: list[float] = []
         self._rhs: list[float] = []  # model units
         self._sense: list[int] = []  # 1 for >=, -1 for <=, 0 for ==
+        #: rows and aux limits that are an input cell times a number (see Cell)
+        self.rhs_from: dict[int, Cell] = {}
+        self.upper_from: dict[int, Cell] = {}
         self.model: pyo.ConcreteModel | None = None
         self.constraints: list[pyo.ConstraintData] = []
         self._vars: list[VarData] = []
@@ -130,8 +137,11 @@ class LpBuilder:
     def n_vars(self) -> int:
         return self.n_alloc + len(self.aux_upper)
 
-    def aux(self, kind: str, rule: str, upper_pounds: float | None = None) -> int:
+    def aux(self, kind: str, rule: str, upper_pounds: float | None = None, *,
+            upper_from: Cell | None = None) -> int:
         upper = INF if upper_pounds is None else upper_pounds / self.scale
+        if upper_from is not None:
+            self.upper_from[len(self.aux_upper)] = upper_from
         self.aux_upper.append(upper)
         self.aux_meaning.append((kind, rule))
         if self.model is not None:
@@ -169,8 +179,13 @@ class LpBuilder:
         info: RowInfo,
         penalty: float | None = None,
         report_terms: Sequence[tuple[int, float]] = (),
+        *,
+        rhs_from: Cell | None = None,
     ) -> None:
-        """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £."""
+        """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £.
+
+        ``rhs_from`` says the right-hand side is an input cell times a number and nothing
+        else in the row depends on that cell (a sweep then changes the bound alone)."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
             self.value("breach_penalty", [(slack, -float(penalty))])
@@ -214,6 +229,8 @@ class LpBuilder:
         self._ptr.append(len(self._cols))
         self._rhs.append(rhs)
         self._sense.append(1 if sense is Sense.GE else -1 if sense is Sense.LE else 0)
+        if rhs_from is not None:
+            self.rhs_from[len(self.rows)] = rhs_from
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
         if self.model is not None:
             xs = self._vars
@@ -245,6 +262,27 @@ class LpBuilder:
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
 
     # -- the LP as numbers ----------------------------------------------------------------------
+    def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """(lower, upper) of every row (model units; infinite where open)."""
+        rhs = np.asarray(self._rhs, dtype=float)
+        sense = np.asarray(self._sense, dtype=np.int64)
+        return np.where(sense >= 0, rhs, -INF), np.where(sense <= 0, rhs, INF)
+
+    def with_rows(self, index: ProblemIndex, rows: dict[int, Row],
+                  aux_upper: dict[int, float]) -> LpBuilder:
+        """A copy, on ``index``, with some rows' bounds and words and some auxiliary limits
+        (model units) changed; their variables and coefficients stay (see ``rhs_from``)."""
+        out = copy.copy(self)
+        out.index = index
+        out.rows, out._rhs, out.aux_upper = list(self.rows), list(self._rhs), list(self.aux_upper)
+        for i, row in rows.items():
+            out.rows[i] = row
+            out._rhs[i] = row.rhs / self.scale
+        for k, upper in aux_upper.items():
+            out.aux_upper[k] = upper
+        out.model, out.constraints = None, []
+        return out
+
     def arrays(self) -> LpArrays:
         """The LP as arrays over all variable numbers (see :class:`LpArrays`)."""
         n_rows, n_vars = len(self.rows), self.n_vars
@@ -264,12 +302,11 @@ class LpBuilder:
             if c != 0.0:
                 cost[v] = c
                 used[v] = True
-        rhs = np.asarray(self._rhs, dtype=float)
-        sense = np.asarray(self._sense, dtype=np.int64)
+        row_lower, row_upper = self.row_bounds()
         return LpArrays(
             matrix=matrix,
-            row_lower=np.where(sense >= 0, rhs, -INF),
-            row_upper=np.where(sense <= 0, rhs, INF),
+            row_lower=row_lower,
+            row_upper=row_upper,
             col_lower=np.zeros(n_vars),
             col_upper=np.concatenate([np.full(self.n_alloc, INF), self.aux_upper]),
             cost=cost,

@@ -7,6 +7,7 @@ year t (between its first and last funded years). Everything is in canonical ord
 
 from __future__ import annotations
 
+import copy
 from collections import defaultdict
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -20,6 +21,13 @@ from fundopt.schema import Threat
 from fundopt.validation import rows, year_start
 
 MAX_SCALE = 1e6  # £m: the unit the performance notes found well scaled and precise
+
+
+def scale_for(largest: float) -> float:
+    """The money scale (pounds per model unit) for a problem whose largest amount is
+    ``largest`` pounds: a power of ten putting it near 100-1000 units, at most £1m."""
+    top = max(largest, 1.0)
+    return float(min(MAX_SCALE, 10 ** max(0, int(np.floor(np.log10(top))) - 2)))
 
 
 @dataclass(frozen=True)
@@ -105,17 +113,27 @@ class ProblemIndex:
         """Pounds per model unit: a power of ten that puts the largest amount near 100-1000,
         but never more than £1m, so HiGHS's tolerance (1e-7 units) stays below 10p."""
         p = self.problem
-        amounts = (
-            [float(np.max(np.asarray(p.envelopes["amount"], dtype=float)))]
-            if len(p.envelopes)
-            else []
-        )
-        amounts += [
-            max(self.baseline.values(), default=0.0),
-            max(self.income.values(), default=0.0),
-        ]
-        top = max([*amounts, 1.0])
-        return float(min(MAX_SCALE, 10 ** max(0, int(np.floor(np.log10(top))) - 2)))
+        top = float(np.max(np.asarray(p.envelopes["amount"], dtype=float))) \
+            if len(p.envelopes) else 0.0
+        return scale_for(max(top, self.largest_other_amount))
+
+    @cached_property
+    def largest_other_amount(self) -> float:
+        """The largest baseline or other income (£): with the envelopes, it sets the scale."""
+        return max(max(self.baseline.values(), default=0.0),
+                   max(self.income.values(), default=0.0))
+
+    def with_envelopes(self, envelopes: pd.DataFrame) -> ProblemIndex:
+        """This index for the same problem with other envelope amounts (same rows, same
+        order): every set and lookup is shared; only the money scale, the one derived
+        value that reads envelopes, is worked out again. The problem's tables are not
+        validated again: callers check the amounts (see :mod:`fundopt.sweep`)."""
+        problem = copy.copy(self.problem)  # no __post_init__: shares the other tables
+        object.__setattr__(problem, "envelopes", envelopes)
+        out = copy.copy(self)  # shares every cached value computed so far
+        object.__setattr__(out, "problem", problem)
+        out.__dict__.pop("money_scale", None)
+        return out
 
     # -- groups of allocation columns -----------------------------------------------------
     @cached_property

@@ -24,10 +24,11 @@ def add_envelopes(b: LpBuilder) -> None:
     last = idx.horizon[-1]
     share = {str(r["stream"]): float(r["carry_forward_share"] or 0.0) for _, r in rows(p.streams)}
     env = {(str(r["stream"]), str(r["year"])): (pos, r) for pos, r in rows(p.envelopes)}
-    for (s, t), (_, r) in sorted(env.items()):
+    for (s, t), (pos, r) in sorted(env.items()):
         if share[s] > 0 and t != last:
             b.carry[(s, t)] = b.aux(
-                "carry", f"carry[{s},{t}]", upper_pounds=share[s] * float(r["amount"])
+                "carry", f"carry[{s},{t}]", upper_pounds=share[s] * float(r["amount"]),
+                upper_from=("envelopes", pos, "amount", share[s]),
             )
     for (s, t), (pos, r) in sorted(env.items()):
         terms: list[Term] = b.alloc_terms(idx.by_stream_year.get((s, t), ()))
@@ -37,7 +38,6 @@ def add_envelopes(b: LpBuilder) -> None:
             terms.append((b.carry[(s, idx.previous(t))], -1.0))
         amount = float(r["amount"])
         must = bool(r["must_spend"])
-        verb = "must spend exactly" if must else "may spend at most"
         b.row(
             terms,
             Sense.EQ if must else Sense.LE,
@@ -45,9 +45,15 @@ def add_envelopes(b: LpBuilder) -> None:
             RowInfo(
                 Family.ENVELOPE,
                 f"envelope[{s},{t}]",
-                f"Envelope: stream '{s}' {verb} {money(amount)} (plus carry-in) in {t}",
+                envelope_words(s, t, amount, must),
                 year=t,
                 stream=s,
                 sources=(("envelopes", pos),),
             ),
+            rhs_from=("envelopes", pos, "amount", 1.0),
         )
+
+
+def envelope_words(stream: str, year: str, amount: float, must: bool) -> str:
+    verb = "must spend exactly" if must else "may spend at most"
+    return f"Envelope: stream '{stream}' {verb} {money(amount)} (plus carry-in) in {year}"

@@ -1,0 +1,169 @@
+"""The two short cuts of a sweep: envelope changes without re-recording the LP, and
+scenarios reported from the LP alone.
+
+**Envelope amounts only.** The envelope family links each envelope row's bound and each
+carry-forward limit to its cell of *Envelopes* (``rhs_from`` / ``upper_from`` of
+:meth:`~fundopt.formulation.builder.LpBuilder.row`): the amount times a number, and
+nothing else in the LP reads envelope amounts but the money scale. So a scenario whose
+overrides only change envelope amounts (:class:`~fundopt.ScaleEnvelope`,
+:class:`~fundopt.SetEnvelope`) changes those bounds alone, worked out here in NumPy the
+way the family works them out, with no new record of the LP. It is taken only when the
+amounts are finite and not negative and the money scale stays; anything else goes the
+usual way. ``tests/test_sweep.py`` holds the LP it loads equal, number for number, to a
+fresh build of the scenario's problem, and the rule words to the fresh plan's.
+
+**The LP alone** (``sweep(..., whole_pounds=False)``): a scenario's objective, binding
+rules and shadow prices straight from HiGHS's solution, with no whole-pound rounding,
+verification or allocation tables, for a fast first look at many scenarios; solve the
+ones that matter with :func:`fundopt.solve` for their verified plans.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import replace
+
+import numpy as np
+import pandas as pd
+
+from fundopt.formulation.builder import Cell, Family, LpBuilder, Row, Sense
+from fundopt.formulation.compile import HighsModel
+from fundopt.formulation.constraints.envelopes import envelope_words
+from fundopt.formulation.index import scale_for
+from fundopt.problem import FundingProblem
+from fundopt.results import BIND_TOL
+from fundopt.scenarios import ScaleEnvelope, Scenario, SetEnvelope
+
+QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
+BINDING_COLUMNS = ["family", "rule", "description", "shadow_price"]
+PRICE_COLUMNS = ["family", "rule", "value"]
+
+
+class EnvelopeLinks:
+    """Where the base LP uses envelope amounts: the rows and carry limits the envelope
+    family linked to a cell of *Envelopes* (``rhs_from`` / ``upper_from``)."""
+
+    def __init__(self, problem: FundingProblem, base: LpBuilder) -> None:
+        self.problem = problem
+        self.base = base
+        env = problem.envelopes
+        self.streams = env["stream"].to_numpy(dtype=object)
+        self.years = env["year"].to_numpy(dtype=object)
+        self.amounts = pd.to_numeric(env["amount"]).to_numpy(dtype=float)
+        self.must = env["must_spend"].fillna(False).astype(bool).to_numpy()
+        position = {int(label): i for i, label in enumerate(env.index)}
+
+        def links(cells: dict[int, Cell]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+            mine = [(k, position[pos], factor) for k, (table, pos, column, factor)
+                    in sorted(cells.items()) if (table, column) == ("envelopes", "amount")]
+            return (np.array([k for k, _, _ in mine], dtype=np.int64),
+                    np.array([i for _, i, _ in mine], dtype=np.int64),
+                    np.array([f for _, _, f in mine], dtype=float))
+
+        self.rows, self.row_cell, self.row_factor = links(base.rhs_from)
+        self.aux, self.aux_cell, self.aux_factor = links(base.upper_from)
+        envelope_rows = [i for i, r in enumerate(base.rows) if r.info.family is Family.ENVELOPE]
+        self.usable = len(env) > 0 and sorted(self.rows.tolist()) == envelope_rows
+
+    def applies_to(self, scenario: Scenario) -> bool:
+        return self.usable and bool(scenario.overrides) and all(
+            isinstance(o, QUICK_OVERRIDES) for o in scenario.overrides)
+
+    def amounts_for(self, scenario: Scenario) -> np.ndarray | None:
+        """The scenario's envelope amounts (rows of *Envelopes*), or None to go the usual
+        way (an override that matches nothing, an amount that is not a finite number >= 0,
+        or a new money scale: the usual way says what is wrong, or rebuilds)."""
+        amounts = self.amounts
+        for override in scenario.overrides:
+            assert isinstance(override, QUICK_OVERRIDES)
+            new = override.amounts(self.streams, self.years, amounts)
+            if new is None:
+                return None
+            amounts = new
+        if not (np.isfinite(amounts).all() and (amounts >= 0).all()):
+            return None
+        largest = float(amounts.max()) if len(amounts) else 0.0
+        if scale_for(max(largest, self.base.index.largest_other_amount)) != self.base.scale:
+            return None
+        return amounts
+
+    def record(self, amounts: np.ndarray, problem: FundingProblem | None = None) -> LpBuilder:
+        """The base record with these envelope amounts: the linked rows' bounds and words
+        and the carry limits, worked out as the envelope family does (``factor * amount``,
+        then divided by the scale); every variable and coefficient is the base's. With the
+        scenario's ``problem``, its index reads that problem's envelopes (for a plan)."""
+        index = self.base.index if problem is None else \
+            self.base.index.with_envelopes(problem.envelopes)
+        rows: dict[int, Row] = {}
+        pounds = self.row_factor * amounts[self.row_cell]
+        for i, cell, rhs in zip(self.rows.tolist(), self.row_cell.tolist(), pounds.tolist(),
+                                strict=True):
+            row = self.base.rows[i]
+            if rhs != row.rhs:
+                words = envelope_words(self.streams[cell], self.years[cell], rhs,
+                                       bool(self.must[cell]))
+                rows[i] = replace(row, rhs=rhs, info=replace(row.info, description=words))
+        aux = dict(zip(self.aux.tolist(), self._limits(amounts).tolist(), strict=True))
+        return self.base.with_rows(index, rows, aux)
+
+    def _limits(self, amounts: np.ndarray) -> np.ndarray:
+        return self.aux_factor * amounts[self.aux_cell] / self.base.scale
+
+    def bounds(self, amounts: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
+               col_upper: np.ndarray, col_of_var: np.ndarray) -> tuple[np.ndarray, ...]:
+        """The base's row bounds and column limits (copies) with these envelope amounts."""
+        rhs = self.row_factor * amounts[self.row_cell] / self.base.scale
+        row_lower, row_upper = row_lower.copy(), row_upper.copy()
+        i = self.rows
+        row_lower[i] = np.where(np.isfinite(row_lower[i]), rhs, row_lower[i])
+        row_upper[i] = np.where(np.isfinite(row_upper[i]), rhs, row_upper[i])
+        col_upper = col_upper.copy()
+        cols = col_of_var[self.base.n_alloc + self.aux]
+        kept = cols >= 0
+        col_upper[cols[kept]] = self._limits(amounts)[kept]
+        return row_lower, row_upper, col_upper
+
+
+class RowKinds:
+    """Per row: is it a user's rule (not an accounting row), and the sign that turns its
+    dual into the value of loosening it by £1 (as :func:`fundopt.results.assemble_plan`).
+    The same for every scenario changed in place (same rows, same senses)."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.user = np.fromiter((r.info.family is not Family.ACCOUNTING for r in rows),
+                                dtype=bool, count=len(rows))
+        self.loosen = np.fromiter((-1.0 if r.sense is Sense.GE else 1.0 for r in rows),
+                                  dtype=float, count=len(rows))
+        self.family = np.array([r.info.family.value for r in rows], dtype=object)
+        self.rule = np.array([r.info.rule for r in rows], dtype=object)
+
+
+def lp_results(hm: HighsModel, kinds: RowKinds | None = None
+               ) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
+    """(objective £, iterations, binding rules, non-zero shadow prices) of a solved model,
+    as :func:`fundopt.results.assemble_plan` works them out, without the whole-pound plan."""
+    h = hm.highs
+    info = h.getInfo()
+    sol = h.getSolution()
+    dual = np.asarray(sol.row_dual)
+    value = np.asarray(sol.row_value)
+    rows = hm.builder.rows
+    kinds = kinds or RowKinds(rows)
+    user = kinds.user
+    price = kinds.loosen * dual + 0.0
+    lo, hi = hm.row_lower, hm.row_upper
+    with np.errstate(invalid="ignore"):
+        at_lo = np.isfinite(lo) & (np.abs(value - lo) <= BIND_TOL * np.maximum(1.0, np.abs(lo)))
+        at_hi = np.isfinite(hi) & (np.abs(value - hi) <= BIND_TOL * np.maximum(1.0, np.abs(hi)))
+    binding = np.flatnonzero(user & (at_lo | at_hi))
+    priced = np.flatnonzero(user & (price != 0))
+    words = [rows[i].info.description for i in binding.tolist()]
+    return (
+        float(info.objective_function_value) * hm.builder.scale,
+        int(info.simplex_iteration_count),
+        pd.DataFrame({"family": kinds.family[binding], "rule": kinds.rule[binding],
+                      "description": words, "shadow_price": price[binding]},
+                     columns=BINDING_COLUMNS),
+        pd.DataFrame({"family": kinds.family[priced], "rule": kinds.rule[priced],
+                      "value": price[priced]}, columns=PRICE_COLUMNS),
+    )
