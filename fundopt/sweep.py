@@ -14,6 +14,11 @@ How a scenario is solved:
    exactly the one :func:`fundopt.solve` would build (tests compare them number for number).
 4. The solution is rounded to whole pounds and verified like any plan.
 
+A scenario that only changes envelope amounts skips step 2: the envelope family linked
+its bounds to the input cells, so the new bounds are worked out directly
+(:class:`~fundopt.sweep_fast.EnvelopeLinks`). With ``whole_pounds=False`` step 4 is left
+out: the scenario is reported from the LP alone (objective, binding rules, shadow prices).
+
 Every scenario starts from the *base* basis, never the previous scenario's, so a result
 does not depend on the order scenarios are run in or how they are split between
 processes: serial, process-pool and Dask runs give the same plans to the pound.
@@ -357,14 +362,18 @@ def _load_changes(h: Any, old: _Arrays, new: _Arrays) -> None:
     if len(rows):
         h.changeRowsBounds(len(rows), rows.astype(np.int32), new.row_lower[rows],
                            new.row_upper[rows])
+    # the same array object is the same numbers: skip comparing it (the base's matrix and
+    # costs, shared by every envelope scenario, are a million numbers at 100k variables)
     cols = np.flatnonzero((old.col_lower != new.col_lower) | (old.col_upper != new.col_upper))
     if len(cols):
         h.changeColsBounds(len(cols), cols.astype(np.int32), new.col_lower[cols],
                            new.col_upper[cols])
-    costs = np.flatnonzero(old.cost != new.cost)
+    none = np.zeros(0, dtype=np.int64)
+    costs = np.flatnonzero(old.cost != new.cost) if old.cost is not new.cost else none
     if len(costs):
         h.changeColsCost(len(costs), costs.astype(np.int32), new.cost[costs])
-    changed = np.flatnonzero(old.matrix.data != new.matrix.data)
+    changed = np.flatnonzero(old.matrix.data != new.matrix.data) \
+        if old.matrix is not new.matrix else none
     if len(changed):
         m = new.matrix
         col_of_entry = np.repeat(np.arange(m.shape[1]), np.diff(m.indptr))
