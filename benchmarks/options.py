@@ -25,7 +25,7 @@ if str(ROOT) not in sys.path:
 
 #: variant -> options over fundopt's pinned ones (fundopt.formulation.compile.HIGHS_OPTIONS)
 VARIANTS: dict[str, dict[str, object]] = {
-    "pinned": {},  # serial dual simplex, presolve on
+    "pinned": {},  # HIGHS_OPTIONS: serial dual simplex, presolve on
     "presolve_off": {"presolve": "off"},
     "primal_simplex": {"simplex_strategy": 4},
     "ipm_crossover": {"solver": "ipm", "run_crossover": "on"},
@@ -38,10 +38,11 @@ def _child(size: str, cache: Path, variant: str, time_limit: float) -> dict[str,
     import numpy as np
 
     from benchmarks.run import _cache, _load_highs
+    from fundopt.formulation.compile import HIGHS_OPTIONS
 
     z = dict(np.load(_cache(cache, size)))
     h, lp = _load_highs(z)
-    for key, value in VARIANTS[variant].items():
+    for key, value in {**HIGHS_OPTIONS, **VARIANTS[variant]}.items():  # not the size's own
         h.setOptionValue(key, value)
     h.setOptionValue("time_limit", float(time_limit))
     h.passModel(lp)

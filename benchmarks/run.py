@@ -67,7 +67,7 @@ def _prepare(size: str, cache: Path) -> dict[str, Any]:
 
     from benchmarks.generate import generate
     from fundopt.formulation.builder import Family
-    from fundopt.formulation.compile import HIGHS_OPTIONS
+    from fundopt.formulation.compile import highs_options
     from fundopt.solve import build
 
     problem = generate(size)
@@ -95,7 +95,7 @@ def _prepare(size: str, cache: Path) -> dict[str, Any]:
                 for i in rows
             ]
         ),
-        options=np.array([json.dumps(HIGHS_OPTIONS)]),
+        options=np.array([json.dumps(highs_options(int(A.shape[1])))]),
     )
     return {
         "variables": int(A.shape[1]),
@@ -183,12 +183,14 @@ def _leg_fundopt(size: str, cache: Path) -> dict[str, Any]:
 def _leg_alternative(module: str, size: str, cache: Path) -> dict[str, Any]:
     import importlib
 
-    from fundopt.formulation.compile import HIGHS_OPTIONS
+    import numpy as np
 
     mod = importlib.import_module(f"benchmarks.alternatives.{module}")
+    # fundopt's options for this size (the method is chosen by size): the same for all
+    options = json.loads(str(np.load(_cache(cache, size))["options"][0]))
     problem = _problem(size)
     setup = _rss_mb()
-    out = mod.solve(problem, dict(HIGHS_OPTIONS))
+    out = mod.solve(problem, options)
     objective = out.pop("objective")
     return {"phases": out, "objective": objective, "setup_mb": setup}
 
@@ -207,6 +209,7 @@ def _leg_sweep_highs(size: str, cache: Path, n: int) -> dict[str, Any]:
     h, lp = _load_highs(z)
     h.passModel(lp)
     h.run()
+    h.setOptionValue("solver", "simplex")  # re-solves from the basis, as fundopt does
     basis = h.getBasis()
     scale = float(z["scale"][0])
     rows = z["env_rows"].astype(np.int32)

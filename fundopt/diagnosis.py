@@ -530,8 +530,9 @@ class Elastic:
     def _solve(self) -> np.ndarray | None:
         import highspy
 
-        self.h.run()
-        if self.h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        from fundopt.formulation.compile import run_highs
+
+        if run_highs(self.h) != highspy.HighsModelStatus.kOptimal:
             return None
         values = np.asarray(self.h.getSolution().col_value)[self.first:]
         return values * self.scale

@@ -146,9 +146,10 @@ def run(hm: HighsModel) -> Any:
     iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
     """
     require_highspy()
+    from fundopt.formulation.compile import run_highs
+
     h = hm.highs
-    h.run()
-    status = h.getModelStatus()
+    status = run_highs(h)
     if status == MS.kUnboundedOrInfeasible:
         # presolve could not tell which; without it simplex can
         h.setOptionValue("presolve", "off")

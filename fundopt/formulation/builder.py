@@ -292,16 +292,15 @@ class LpBuilder:
             shape=(n_rows, n_vars),
         ).tocsc()
         matrix.sort_indices()
-        merged: dict[int, float] = {}
-        for name in sorted(self.objective_terms):
-            for v, c in self.objective_terms[name]:
-                merged[v] = merged[v] + c if v in merged else c
+        # the objective's terms in name order, a variable's coefficients summed left to
+        # right (np.add.at adds in order, as Pyomo's compiler does); zeros are not "used"
+        terms = [t for name in sorted(self.objective_terms) for t in self.objective_terms[name]]
         cost = np.zeros(n_vars)
-        used = np.diff(matrix.indptr) > 0
-        for v, c in merged.items():
-            if c != 0.0:
-                cost[v] = c
-                used[v] = True
+        if terms:
+            v = np.fromiter((t[0] for t in terms), dtype=np.int64, count=len(terms))
+            c = np.fromiter((t[1] for t in terms), dtype=float, count=len(terms))
+            np.add.at(cost, v, c)
+        used = (np.diff(matrix.indptr) > 0) | (cost != 0.0)
         row_lower, row_upper = self.row_bounds()
         return LpArrays(
             matrix=matrix,

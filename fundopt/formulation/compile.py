@@ -41,6 +41,39 @@ HIGHS_OPTIONS: dict[str, object] = {
 }
 
 
+#: From this many columns the cold solve is interior point (IPX) with crossover to a vertex
+#: and its basis; below it, serial dual simplex. Measured with ``benchmarks/options.py``
+#: (docs/formulation.md, "Solving"): interior point took 1.6x dual simplex's time at 127k
+#: and 380k columns, the same at 758k and 0.42x at 1.26M. Every later run on the same
+#: ``Highs`` (rounding's margins, a sweep's scenarios, a relaxation) is dual simplex from
+#: the basis.
+IPM_FROM_COLUMNS = 750_000
+
+
+def highs_options(n_cols: int) -> dict[str, object]:
+    """fundopt's pinned HiGHS options for an LP of ``n_cols`` columns."""
+    options = dict(HIGHS_OPTIONS)
+    if n_cols >= IPM_FROM_COLUMNS:
+        options.update(solver="ipm", run_crossover="on")
+    return options
+
+
+def run_highs(h: highspy.Highs) -> highspy.HighsModelStatus:
+    """Run HiGHS; after an interior-point solve, switch ``h`` to dual simplex so every later
+    run starts from the basis crossover left. If interior point ends without a clear
+    answer (optimal or infeasible), dual simplex decides. Returns the model status."""
+    h.run()
+    status = h.getModelStatus()
+    if h.getOptionValue("solver")[1] == "ipm":
+        h.setOptionValue("solver", "simplex")
+        if status not in (highspy.HighsModelStatus.kOptimal,
+                          highspy.HighsModelStatus.kInfeasible):
+            h.clearSolver()
+            h.run()
+            status = h.getModelStatus()
+    return status
+
+
 _banner_shown = False
 
 
@@ -143,7 +176,7 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None,
     lp.a_matrix_.num_row_ = n_rows
 
     h = new_highs()
-    opts = {**HIGHS_OPTIONS, **(options or {})}
+    opts = {**highs_options(n_cols), **(options or {})}
     for k, v in opts.items():
         h.setOptionValue(k, v)  # type: ignore[arg-type]
     fd, log_name = tempfile.mkstemp(prefix="fundopt-highs-", suffix=".log")

@@ -209,12 +209,11 @@ def _allocation_index(problem: FundingProblem) -> pd.DataFrame:
     horizon = problem.horizon
     first = {str(r["recipient"]): r["first_year"] for _, r in rows(rec)}
     last = {str(r["recipient"]): r["last_year"] for _, r in rows(rec)}
-    out = []
-    for r, a, s in lines.itertuples(index=False, name=None):
-        lo = year_start(str(first[r])) if first[r] else -1
-        hi = year_start(str(last[r])) if last[r] else 10_000
-        for y in horizon:
-            if lo <= year_start(y) <= hi:
-                out.append((r, a, s, y))
+    starts = [(year_start(y), y) for y in horizon]
+    funded = {r: [y for start, y in starts
+                  if (year_start(str(first[r])) if first[r] else -1) <= start
+                  <= (year_start(str(last[r])) if last[r] else 10_000)] for r in first}
+    out = [(r, a, s, y) for r, a, s in lines.itertuples(index=False, name=None)
+           for y in funded[r]]
     out.sort()
     return pd.DataFrame(out, columns=["recipient", "activity", "stream", "year"])

@@ -1,0 +1,94 @@
+"""The solver method by size: large LPs are solved cold by interior point with crossover,
+then every later run on the same model (rounding's margins, a sweep's scenarios, the
+elastic diagnosis) is dual simplex from the basis crossover left. The threshold is
+lowered here so small problems take the interior-point path."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from test_prechecks import floors_over_envelope
+from whatif_problems import regional_problem
+
+import fundopt as fo
+from fundopt.formulation.compile import IPM_FROM_COLUMNS, highs_options
+from fundopt.solve import build, run
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def ipm(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(sys.modules["fundopt.formulation.compile"], "IPM_FROM_COLUMNS", 1)
+
+
+def test_the_method_follows_the_size() -> None:
+    assert highs_options(IPM_FROM_COLUMNS - 1)["solver"] == "simplex"
+    big = highs_options(IPM_FROM_COLUMNS)
+    assert (big["solver"], big["run_crossover"]) == ("ipm", "on")
+
+
+def test_interior_point_gives_the_same_optimum_and_a_verified_plan(ipm: None) -> None:
+    problem = regional_problem()
+    plan = fo.solve(problem)
+    assert plan.solver.options["solver"] == "ipm"
+    assert plan.passed
+    hm = build(problem)
+    run(hm)
+    assert hm.highs.getOptionValue("solver")[1] == "simplex"  # later runs warm-start
+    assert hm.highs.getBasis().valid
+
+
+def test_interior_point_and_simplex_agree(ipm: None, monkeypatch: pytest.MonkeyPatch) -> None:
+    problem = regional_problem()
+    with_ipm = fo.solve(problem)
+    monkeypatch.setattr(sys.modules["fundopt.formulation.compile"], "IPM_FROM_COLUMNS",
+                        10**9)
+    with_simplex = fo.solve(problem)
+    assert with_simplex.solver.options["solver"] == "simplex"
+    assert with_ipm.objective == pytest.approx(with_simplex.objective, rel=1e-9)
+
+
+IPM_FINGERPRINT = """
+import sys
+sys.path.insert(0, "tests")
+import fundopt.formulation.compile as c
+c.IPM_FROM_COLUMNS = 1
+import fundopt as fo
+from whatif_problems import regional_problem
+plan = fo.solve(regional_problem())
+assert plan.solver.options["solver"] == "ipm"
+print(plan.fingerprint)
+"""
+
+
+def test_interior_point_is_deterministic_across_processes() -> None:
+    runs = [subprocess.run([sys.executable, "-c", IPM_FINGERPRINT], capture_output=True,
+                           text=True, cwd=ROOT, check=True, env={**os.environ,
+                           "PYTHONHASHSEED": str(seed)}).stdout.strip() for seed in (1, 2)]
+    assert runs[0] == runs[1] and len(runs[0]) == 64
+
+
+def test_an_infeasible_problem_is_still_explained(ipm: None) -> None:
+    seeded = floors_over_envelope()
+    with pytest.raises(fo.InfeasibleError) as caught:
+        fo.solve(seeded.problem)
+    assert caught.value.diagnosis is not None
+    relaxed = fo.solve(seeded.problem, on_infeasible="relax")
+    assert relaxed.status is fo.PlanStatus.RELAXED
+
+
+def test_a_sweep_on_an_interior_point_base_re_solves_in_place(ipm: None) -> None:
+    problem = regional_problem()
+    scenarios = [fo.Scenario("soc +10%", (fo.ScaleEnvelope("soc", None, 1.1),)),
+                 fo.Scenario("cliff 2%", (fo.SetCliffEdge(None, 0.02),))]
+    result = fo.sweep(problem, scenarios, progress=False)
+    assert set(result.summary["method"]) == {"in place"}
+    for s in scenarios:
+        cold = fo.solve(s.apply(problem))
+        got = float(result.summary.set_index("scenario").loc[s.name, "objective"])
+        assert got == pytest.approx(cold.objective, rel=1e-9)
