@@ -58,31 +58,27 @@ def assemble_plan(
         row_value = np.asarray(hm.highs.getSolution().row_value)
     if objective is None:
         objective = float(hm.highs.getInfo().objective_function_value)
-    shadow, binding = [], []
-    for i, row in enumerate(b.rows):
-        if row.info.family is Family.ACCOUNTING:
-            continue
-        rec = {
-            "family": row.info.family.value,
-            "rule": row.info.rule,
-            "description": row.info.description,
-            "year": row.info.year,
-            "recipient": row.info.recipient,
-            "stream": row.info.stream,
-        }
-        # value of loosening the rule by one pound: more room under a <= limit, a lower
-        # floor under a >= limit; an equality is loosened by raising its right-hand side
-        loosen = -1.0 if row.sense is Sense.GE else 1.0
-        price = float(loosen * row_dual[i]) + 0.0
-        shadow.append({**rec, "value": price})
-        at_lower = np.isfinite(hm.row_lower[i]) and abs(
-            row_value[i] - hm.row_lower[i]
-        ) <= BIND_TOL * max(1.0, abs(hm.row_lower[i]))
-        at_upper = np.isfinite(hm.row_upper[i]) and abs(
-            row_value[i] - hm.row_upper[i]
-        ) <= BIND_TOL * max(1.0, abs(hm.row_upper[i]))
-        if at_lower or at_upper:
-            binding.append({**rec, "shadow_price": price})
+    # value of loosening each rule by one pound: more room under a <= limit, a lower floor
+    # under a >= limit; an equality is loosened by raising its right-hand side
+    rows = b.rows
+    user = np.fromiter((r.info.family is not Family.ACCOUNTING for r in rows), dtype=bool,
+                       count=len(rows))
+    loosen = np.fromiter((-1.0 if r.sense is Sense.GE else 1.0 for r in rows), dtype=float,
+                         count=len(rows))
+    price = loosen * np.asarray(row_dual, dtype=float) + 0.0
+    lo, hi, value = hm.row_lower, hm.row_upper, np.asarray(row_value, dtype=float)
+    with np.errstate(invalid="ignore"):  # inf - inf where a side is open: not binding
+        at_lo = np.isfinite(lo) & (np.abs(value - lo) <= BIND_TOL * np.maximum(1.0, np.abs(lo)))
+        at_hi = np.isfinite(hi) & (np.abs(value - hi) <= BIND_TOL * np.maximum(1.0, np.abs(hi)))
+    kept = np.flatnonzero(user)
+    words = pd.DataFrame(
+        [(r.info.family.value, r.info.rule, r.info.description, r.info.year,
+          r.info.recipient, r.info.stream) for r in (rows[i] for i in kept.tolist())],
+        columns=["family", "rule", "description", "year", "recipient", "stream"],
+    )
+    shadow_prices = words.assign(value=price[kept])
+    bound = (at_lo | at_hi)[kept]
+    binding = words.loc[bound].assign(shadow_price=price[kept][bound]).reset_index(drop=True)
     breaches = []
     for i, (kind, rule) in enumerate(b.aux_meaning):
         j = hm.col_of_aux[i]
@@ -99,22 +95,8 @@ def assemble_plan(
         totals=totals_table(problem, index, allocations),
         stream_use=stream_use_table(problem, index, allocations, carry_forward),
         carry_forward=carry_forward,
-        shadow_prices=pd.DataFrame(
-            shadow,
-            columns=["family", "rule", "description", "year", "recipient", "stream", "value"],
-        ),
-        binding=pd.DataFrame(
-            binding,
-            columns=[
-                "family",
-                "rule",
-                "description",
-                "year",
-                "recipient",
-                "stream",
-                "shadow_price",
-            ],
-        ),
+        shadow_prices=shadow_prices,
+        binding=binding,
         breaches=pd.DataFrame(breaches, columns=["rule", "amount", "penalty"]),
         checks=checks,
         solver=info,

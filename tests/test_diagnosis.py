@@ -5,6 +5,7 @@ gets a message of its own."""
 
 from __future__ import annotations
 
+import contextlib
 import sys
 
 import highspy
@@ -182,11 +183,16 @@ def test_the_diagnosis_workbook(tmp_path):
 class FakeHighs:
     """Stands in for highspy.Highs: reports a chosen model status."""
 
-    def __init__(self, status: highspy.HighsModelStatus) -> None:
+    def __init__(self, status: highspy.HighsModelStatus, solver: str = "simplex") -> None:
         self.status = status
+        self.options: dict[str, object] = {"solver": solver}
+        self.runs: list[object] = []
 
     def run(self) -> None:
-        pass
+        self.runs.append(self.options["solver"])
+
+    def getOptionValue(self, name: str) -> tuple[object, object]:
+        return highspy.HighsStatus.kOk, self.options.get(name)
 
     def getModelStatus(self) -> highspy.HighsModelStatus:
         return self.status
@@ -195,7 +201,7 @@ class FakeHighs:
         return str(status)
 
     def setOptionValue(self, name: str, value: object) -> None:
-        pass
+        self.options[name] = value
 
     def clearSolver(self) -> None:
         pass
@@ -207,9 +213,21 @@ class FakeModel:
         self.options = options or {}
 
 
+@pytest.mark.parametrize("solver", ["simplex", "ipm"])
 @pytest.mark.parametrize("status", list(MS.__members__.values()), ids=list(MS.__members__))
-def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus):
-    model = FakeModel(FakeHighs(status), {"time_limit": 30.0})
+def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus, solver: str):
+    highs = FakeHighs(status, solver)
+    model = FakeModel(highs, {"time_limit": 30.0})
+    if solver == "ipm":  # a limit is the user's: never a second, simplex run after it
+        with contextlib.suppress(fo.FundoptError):
+            run(model)  # type: ignore[arg-type]
+        failed = status in (MS.kNotset, MS.kSolveError, MS.kPostsolveError, MS.kUnknown)
+        # (run() itself retries "unbounded or infeasible" without presolve, by simplex)
+        again = failed or status == MS.kUnboundedOrInfeasible
+        assert highs.runs == (["ipm", "simplex"] if again else ["ipm"])
+        assert highs.options["solver"] == "simplex"  # later runs warm-start
+        highs.runs.clear()
+        highs.options["solver"] = "simplex"
     if status in (MS.kOptimal, MS.kInfeasible):
         assert run(model) == status  # type: ignore[arg-type]
         return

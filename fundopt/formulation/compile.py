@@ -60,14 +60,15 @@ def highs_options(n_cols: int) -> dict[str, object]:
 
 def run_highs(h: highspy.Highs) -> highspy.HighsModelStatus:
     """Run HiGHS; after an interior-point solve, switch ``h`` to dual simplex so every later
-    run starts from the basis crossover left. If interior point ends without a clear
-    answer (optimal or infeasible), dual simplex decides. Returns the model status."""
+    run starts from the basis crossover left. If interior point fails (a numerical or
+    unknown outcome; not a limit, which is the user's), dual simplex tries. Returns the
+    model status."""
+    ms = highspy.HighsModelStatus
     h.run()
     status = h.getModelStatus()
     if h.getOptionValue("solver")[1] == "ipm":
         h.setOptionValue("solver", "simplex")
-        if status not in (highspy.HighsModelStatus.kOptimal,
-                          highspy.HighsModelStatus.kInfeasible):
+        if status in (ms.kNotset, ms.kSolveError, ms.kPostsolveError, ms.kUnknown):
             h.clearSolver()
             h.run()
             status = h.getModelStatus()

@@ -68,8 +68,11 @@ def add_objective(b: LpBuilder) -> None:
 def _add_value(b: LpBuilder) -> None:
     idx = b.index
     groups = tranche_table(idx.problem.value_tranches)
+    of_line: dict[tuple[str, str], list[Tranche]] = {}  # a line's tranches, looked up once
     for (r, a, t), cols in sorted(idx.by_line_year.items()):
-        tranches = line_tranches(groups, r, a)
+        tranches = of_line.get((r, a))
+        if tranches is None:
+            tranches = of_line[(r, a)] = line_tranches(groups, r, a)
         if len(tranches) == 1:
             b.value("value", b.alloc_terms(cols, tranches[0][1]))
             continue
