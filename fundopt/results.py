@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from fundopt.formulation.builder import Family, Sense
+from fundopt.formulation.builder import Family, Row, Sense
 from fundopt.formulation.constraints.cliff_edges import cliff_edge_limits
 from fundopt.formulation.index import ProblemIndex
 from fundopt.plan import Plan, PlanStatus, SolverInfo
@@ -58,18 +59,11 @@ def assemble_plan(
         row_value = np.asarray(hm.highs.getSolution().row_value)
     if objective is None:
         objective = float(hm.highs.getInfo().objective_function_value)
-    # value of loosening each rule by one pound: more room under a <= limit, a lower floor
-    # under a >= limit; an equality is loosened by raising its right-hand side
     rows = b.rows
-    user = np.fromiter((r.info.family is not Family.ACCOUNTING for r in rows), dtype=bool,
-                       count=len(rows))
-    loosen = np.fromiter((-1.0 if r.sense is Sense.GE else 1.0 for r in rows), dtype=float,
-                         count=len(rows))
-    price = loosen * np.asarray(row_dual, dtype=float) + 0.0
-    lo, hi, value = hm.row_lower, hm.row_upper, np.asarray(row_value, dtype=float)
-    with np.errstate(invalid="ignore"):  # inf - inf where a side is open: not binding
-        at_lo = np.isfinite(lo) & (np.abs(value - lo) <= BIND_TOL * np.maximum(1.0, np.abs(lo)))
-        at_hi = np.isfinite(hi) & (np.abs(value - hi) <= BIND_TOL * np.maximum(1.0, np.abs(hi)))
+    kinds = RowKinds(rows)
+    price, bound_rows = prices_and_binding(kinds, row_dual, row_value, hm.row_lower,
+                                           hm.row_upper)
+    user = kinds.user
     kept = np.flatnonzero(user)
     words = pd.DataFrame(
         [(r.info.family.value, r.info.rule, r.info.description, r.info.year,
@@ -77,7 +71,7 @@ def assemble_plan(
         columns=["family", "rule", "description", "year", "recipient", "stream"],
     )
     shadow_prices = words.assign(value=price[kept])
-    bound = (at_lo | at_hi)[kept]
+    bound = bound_rows[kept]
     binding = words.loc[bound].assign(shadow_price=price[kept][bound]).reset_index(drop=True)
     breaches = []
     for i, (kind, rule) in enumerate(b.aux_meaning):
@@ -101,6 +95,36 @@ def assemble_plan(
         checks=checks,
         solver=info,
     )
+
+
+class RowKinds:
+    """Per row: is it a user's rule (not an accounting row), and the sign that turns its
+    dual into the value of loosening it by £1; plus its family and rule id. A sweep makes
+    it once for every scenario changed in place (same rows, same senses)."""
+
+    def __init__(self, rows: Sequence[Row]) -> None:
+        self.user = np.fromiter((r.info.family is not Family.ACCOUNTING for r in rows),
+                                dtype=bool, count=len(rows))
+        self.loosen = np.fromiter((-1.0 if r.sense is Sense.GE else 1.0 for r in rows),
+                                  dtype=float, count=len(rows))
+        self.family = np.array([r.info.family.value for r in rows], dtype=object)
+        self.rule = np.array([r.info.rule for r in rows], dtype=object)
+
+
+def prices_and_binding(kinds: RowKinds, row_dual: np.ndarray, row_value: np.ndarray,
+                       row_lower: np.ndarray, row_upper: np.ndarray
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Per row, the shadow price (value of loosening the rule by £1: more room under a <=
+    limit, a lower floor under a >= limit, a higher right-hand side for an equality) and
+    whether it binds (at a finite bound, within ``BIND_TOL`` relative); accounting rows are
+    never binding."""
+    price = kinds.loosen * np.asarray(row_dual, dtype=float) + 0.0
+    value = np.asarray(row_value, dtype=float)
+    lo, hi = row_lower, row_upper
+    with np.errstate(invalid="ignore"):  # inf - inf where a side is open: not binding
+        at_lo = np.isfinite(lo) & (np.abs(value - lo) <= BIND_TOL * np.maximum(1.0, np.abs(lo)))
+        at_hi = np.isfinite(hi) & (np.abs(value - hi) <= BIND_TOL * np.maximum(1.0, np.abs(hi)))
+    return price, kinds.user & (at_lo | at_hi)
 
 
 def _term_value(terms: list[tuple[int, float]], col_of: np.ndarray,

@@ -49,9 +49,10 @@ from fundopt.formulation.builder import LpBuilder
 from fundopt.formulation.compile import HighsModel
 from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
+from fundopt.results import RowKinds
 from fundopt.scenarios import Scenario, scenarios_from
 from fundopt.solve import MS, build, finish, run
-from fundopt.sweep_fast import EnvelopeLinks, RowKinds, lp_results
+from fundopt.sweep_fast import EnvelopeLinks, lp_results
 
 LP_ONLY = "the LP's optimum only (whole_pounds=False): not rounded or verified"
 ALLOCATION_COLUMNS = ["scenario", "recipient", "activity", "stream", "year", "amount"]

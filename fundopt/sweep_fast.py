@@ -20,18 +20,17 @@ ones that matter with :func:`fundopt.solve` for their verified plans.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
 import pandas as pd
 
-from fundopt.formulation.builder import Cell, Family, LpBuilder, Row, Sense
+from fundopt.formulation.builder import Cell, Family, LpBuilder, Row
 from fundopt.formulation.compile import HighsModel
 from fundopt.formulation.constraints.envelopes import envelope_words
 from fundopt.formulation.index import scale_for
 from fundopt.problem import FundingProblem
-from fundopt.results import BIND_TOL
+from fundopt.results import RowKinds, prices_and_binding
 from fundopt.scenarios import ScaleEnvelope, Scenario, SetEnvelope
 
 QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
@@ -124,20 +123,6 @@ class EnvelopeLinks:
         return row_lower, row_upper, col_upper
 
 
-class RowKinds:
-    """Per row: is it a user's rule (not an accounting row), and the sign that turns its
-    dual into the value of loosening it by £1 (as :func:`fundopt.results.assemble_plan`).
-    The same for every scenario changed in place (same rows, same senses)."""
-
-    def __init__(self, rows: Sequence[Row]) -> None:
-        self.user = np.fromiter((r.info.family is not Family.ACCOUNTING for r in rows),
-                                dtype=bool, count=len(rows))
-        self.loosen = np.fromiter((-1.0 if r.sense is Sense.GE else 1.0 for r in rows),
-                                  dtype=float, count=len(rows))
-        self.family = np.array([r.info.family.value for r in rows], dtype=object)
-        self.rule = np.array([r.info.rule for r in rows], dtype=object)
-
-
 def lp_results(hm: HighsModel, kinds: RowKinds | None = None
                ) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
     """(objective £, iterations, binding rules, non-zero shadow prices) of a solved model,
@@ -149,13 +134,9 @@ def lp_results(hm: HighsModel, kinds: RowKinds | None = None
     value = np.asarray(sol.row_value)
     rows = hm.builder.rows
     kinds = kinds or RowKinds(rows)
+    price, bound = prices_and_binding(kinds, dual, value, hm.row_lower, hm.row_upper)
+    binding = np.flatnonzero(bound)
     user = kinds.user
-    price = kinds.loosen * dual + 0.0
-    lo, hi = hm.row_lower, hm.row_upper
-    with np.errstate(invalid="ignore"):
-        at_lo = np.isfinite(lo) & (np.abs(value - lo) <= BIND_TOL * np.maximum(1.0, np.abs(lo)))
-        at_hi = np.isfinite(hi) & (np.abs(value - hi) <= BIND_TOL * np.maximum(1.0, np.abs(hi)))
-    binding = np.flatnonzero(user & (at_lo | at_hi))
     priced = np.flatnonzero(user & (price != 0))
     words = [rows[i].info.description for i in binding.tolist()]
     return (
