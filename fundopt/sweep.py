@@ -122,16 +122,14 @@ class _Arrays:
     matrix: sp.csc_array
 
 
-def _arrays(rec: LpBuilder, col_of_var: np.ndarray, n_cols: int) -> _Arrays | None:
+def _arrays(rec: LpBuilder, col_of_var: np.ndarray) -> _Arrays | None:
     """The recorded LP laid out like the compiled base, or None if it uses other variables
     (a variable the base has no column for, or one the base uses that this LP does not)."""
     a = rec.arrays()
     if len(col_of_var) != rec.n_vars or not np.array_equal(a.used, col_of_var >= 0):
         return None
-    used = a.used
-    matrix = a.matrix if n_cols == len(used) else sp.csc_array(a.matrix[:, used])
-    return _Arrays(a.row_lower, a.row_upper, a.col_lower[used], a.col_upper[used],
-                   a.cost[used], matrix)
+    matrix, col_lower, col_upper, cost = a.in_columns()
+    return _Arrays(a.row_lower, a.row_upper, col_lower, col_upper, cost, matrix)
 
 
 def _same_shape(a: _Arrays, b: _Arrays) -> bool:
@@ -187,9 +185,8 @@ class SweepEngine:
             return
         self.base_hm = hm
         self.col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux]).astype(np.int64)
-        self.n_cols = int(hm.highs.getNumCol())
         self.base_rec = record(problem)
-        recorded = _arrays(self.base_rec, self.col_of_var, self.n_cols)
+        recorded = _arrays(self.base_rec, self.col_of_var)
         self.loaded = compiled_arrays(hm)
         if recorded is None or not _equal(recorded, self.loaded):
             # a safety net: never change a model in place unless recording reproduces it
@@ -222,7 +219,7 @@ class SweepEngine:
                 rec = record(problem)
             except InfeasibleError as e:
                 return _infeasible(scenario, Method.IN_PLACE, e, t0)
-            arrays = _arrays(rec, self.col_of_var, self.n_cols) \
+            arrays = _arrays(rec, self.col_of_var) \
                 if rec.scale == self.base_rec.scale else None
             if arrays is not None and _same_shape(arrays, self.loaded):
                 return self._solve_in_place(scenario, problem, rec, arrays, t0)

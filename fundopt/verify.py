@@ -43,20 +43,7 @@ CHECK_COLUMNS = [
 
 
 def F(v: Any) -> Fraction:
-    """``v`` as an exact Fraction (a float's exact binary value).
-
-    Types are tested with ``type(v) is`` and NumPy's concrete classes, never the
-    ``numbers`` ABCs that ``Fraction(v)`` consults: a check against an ABC costs
-    microseconds each time something invalidates ABC caches, which made the first check
-    of a plan 7x slower than the next."""
-    t = type(v)
-    if t is Fraction:
-        return v
-    if t is int or isinstance(v, np.integer):
-        return Fraction(int(v), 1)
-    if t is float or isinstance(v, np.floating):
-        return Fraction(*float(v).as_integer_ratio())
-    return Fraction(v)
+    return Fraction(v) if not isinstance(v, Fraction) else v
 
 
 def verify(problem: FundingProblem, plan: Plan) -> pd.DataFrame:

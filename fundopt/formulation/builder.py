@@ -93,6 +93,13 @@ class LpArrays:
     cost: np.ndarray
     used: np.ndarray  # bool per variable: it has a nonzero in a row or in the objective
 
+    def in_columns(self) -> tuple[sp.csc_array, np.ndarray, np.ndarray, np.ndarray]:
+        """(matrix, column lower, column upper, cost) with one column per *used* variable,
+        in variable order: the LP's columns as HiGHS gets them."""
+        used = self.used
+        matrix = self.matrix if used.all() else sp.csc_array(self.matrix[:, used])
+        return matrix, self.col_lower[used], self.col_upper[used], self.cost[used]
+
 
 class LpBuilder:
     """Collects variables, rows and objective terms: as numbers, and (``pyomo=True``, the

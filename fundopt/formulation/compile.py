@@ -152,11 +152,7 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None,
     col_of_var = np.where(used, np.cumsum(used) - 1, -1).astype(np.int64)
     col_of_x, col_of_aux = col_of_var[: b.n_alloc], col_of_var[b.n_alloc:]
     n_cols = int(used.sum())
-    A = lp_arrays.matrix if n_cols == len(used) else lp_arrays.matrix[:, used]
-    A = sp.csc_array(A)
-    cost = lp_arrays.cost[used]
-    lower = lp_arrays.col_lower[used]
-    upper = lp_arrays.col_upper[used]
+    A, lower, upper, cost = lp_arrays.in_columns()
     row_lower, row_upper = lp_arrays.row_lower, lp_arrays.row_upper
     n_rows = len(row_lower)
 
