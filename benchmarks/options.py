@@ -41,11 +41,11 @@ def _child(size: str, cache: Path, variant: str, time_limit: float) -> dict[str,
     from fundopt.formulation.compile import HIGHS_OPTIONS
 
     z = dict(np.load(_cache(cache, size)))
-    h, lp = _load_highs(z)
+    h, pass_model = _load_highs(z)
     for key, value in {**HIGHS_OPTIONS, **VARIANTS[variant]}.items():  # not the size's own
         h.setOptionValue(key, value)
     h.setOptionValue("time_limit", float(time_limit))
-    h.passModel(lp)
+    pass_model()
     t0 = time.perf_counter()
     h.run()
     seconds = time.perf_counter() - t0

@@ -12,6 +12,7 @@ import pandas as pd
 from fundopt.formulation.builder import Family, Row, Sense
 from fundopt.formulation.constraints.cliff_edges import cliff_edge_limits
 from fundopt.formulation.index import ProblemIndex
+from fundopt.formulation.terms import Terms
 from fundopt.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
 from fundopt.validation import rows
@@ -127,16 +128,11 @@ def prices_and_binding(kinds: RowKinds, row_dual: np.ndarray, row_value: np.ndar
     return price, kinds.user & (at_lo | at_hi)
 
 
-def _term_value(terms: list[tuple[int, float]], col_of: np.ndarray,
-                col_value: np.ndarray) -> float:
+def _term_value(terms: Terms, col_of: np.ndarray, col_value: np.ndarray) -> float:
     """An objective term's value at the solution, in model units."""
-    if not terms:
-        return 0.0
-    v = np.fromiter((t[0] for t in terms), dtype=np.int64, count=len(terms))
-    c = np.fromiter((t[1] for t in terms), dtype=float, count=len(terms))
-    j = col_of[v]
+    j = col_of[terms.vars]
     used = j >= 0
-    return float(np.dot(c[used], col_value[j[used]]))
+    return float(np.dot(terms.coefs[used], col_value[j[used]]))
 
 
 def totals_table(

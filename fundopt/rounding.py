@@ -27,7 +27,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fundopt.errors import SolverError
-from fundopt.formulation.compile import INF, HighsModel, new_highs
+from fundopt.formulation.compile import INF, HighsModel, new_highs, pass_lp
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
 REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling
@@ -300,22 +300,6 @@ def _repair(
             np.where(np.isfinite(c_hi), c_hi, INF),
         ]
     )
-    lp = highspy.HighsLp()
-    lp.num_col_ = M.shape[1]
-    lp.num_row_ = M.shape[0]
-    lp.col_cost_ = cost
-    lp.col_lower_ = col_lo
-    lp.col_upper_ = col_hi
-    lp.row_lower_ = lo
-    lp.row_upper_ = hi
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = M.indptr.astype(np.int32)
-    lp.a_matrix_.index_ = M.indices.astype(np.int32)
-    lp.a_matrix_.value_ = M.data.astype(float)
-    lp.a_matrix_.num_col_ = M.shape[1]
-    lp.a_matrix_.num_row_ = M.shape[0]
-    integer, real = highspy.HighsVarType.kInteger, highspy.HighsVarType.kContinuous
-    lp.integrality_ = [integer] * (3 * k) + [real] * len(cont)
     h = new_highs()
     for key, val in {
         "mip_rel_gap": 1e-4,
@@ -324,7 +308,9 @@ def _repair(
         "mip_feasibility_tolerance": 1e-7,
     }.items():
         h.setOptionValue(key, val)
-    h.passModel(lp)
+    integer = int(highspy.HighsVarType.kInteger)
+    pass_lp(h, M, col_lo, col_hi, cost, lo, hi, maximise=False,
+            integrality=np.repeat([integer, 0], [3 * k, len(cont)]))
     h.run()
     if (
         h.getModelStatus() != highspy.HighsModelStatus.kOptimal

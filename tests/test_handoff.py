@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+import highspy
 import numpy as np
 import pyomo.environ as pyo
 import pytest
@@ -19,6 +20,7 @@ import fundopt as fo
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.compile import HighsModel, compile_to_highs
+from fundopt.formulation.terms import Terms
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -65,8 +67,9 @@ def test_a_pyomo_free_build_records_the_same_lp():
     assert_same_lp(compile_to_highs(with_pyomo), compile_to_highs(without))
 
 
-def _one_row_builder(terms: list[tuple[int, float]]) -> LpBuilder:
-    b = LpBuilder(ProblemIndex(tiny()))
+def _one_row_builder(terms: list[tuple[int, float]] | Terms) -> LpBuilder:
+    b = LpBuilder(ProblemIndex(tiny()))  # allocation variables 0 and 1; 2 is an extra one
+    b.aux("extra", "extra[test]")
     info = RowInfo(Family.FLOOR, "floor[test]", "a test row")
     b.row(terms, Sense.GE, 5 * M, info)
     b.value("value", [(0, 1.0)])
@@ -74,18 +77,87 @@ def _one_row_builder(terms: list[tuple[int, float]]) -> LpBuilder:
     return b
 
 
-def test_a_variable_twice_in_a_row_is_summed_and_a_cancelled_one_dropped():
+@pytest.mark.parametrize("as_arrays", [False, True], ids=["pairs", "Terms"])
+def test_a_variable_twice_in_a_row_is_summed_and_a_cancelled_one_dropped(as_arrays: bool):
     # 1.5 x0 + 0.5 x0 + 2 x1 - 2 x1 >= 5m: one nonzero, 2.0 on x0; x1 is in no row
-    b = _one_row_builder([(0, 1.5), (0, 0.5), (1, 2.0), (1, -2.0)])
+    pairs = [(0, 1.5), (0, 0.5), (1, 2.0), (1, -2.0)]
+    b = _one_row_builder(Terms.pairs(pairs) if as_arrays else pairs)
     fast, slow = compile_to_highs(b), compile_to_highs(b, via_pyomo=True)
     assert_same_lp(fast, slow)
     assert fast.matrix.nnz == 1 and fast.matrix.data.tolist() == [2.0]  # type: ignore[attr-defined]
     assert fast.col_of_x.tolist() == [0, -1]
 
 
-def test_a_row_that_cancels_out_is_checked_like_an_empty_one():
+@pytest.mark.parametrize("as_arrays", [False, True], ids=["pairs", "Terms"])
+def test_a_row_that_cancels_out_is_checked_like_an_empty_one(as_arrays: bool):
+    pairs = [(0, 1.0), (0, -1.0)]
     with pytest.raises(fo.InfeasibleError, match="a test row"):
-        _one_row_builder([(0, 1.0), (0, -1.0)])
+        _one_row_builder(Terms.pairs(pairs) if as_arrays else pairs)
+
+
+def test_repeats_in_terms_are_summed_in_order_and_keep_their_first_places():
+    # x2 + x0 + 0.1 x2 + 0.2 x2 - x0 + x1: x2 first, then x1 (x0 cancels); x2's sum is
+    # (1 + 0.1) + 0.2 as Python adds it left to right
+    b = _one_row_builder(Terms.pairs([(2, 1.0), (0, 1.0), (2, 0.1), (2, 0.2), (0, -1.0),
+                                      (1, 1.0)]))
+    assert b._chunks[-1][0].tolist() == [2, 1]
+    assert b._chunks[-1][1].tolist() == [(1.0 + 0.1) + 0.2, 1.0]
+    assert_same_lp(compile_to_highs(b), compile_to_highs(b, via_pyomo=True))
+
+
+def _block_rows() -> tuple[list[list[tuple[int, float]]], list[RowInfo], np.ndarray]:
+    terms = [[(0, 1.0), (2, -0.5)], [(1, 2.0)], [(2, 1.0), (0, 3.0), (1, -1.0)]]
+    infos = [RowInfo(Family.ACCOUNTING, f"block[{i}]", f"block row {i}") for i in range(3)]
+    return terms, infos, np.array([1.0, 2.0, -3.0]) * M
+
+
+def test_rows_added_as_a_block_are_the_rows_added_one_by_one():
+    terms, infos, rhs = _block_rows()
+    one_by_one, block = LpBuilder(ProblemIndex(tiny())), LpBuilder(ProblemIndex(tiny()))
+    for b in (one_by_one, block):
+        b.aux("extra", "extra[test]")  # variable 2
+    for t, info, r in zip(terms, infos, rhs, strict=True):
+        one_by_one.row(t, Sense.LE, float(r), info)
+    flat = [pair for t in terms for pair in t]
+    block.rows_block(np.cumsum([0] + [len(t) for t in terms]), [v for v, _ in flat],
+                     [c for _, c in flat], Sense.LE, infos, rhs)
+    for b in (one_by_one, block):
+        b.value("value", [(0, 1.0), (1, 1.0), (2, 1.0)])
+        b.finish()
+    assert block.rows == one_by_one.rows
+    assert_same_lp(compile_to_highs(block), compile_to_highs(one_by_one))
+    assert_same_lp(compile_to_highs(block), compile_to_highs(block, via_pyomo=True))
+
+
+def test_a_block_row_with_a_variable_twice_is_refused():
+    _, infos, _ = _block_rows()
+    b = LpBuilder(ProblemIndex(tiny()))
+    with pytest.raises(ValueError, match="distinct variables"):
+        b.rows_block(np.array([0, 2]), [1, 1], [1.0, 2.0], Sense.GE, infos[:1])
+
+
+def test_hiGHS_gets_from_the_buffers_the_model_a_highs_lp_gives_it():
+    hm = compile_to_highs(build_model(regional_problem(), pyomo=False))
+    A = hm.matrix
+    lp = highspy.HighsLp()
+    lp.num_col_, lp.num_row_ = A.shape[1], A.shape[0]  # type: ignore[attr-defined]
+    lp.col_cost_, lp.col_lower_, lp.col_upper_ = hm.cost, hm.col_lower, hm.col_upper
+    lp.row_lower_, lp.row_upper_ = hm.row_lower, hm.row_upper
+    lp.sense_ = highspy.ObjSense.kMaximize
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = A.indptr  # type: ignore[attr-defined]
+    lp.a_matrix_.index_ = A.indices  # type: ignore[attr-defined]
+    lp.a_matrix_.value_ = A.data  # type: ignore[attr-defined]
+    lp.a_matrix_.num_col_, lp.a_matrix_.num_row_ = A.shape[1], A.shape[0]  # type: ignore[attr-defined]
+    h = highspy.Highs()
+    h.passModel(lp)
+    ours, theirs = hm.highs.getLp(), h.getLp()
+    assert ours.sense_ == theirs.sense_ and ours.a_matrix_.format_ == theirs.a_matrix_.format_
+    for name in ("col_cost_", "col_lower_", "col_upper_", "row_lower_", "row_upper_"):
+        assert np.array_equal(getattr(ours, name), getattr(theirs, name)), name
+    for name in ("start_", "index_", "value_"):
+        assert np.array_equal(getattr(ours.a_matrix_, name), getattr(theirs.a_matrix_, name))
+    assert len(ours.integrality_) == 0  # an LP, so HiGHS logs no integrality warning
 
 
 def test_a_model_changed_after_the_build_goes_through_pyomo():

@@ -22,6 +22,7 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.index import ProblemIndex
+from fundopt.formulation.terms import EMPTY, Term, Terms
 
 INF = float("inf")
 
@@ -69,7 +70,6 @@ class Row:
     penalty: float | None
 
 
-Term = tuple[int, float]  # (variable number, coefficient)
 #: (table, row label, column, factor): a bound that is ``factor`` times that input cell,
 #: in pounds, computed as ``factor * cell`` (so a sweep reproduces it bit for bit)
 Cell = tuple[str, int, str, float]
@@ -117,13 +117,17 @@ class LpBuilder:
         self.scale = index.money_scale
         self.n_alloc = len(index.alloc)
         self.rows: list[Row] = []
-        self.objective_terms: dict[str, list[Term]] = defaultdict(list)
+        self._objective: dict[str, list[Terms]] = defaultdict(list)
         self.aux_meaning: list[tuple[str, str]] = []  # (kind, rule) per aux variable
         self.aux_upper: list[float] = []  # model units, inf when unbounded
         self.carry: dict[tuple[str, str], int] = {}  # (stream, year) -> carried out
         self._ptr: list[int] = [0]
+        # a row's entries go on the lists (terms given as pairs) or, as arrays, on the
+        # chunks (terms given as Terms); the lists always hold the latest entries
         self._cols: list[int] = []
         self._vals: list[float] = []
+        self._chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        self._scratch = np.zeros(0, dtype=np.int64)
         self._rhs: list[float] = []  # model units
         self._sense: list[int] = []  # 1 for >=, -1 for <=, 0 for ==
         #: rows and aux limits that are an input cell times a number (see Cell)
@@ -158,6 +162,21 @@ class LpBuilder:
             self._vars.append(v)
         return self.n_alloc + len(self.aux_upper) - 1
 
+    def aux_block(self, kind: str, rules: Sequence[str], upper_pounds: np.ndarray) -> np.ndarray:
+        """One auxiliary variable per rule, as :meth:`aux` would make them one by one
+        (``upper_pounds`` infinite where unbounded); their numbers, in order."""
+        first = self.n_vars
+        upper = np.asarray(upper_pounds, dtype=float) / self.scale
+        self.aux_upper += upper.tolist()
+        self.aux_meaning += [(kind, rule) for rule in rules]
+        if self.model is not None:
+            for u in upper.tolist():
+                v = self.model.aux.add()
+                if u != INF:
+                    v.setub(u)
+                self._vars.append(v)
+        return np.arange(first, first + len(rules), dtype=np.int64)
+
     def x(self, column: int) -> int:
         return column
 
@@ -165,22 +184,28 @@ class LpBuilder:
         """The Pyomo variable of variable number ``v`` (needs ``pyomo=True``)."""
         return self._vars[v]
 
-    def alloc_terms(self, columns: Iterable[int], coef: float = 1.0) -> list[Term]:
-        return [(c, coef) for c in columns]
+    def alloc_terms(self, columns: Iterable[int] | np.ndarray, coef: float = 1.0) -> Terms:
+        return Terms.of(columns, coef)
 
-    def total(self, recipient: str, year: str, coef: float = 1.0) -> list[Term]:
+    def total(self, recipient: str, year: str, coef: float = 1.0) -> Terms:
         """Terms of the recipient's whole allocation in a year."""
-        return self.alloc_terms(self.index.by_recipient_year.get((recipient, year), ()), coef)
+        cols = self.index.columns_of_recipient_year.get((recipient, year))
+        return EMPTY if cols is None else Terms(cols, np.full(len(cols), float(coef)))
 
     # -- objective --------------------------------------------------------------------------
-    def value(self, term: str, terms: Iterable[Term]) -> None:
+    def value(self, term: str, terms: Terms | Sequence[Term]) -> None:
         """Add to the objective (maximised), coefficients in value per pound."""
-        self.objective_terms[term].extend(terms)
+        self._objective[term].append(terms if isinstance(terms, Terms) else Terms.pairs(terms))
+
+    @property
+    def objective_terms(self) -> dict[str, Terms]:
+        """The objective's named terms (value, need_penalty, ...), each in the order added."""
+        return {name: Terms.join(parts) for name, parts in self._objective.items()}
 
     # -- rows -------------------------------------------------------------------------------
     def row(
         self,
-        terms: Sequence[Term],
+        terms: Terms | Sequence[Term],
         sense: Sense,
         rhs_pounds: float,
         info: RowInfo,
@@ -191,33 +216,24 @@ class LpBuilder:
     ) -> None:
         """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £.
 
-        ``rhs_from`` says the right-hand side is an input cell times a number and nothing
-        else in the row depends on that cell (a sweep then changes the bound alone)."""
+        ``terms`` are :class:`Terms` or ``(variable, coefficient)`` pairs; a variable given
+        twice has its coefficients summed in order, zero coefficients are dropped (as
+        Pyomo's compiler does). ``rhs_from`` says the right-hand side is an input cell times
+        a number and nothing else in the row depends on that cell (a sweep then changes the
+        bound alone)."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
             self.value("breach_penalty", [(slack, -float(penalty))])
-            if sense is Sense.GE:
-                terms = [*terms, (slack, 1.0)]
-            elif sense is Sense.LE:
-                terms = [*terms, (slack, -1.0)]
-            else:  # an equality with a penalty can be missed either way
+            extra = [(slack, 1.0 if sense is Sense.GE else -1.0)]
+            if sense is Sense.EQ:  # an equality with a penalty can be missed either way
                 other = self.aux("breach", info.rule)
                 self.value("breach_penalty", [(other, -float(penalty))])
-                terms = [*terms, (slack, 1.0), (other, -1.0)]
-        cols: list[int] | tuple[int, ...] = ()
-        vals: list[float] | tuple[float, ...] = ()
-        if terms:
-            cols, vals = zip(*terms, strict=True)
-        if len(set(cols)) != len(cols):  # a variable twice: sum, as Pyomo's compiler does
-            merged: dict[int, float] = {}
-            for v, c in zip(cols, vals, strict=True):
-                merged[v] = merged[v] + c if v in merged else c
-            cols, vals = list(merged), list(merged.values())
-        if 0.0 in vals:
-            cols = [v for v, c in zip(cols, vals, strict=True) if c != 0.0]
-            vals = [c for c in vals if c != 0.0]
+                extra = [(slack, 1.0), (other, -1.0)]
+            terms = Terms.join((terms, extra)) if isinstance(terms, Terms) \
+                else [*terms, *extra]
+        n = self._add_arrays(terms) if isinstance(terms, Terms) else self._add_pairs(terms)
         rhs = rhs_pounds / self.scale
-        if not cols:
+        if not n:
             ok = (
                 (rhs <= 1e-9)
                 if sense is Sense.GE
@@ -231,9 +247,7 @@ class LpBuilder:
                     f"funded there (check the eligibility table and funded years)"
                 )
             return
-        self._cols += cols
-        self._vals += vals
-        self._ptr.append(len(self._cols))
+        self._ptr.append(self._ptr[-1] + n)
         self._rhs.append(rhs)
         self._sense.append(1 if sense is Sense.GE else -1 if sense is Sense.LE else 0)
         if rhs_from is not None:
@@ -241,6 +255,8 @@ class LpBuilder:
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
         if self.model is not None:
             xs = self._vars
+            k = self._ptr[-1] - self._ptr[-2]
+            cols, vals = self._last_entries(k)
             body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
             expr = (
                 body >= rhs
@@ -249,12 +265,116 @@ class LpBuilder:
                 if sense is Sense.LE
                 else body == rhs
             )
-            clist = self._lists.get(info.family)
-            if clist is None:
-                clist = pyo.ConstraintList()
-                self.model.add_component(f"c_{info.family.value}", clist)
-                self._lists[info.family] = clist
-            self.constraints.append(clist.add(expr))
+            self.constraints.append(self._list(info.family).add(expr))
+
+    def _add_pairs(self, terms: Sequence[Term]) -> int:
+        """Record a row's entries given as pairs (merged, zeros dropped); how many."""
+        cols: list[int] | tuple[int, ...] = ()
+        vals: list[float] | tuple[float, ...] = ()
+        if terms:
+            cols, vals = zip(*terms, strict=True)
+        if len(set(cols)) != len(cols):  # a variable twice: sum, as Pyomo's compiler does
+            merged: dict[int, float] = {}
+            for v, c in zip(cols, vals, strict=True):
+                merged[v] = merged[v] + c if v in merged else c
+            cols, vals = list(merged), list(merged.values())
+        if 0.0 in vals:
+            cols = [v for v, c in zip(cols, vals, strict=True) if c != 0.0]
+            vals = [c for c in vals if c != 0.0]
+        self._cols += cols
+        self._vals += vals
+        return len(cols)
+
+    def _add_arrays(self, terms: Terms) -> int:
+        """Record a row's entries given as arrays (merged, zeros dropped); how many."""
+        cols, vals = terms.vars, terms.coefs
+        if len(cols) > 1 and self._repeats(cols):
+            # a variable twice: sum in order (np.add.at adds in order), keep first places
+            uniq, first, inverse = np.unique(cols, return_index=True, return_inverse=True)
+            sums = np.zeros(len(uniq))
+            np.add.at(sums, inverse, vals)
+            order = np.argsort(first)
+            cols, vals = uniq[order], sums[order]
+        if not vals.all():
+            keep = vals != 0.0
+            cols, vals = cols[keep], vals[keep]
+        if len(cols):
+            self._flush()
+            self._chunks.append((cols, vals))
+        return len(cols)
+
+    def _repeats(self, cols: np.ndarray) -> bool:
+        """Whether a variable appears twice in ``cols`` (in time linear in its length: each
+        place writes its position to a scratch array; a repeat's earlier write is lost)."""
+        if len(self._scratch) < self.n_vars:
+            self._scratch = np.zeros(max(self.n_vars, 2 * len(self._scratch)), dtype=np.int64)
+        where = np.arange(len(cols))
+        self._scratch[cols] = where
+        return bool((self._scratch[cols] != where).any())
+
+    def _flush(self) -> None:
+        """Move the entries on the lists to the chunks (they keep their order)."""
+        if self._cols:
+            self._chunks.append((np.array(self._cols, dtype=np.int64),
+                                 np.array(self._vals, dtype=float)))
+            self._cols, self._vals = [], []
+
+    def _last_entries(self, k: int) -> tuple[list[int], list[float]]:
+        """The last ``k`` entries recorded, as lists."""
+        if not k:
+            return [], []
+        if len(self._cols) >= k:
+            return self._cols[-k:], self._vals[-k:]
+        cols, vals = self._chunks[-1]
+        return cols[-k:].tolist(), vals[-k:].tolist()
+
+    def rows_block(self, ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, sense: Sense,
+                   infos: Sequence[RowInfo], rhs_pounds: np.ndarray | None = None) -> None:
+        """Many rows at once, as :meth:`row` would add them one by one: row ``i`` is
+        ``sum(vals[k] * var cols[k] for ptr[i] <= k < ptr[i+1]) <sense> rhs_pounds[i]``
+        (0 when not given). For rows without a penalty, each with at least one term,
+        distinct variables and no zero coefficient (checked)."""
+        ptr = np.asarray(ptr, dtype=np.int64)
+        cols = np.asarray(cols, dtype=np.int64)
+        vals = np.asarray(vals, dtype=float)
+        n = len(infos)
+        rhs = np.zeros(n) if rhs_pounds is None else np.asarray(rhs_pounds, dtype=float)
+        lengths = np.diff(ptr)
+        row_of = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        pairs = np.sort(row_of * max(self.n_vars, 1) + cols)
+        if (len(ptr) != n + 1 or len(rhs) != n or (lengths <= 0).any() or (vals == 0.0).any()
+                or (pairs[1:] == pairs[:-1]).any()):
+            raise ValueError("rows_block: each row needs distinct variables, nonzero "
+                             "coefficients and at least one term")
+        start = self._ptr[-1]
+        self._flush()
+        self._chunks.append((cols, vals))
+        self._ptr += (ptr[1:] + start).tolist()
+        self._rhs += (rhs / self.scale).tolist()
+        code = 1 if sense is Sense.GE else -1 if sense is Sense.LE else 0
+        self._sense += [code] * n
+        self.rows += [Row(info, sense, r, (), None) for info, r in zip(infos, rhs.tolist(),
+                                                                       strict=True)]
+        if self.model is not None:
+            xs, bounds = self._vars, ptr.tolist()
+            cols_l, vals_l = cols.tolist(), vals.tolist()
+            for i, info in enumerate(infos):
+                lo, hi = bounds[i], bounds[i + 1]
+                body = linear_sum([(xs[v], c) for v, c in zip(cols_l[lo:hi], vals_l[lo:hi],
+                                                                strict=True)])
+                r = float(rhs[i]) / self.scale
+                expr = body >= r if sense is Sense.GE else body <= r if sense is Sense.LE \
+                    else body == r
+                self.constraints.append(self._list(info.family).add(expr))
+
+    def _list(self, family: Family) -> pyo.ConstraintList:
+        assert self.model is not None
+        clist = self._lists.get(family)
+        if clist is None:
+            clist = pyo.ConstraintList()
+            self.model.add_component(f"c_{family.value}", clist)
+            self._lists[family] = clist
+        return clist
 
     def finish(self) -> None:
         """Set the Pyomo objective: the sum of the named terms, maximised."""
@@ -263,8 +383,8 @@ class LpBuilder:
         xs = self._vars
         # value per pound x pounds per unit = value per model unit; reported objective is
         # multiplied back by the scale.
-        all_terms = [(xs[v], c) for name in sorted(self.objective_terms)
-                     for v, c in self.objective_terms[name]]
+        terms = self.objective_terms
+        all_terms = [(xs[v], c) for name in sorted(terms) for v, c in terms[name]]
         expr = linear_sum(all_terms) if all_terms else 0.0
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
 
@@ -293,20 +413,24 @@ class LpBuilder:
     def arrays(self) -> LpArrays:
         """The LP as arrays over all variable numbers (see :class:`LpArrays`)."""
         n_rows, n_vars = len(self.rows), self.n_vars
+        chunks = [*self._chunks, (np.array(self._cols, dtype=np.int64),
+                                  np.array(self._vals, dtype=float))]
+        # 32-bit indices where they fit: the conversion to columns moves half the bytes
+        small = max(n_vars, self._ptr[-1]) < 2**31
+        index_type = np.int32 if small else np.int64
         matrix = sp.csr_array(
-            (np.asarray(self._vals, dtype=float), np.asarray(self._cols, dtype=np.int64),
-             np.asarray(self._ptr, dtype=np.int64)),
+            (np.concatenate([v for _, v in chunks]),
+             np.concatenate([c for c, _ in chunks]).astype(index_type),
+             np.asarray(self._ptr, dtype=index_type)),
             shape=(n_rows, n_vars),
         ).tocsc()
         matrix.sort_indices()
         # the objective's terms in name order, a variable's coefficients summed left to
         # right (np.add.at adds in order, as Pyomo's compiler does); zeros are not "used"
-        terms = [t for name in sorted(self.objective_terms) for t in self.objective_terms[name]]
+        named = self.objective_terms
+        terms = Terms.join([named[name] for name in sorted(named)])
         cost = np.zeros(n_vars)
-        if terms:
-            v = np.fromiter((t[0] for t in terms), dtype=np.int64, count=len(terms))
-            c = np.fromiter((t[1] for t in terms), dtype=float, count=len(terms))
-            np.add.at(cost, v, c)
+        np.add.at(cost, terms.vars, terms.coefs)
         used = (np.diff(matrix.indptr) > 0) | (cost != 0.0)
         row_lower, row_upper = self.row_bounds()
         return LpArrays(

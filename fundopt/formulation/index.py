@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any
@@ -36,9 +37,13 @@ class ProblemIndex:
 
     problem: FundingProblem
     alloc: pd.DataFrame = field(init=False)  # recipient, activity, stream, year; position = column
+    #: the same columns as codes: each column's rank among its sorted distinct values
+    codes: Codes = field(init=False, repr=False)
 
     def __post_init__(self) -> None:
-        object.__setattr__(self, "alloc", _allocation_index(self.problem))
+        codes = _allocation_codes(self.problem)
+        object.__setattr__(self, "codes", codes)
+        object.__setattr__(self, "alloc", codes.frame())
 
     # -- years -------------------------------------------------------------------------
     @cached_property
@@ -139,31 +144,38 @@ class ProblemIndex:
     @cached_property
     def activity_of(self) -> list[str]:
         """The activity of each allocation column (a plain list: fast to index)."""
-        return [str(v) for v in self.alloc["activity"].tolist()]
+        return self.codes.values("activity")
 
     @cached_property
     def stream_of(self) -> list[str]:
         """The stream of each allocation column."""
-        return [str(v) for v in self.alloc["stream"].tolist()]
+        return self.codes.values("stream")
 
     @cached_property
     def by_recipient_year(self) -> dict[tuple[str, str], list[int]]:
-        return _group(self.alloc, ["recipient", "year"])
+        return self.codes.group("recipient", "year")
 
     @cached_property
     def by_stream_year(self) -> dict[tuple[str, str], list[int]]:
-        return _group(self.alloc, ["stream", "year"])
+        return self.codes.group("stream", "year")
+
+    @cached_property
+    def columns_of_recipient_year(self) -> dict[tuple[str, str], np.ndarray]:
+        """As :attr:`by_recipient_year`, each group an array."""
+        return self.codes.group("recipient", "year", arrays=True)
+
+    @cached_property
+    def columns_of_stream_year(self) -> dict[tuple[str, str], np.ndarray]:
+        """As :attr:`by_stream_year`, each group an array."""
+        return self.codes.group("stream", "year", arrays=True)
 
     @cached_property
     def by_line_year(self) -> dict[tuple[str, str, str], list[int]]:
-        return _group(self.alloc, ["recipient", "activity", "year"])
+        return self.codes.group("recipient", "activity", "year")
 
     @cached_property
     def by_line_stream_year(self) -> dict[tuple[str, str, str, str], int]:
-        a = self.alloc
-        keys = zip(
-            *(a[c].tolist() for c in ("recipient", "activity", "stream", "year")), strict=True
-        )
+        keys = zip(*(self.codes.values(c) for c in COLUMNS), strict=True)
         return {k: i for i, k in enumerate(keys)}
 
     @cached_property
@@ -174,46 +186,125 @@ class ProblemIndex:
                 out[str(r["region"])].add(rid)
         return out
 
+    def column_mask(self, column: str, values: Iterable[object]) -> np.ndarray:
+        """One bool per allocation column: whether its ``column`` (recipient, activity,
+        stream or year) is one of ``values``."""
+        wanted = set(values)
+        hit = np.array([v in wanted for v in self.codes.names[column]], dtype=bool)
+        return hit[self.codes.code[column]] if len(hit) else np.zeros(len(self.alloc), bool)
+
+    def activities_where(self, threat: object = None, strand: object = None, *,
+                         soc: bool = False) -> list[str]:
+        """The activities with that threat and strand (None: any), only SOC ones if asked."""
+        return [a for a in self.activity_threat
+                if (threat is None or self.activity_threat[a] == threat)
+                and (strand is None or self.activity_strand[a] == strand)
+                and (not soc or self.is_soc(a))]
+
     def is_soc(self, activity: str) -> bool:
         return self.activity_threat[activity] != Threat.LOCAL_POLICING.value
 
 
-def _group(df: pd.DataFrame, cols: list[str]) -> dict[Any, list[int]]:
-    out: dict[Any, list[int]] = defaultdict(list)
-    for i, key in enumerate(zip(*(df[c].tolist() for c in cols), strict=True)):
-        out[key].append(i)
-    return dict(out)
+COLUMNS = ("recipient", "activity", "stream", "year")
 
 
-def _allocation_index(problem: FundingProblem) -> pd.DataFrame:
+@dataclass(frozen=True)
+class Codes:
+    """The allocation columns as integer codes: ``code[name][i]`` is the rank of column
+    ``i``'s value among ``names[name]``, that column's distinct values in sorted order (so
+    sorting by codes is sorting by the strings)."""
+
+    code: dict[str, np.ndarray]
+    names: dict[str, list[str]]
+
+    def values(self, name: str) -> list[str]:
+        """The column's values, one per allocation column, as a plain list."""
+        labels = np.array(self.names[name], dtype=object)
+        return labels[self.code[name]].tolist()
+
+    def frame(self) -> pd.DataFrame:
+        return pd.DataFrame({c: self.values(c) for c in COLUMNS}, columns=list(COLUMNS))
+
+    def key(self, *columns: str) -> np.ndarray:
+        """One integer per allocation column, ordered as the tuple of those columns' values."""
+        out = np.zeros(len(self.code[COLUMNS[0]]), dtype=np.int64)
+        for c in columns:
+            out = out * max(1, len(self.names[c])) + self.code[c]
+        return out
+
+    def group(self, *columns: str, arrays: bool = False) -> dict[Any, Any]:
+        """(values of ``columns``) -> the allocation columns with them, in column order
+        (a list, or with ``arrays`` an int64 array); groups in the order of their first
+        column."""
+        key = self.key(*columns)
+        if not len(key):
+            return {}
+        order = np.argsort(key, kind="stable")
+        sk = key[order]
+        starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
+        ends = np.append(starts[1:], len(sk)).tolist()
+        firsts = order[starts]
+        by_first = np.argsort(firsts, kind="stable")
+        labels = [np.array(self.names[c], dtype=object)[self.code[c][firsts]].tolist()
+                  for c in columns]
+        keys = list(zip(*labels, strict=True)) if len(columns) > 1 else labels[0]
+        flat = order if arrays else order.tolist()
+        starts_l = starts.tolist()
+        return {keys[g]: flat[starts_l[g]:ends[g]] for g in by_first.tolist()}
+
+
+def _ranks(values: list[str]) -> tuple[dict[str, int], list[str]]:
+    names = sorted(set(values))
+    return {v: i for i, v in enumerate(names)}, names
+
+
+def _allocation_codes(problem: FundingProblem) -> Codes:
+    """The allocation columns: every (recipient, activity, stream) line some eligibility row
+    allows, in every year the recipient is funded, sorted by those four values."""
     rec = problem.recipients
     act = problem.activities
-    pairs = rec[["recipient", "kind"]].merge(act[["activity", "threat"]], how="cross")
-    frames = []
-    for _, e in rows(problem.eligibility):
-        m = pd.Series(True, index=pairs.index)
+    r_id = [str(v) for v in rec["recipient"].tolist()]
+    r_kind = np.array(rec["kind"].tolist(), dtype=object)
+    a_id = [str(v) for v in act["activity"].tolist()]
+    a_threat = np.array(act["threat"].tolist(), dtype=object)
+    elig = rows(problem.eligibility)
+    r_rank, r_names = _ranks(r_id)
+    a_rank, a_names = _ranks(a_id)
+    s_rank, s_names = _ranks([str(e["stream"]) for _, e in elig])
+    y_rank, y_names = _ranks(list(problem.horizon))
+    r_code = np.array([r_rank[r] for r in r_id], dtype=np.int64)
+    a_code = np.array([a_rank[a] for a in a_id], dtype=np.int64)
+    r_arr, a_arr = np.array(r_id, dtype=object), np.array(a_id, dtype=object)
+    n_a, n_s = len(a_names), max(1, len(s_names))
+    # an eligibility row picks the recipients and the activities that match it: a rectangle
+    keys = []
+    for _, e in elig:
+        mr = np.ones(len(r_id), dtype=bool)
         if e["recipient_kind"]:
-            m &= pairs["kind"] == e["recipient_kind"]
+            mr &= r_kind == e["recipient_kind"]
         if e["recipient"]:
-            m &= pairs["recipient"] == e["recipient"]
+            mr &= r_arr == e["recipient"]
+        ma = np.ones(len(a_id), dtype=bool)
         if e["activity"]:
-            m &= pairs["activity"] == e["activity"]
+            ma &= a_arr == e["activity"]
         if e["threat"]:
-            m &= pairs["threat"] == e["threat"]
-        sel = pairs.loc[m, ["recipient", "activity"]].copy()
-        sel["stream"] = e["stream"]
-        frames.append(sel)
-    if not frames:
-        return pd.DataFrame(columns=["recipient", "activity", "stream", "year"])
-    lines = pd.concat(frames).drop_duplicates()
-    horizon = problem.horizon
-    first = {str(r["recipient"]): r["first_year"] for _, r in rows(rec)}
-    last = {str(r["recipient"]): r["last_year"] for _, r in rows(rec)}
-    starts = [(year_start(y), y) for y in horizon]
-    funded = {r: [y for start, y in starts
-                  if (year_start(str(first[r])) if first[r] else -1) <= start
-                  <= (year_start(str(last[r])) if last[r] else 10_000)] for r in first}
-    out = [(r, a, s, y) for r, a, s in lines.itertuples(index=False, name=None)
-           for y in funded[r]]
-    out.sort()
-    return pd.DataFrame(out, columns=["recipient", "activity", "stream", "year"])
+            ma &= a_threat == e["threat"]
+        rs, acts = r_code[mr], a_code[ma]
+        line = (np.repeat(rs, len(acts)) * n_a + np.tile(acts, len(rs))) * n_s
+        keys.append(line + s_rank[str(e["stream"])])
+    lines = np.unique(np.concatenate(keys)) if keys else np.zeros(0, dtype=np.int64)
+    line_s, line_ra = lines % n_s, lines // n_s
+    line_r, line_a = line_ra // n_a, line_ra % n_a
+    # funded years per recipient (by code), years in sorted order
+    funded = np.zeros((len(r_names), len(y_names)), dtype=bool)
+    for _, r in rows(rec):
+        first = year_start(str(r["first_year"])) if r["first_year"] else -1
+        last = year_start(str(r["last_year"])) if r["last_year"] else 10_000
+        for y, j in y_rank.items():
+            funded[r_rank[str(r["recipient"])], j] = first <= year_start(y) <= last
+    li, yi = np.nonzero(funded[line_r])  # row-major: by line, then year
+    return Codes(
+        code={"recipient": line_r[li], "activity": line_a[li], "stream": line_s[li],
+              "year": yi.astype(np.int64)},
+        names={"recipient": r_names, "activity": a_names, "stream": s_names, "year": y_names},
+    )

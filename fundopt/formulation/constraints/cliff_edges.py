@@ -33,7 +33,7 @@ import math
 from typing import Any
 
 from fundopt.formatting import money, percent
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense, Term
+from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.validation import rows
 
 
@@ -80,7 +80,7 @@ def _add_step(
     sources = (("cliff_edges", pos),)
     d = float(lim["max_fall_rate"]) * factor
     # F_t - (1-d) F_prev >= 0, with the known parts moved to the right-hand side
-    terms: list[Term] = b.total(r, t)
+    terms = b.total(r, t)
     rhs = (1 - d) * income_prev - income_t
     if first:
         rhs += (1 - d) * base

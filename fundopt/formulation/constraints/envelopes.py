@@ -31,11 +31,12 @@ def add_envelopes(b: LpBuilder) -> None:
                 upper_from=("envelopes", pos, "amount", share[s]),
             )
     for (s, t), (pos, r) in sorted(env.items()):
-        terms: list[Term] = b.alloc_terms(idx.by_stream_year.get((s, t), ()))
+        carry: list[Term] = []
         if (s, t) in b.carry:
-            terms.append((b.carry[(s, t)], 1.0))
+            carry.append((b.carry[(s, t)], 1.0))
         if t != idx.horizon[0] and (s, idx.previous(t)) in b.carry:
-            terms.append((b.carry[(s, idx.previous(t))], -1.0))
+            carry.append((b.carry[(s, idx.previous(t))], -1.0))
+        terms = b.alloc_terms(idx.columns_of_stream_year.get((s, t), ())) + carry
         amount = float(r["amount"])
         must = bool(r["must_spend"])
         b.row(

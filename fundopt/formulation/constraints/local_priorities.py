@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+import numpy as np
+
 from fundopt.formatting import money, percent
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.constraints.selection import rows_by_recipient_year
@@ -33,16 +35,18 @@ def add_local_priorities(b: LpBuilder) -> None:
     local: dict[str, set[str]] = defaultdict(set)
     for _, lp in rows(p.local_priorities):
         local[str(lp["recipient"])].add(str(lp["activity"]))
+    codes = idx.codes
+    act_code = codes.code["activity"]
+    soc = np.array([idx.is_soc(a) for a in codes.names["activity"]], dtype=bool)
     for (r, t), (pos, row) in sorted(rows_by_recipient_year(p.local_shares, idx.horizon).items()):
         if t not in idx.funded_years(r):
             continue
-        cols = idx.by_recipient_year.get((r, t), [])
-        acts = idx.activity_of
-        in_local = [c for c in cols if acts[c] in local[r]]
-        not_local = [c for c in cols if acts[c] not in local[r]]
-        national = [c for c in not_local if idx.is_soc(acts[c])]
-        is_national = set(national)
-        not_national = [c for c in cols if c not in is_national]
+        cols = idx.columns_of_recipient_year.get((r, t), np.zeros(0, dtype=np.int64))
+        acts = act_code[cols]
+        is_local = np.array([a in local[r] for a in codes.names["activity"]], dtype=bool)[acts]
+        is_national = ~is_local & soc[acts]
+        in_local, not_local = cols[is_local], cols[~is_local]
+        national, not_national = cols[is_national], cols[~is_national]
         src = (("local_shares", pos),)
         if row["min_local_share"] is not None:
             s = float(row["min_local_share"])

@@ -10,6 +10,8 @@ where :math:`R_k` is every recipient, or those in the row's region. Reads sheet
 
 from __future__ import annotations
 
+import numpy as np
+
 from fundopt.formatting import money
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.validation import rows
@@ -17,18 +19,17 @@ from fundopt.validation import rows
 
 def add_requirements(b: LpBuilder) -> None:
     idx = b.index
-    a = idx.alloc
     if not len(idx.problem.requirements):
         return
-    threat = a["activity"].map(idx.activity_threat)
     for pos, q in rows(idx.problem.requirements):
-        mask = (threat == q["threat"]) & (a["year"] == q["year"])
+        mask = idx.column_mask("year", [q["year"]]) & idx.column_mask(
+            "activity", idx.activities_where(q["threat"]))
         where = "nationally"
         if q["region"] is not None:
-            mask &= a["recipient"].isin(idx.recipients_in_region[str(q["region"])])
+            mask &= idx.column_mask("recipient", idx.recipients_in_region[str(q["region"])])
             where = f"in region {q['region']}"
         amount = float(q["amount"])
-        cols = [int(c) for c in a.index[mask]]
+        cols = np.flatnonzero(mask)
         b.row(
             b.alloc_terms(cols),
             Sense.GE,

@@ -16,6 +16,8 @@ per year.
 
 from __future__ import annotations
 
+import numpy as np
+
 from fundopt.formatting import percent
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.schema import ShareScope
@@ -24,23 +26,16 @@ from fundopt.validation import rows
 
 def add_share_targets(b: LpBuilder) -> None:
     idx = b.index
-    a = idx.alloc
     if not len(idx.problem.share_targets):
         return
-    threat = a["activity"].map(idx.activity_threat)
-    strand = a["activity"].map(idx.activity_strand)
-    soc = threat != "local_policing"
     for pos, g in rows(idx.problem.share_targets):
-        den = a["year"] == g["year"]
-        if g["scope"] == ShareScope.SOC.value:
-            den &= soc
-        num = den.copy()
-        if g["strand"] is not None:
-            num &= strand == g["strand"]
-        if g["threat"] is not None:
-            num &= threat == g["threat"]
-        num_cols = [int(c) for c in a.index[num]]
-        other_cols = [int(c) for c in a.index[den & ~num]]
+        soc = g["scope"] == ShareScope.SOC.value
+        den = idx.column_mask("year", [g["year"]]) & idx.column_mask(
+            "activity", idx.activities_where(soc=soc))
+        num = den & idx.column_mask(
+            "activity", idx.activities_where(g["threat"], g["strand"], soc=soc))
+        num_cols = np.flatnonzero(num)
+        other_cols = np.flatnonzero(den & ~num)
         what = " ".join(str(v) for v in (g["strand"], g["threat"]) if v is not None) or "all"
         of = "SOC funding" if g["scope"] == ShareScope.SOC.value else "all funding"
         key = f"{g['strand'] or '*'},{g['threat'] or '*'},{g['scope']},{g['year']}"
