@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import copy
+import math
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
 from typing import Any
@@ -141,6 +143,27 @@ class FundingProblem:
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
         values.update(changes)
         return FundingProblem(**values)
+
+    def with_envelope_amounts(self, amounts: Sequence[float]) -> FundingProblem | None:
+        """This problem with new *Envelopes* amounts (one per row, in the table's order),
+        or None if an amount would fail validation (then :meth:`replace` says why).
+
+        Only the amounts change, and no rule of validation reads an amount beyond its own
+        cell (a number, finite, not negative, plausible), so the tables are, row for row,
+        what :meth:`replace` would give, without validating every table again (a sweep's
+        envelope scenarios; ``tests/test_sweep.py`` holds the two equal). Their index still
+        names the input's rows, as this problem's does."""
+        from fundopt.validation import MAX_MONEY
+
+        values = [float(v) for v in amounts]
+        if len(values) != len(self.envelopes) or not all(
+                math.isfinite(v) and 0.0 <= v <= MAX_MONEY for v in values):
+            return None
+        envelopes = self.envelopes.copy()
+        envelopes["amount"] = pd.Series(values, dtype=object, index=envelopes.index)
+        out = copy.copy(self)  # shares every other table, already validated
+        object.__setattr__(out, "envelopes", envelopes)
+        return out
 
     def scaled(self, factor: float) -> FundingProblem:
         """The same problem with every amount of money multiplied by ``factor``."""

@@ -234,15 +234,9 @@ class SweepEngine:
             return None
         problem: FundingProblem | None = None
         if self.whole_pounds:  # the plan is checked against the scenario's own problem
-            try:
-                problem = scenario.apply(self.problem)
-            except (InputError, ValueError):
+            problem = self.problem.with_envelope_amounts(amounts.tolist())
+            if problem is None:  # an amount validation refuses: the usual way says why
                 return None
-            keys = ["stream", "year"]  # the same rows in the same (canonical) order
-            if not problem.envelopes[keys].reset_index(drop=True).equals(
-                    self.problem.envelopes[keys].reset_index(drop=True)):
-                return None
-            amounts = pd.to_numeric(problem.envelopes["amount"]).to_numpy(dtype=float)
         rec = self.links.record(amounts, problem)
         b = self.base_arrays
         row_lower, row_upper, col_upper = self.links.bounds(

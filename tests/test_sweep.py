@@ -315,3 +315,34 @@ def test_the_lp_alone_gives_the_same_objective_and_prices(problem: fo.FundingPro
     assert lean.allocations.empty and lean.changes.empty
     total = f"total {problem.horizon[0]}"
     assert lean.summary[total].isna().all() and full.summary[total].notna().all()
+
+
+@pytest.mark.parametrize("scenario", ENVELOPE_ONLY, ids=lambda s: s.name)
+def test_new_envelope_amounts_are_what_validation_gives(problem: fo.FundingProblem,
+                                                        scenario: fo.Scenario) -> None:
+    validated = scenario.apply(problem)
+    quick = problem.with_envelope_amounts(validated.envelopes["amount"].tolist())
+    assert quick is not None
+    for name, table in validated.tables().items():  # row for row (the index may differ:
+        mine = getattr(quick, name)  # the quick one keeps naming the input's rows)
+        assert list(mine.index) == list(getattr(problem, name).index)
+        pd.testing.assert_frame_equal(mine.reset_index(drop=True),
+                                      table.reset_index(drop=True), check_exact=True)
+    assert [type(v) for v in quick.envelopes["amount"]] == \
+        [type(v) for v in validated.envelopes["amount"]]
+    assert quick.settings == validated.settings and quick.warnings == validated.warnings
+    # the sweep's plan for it is checked against these amounts and matches a cold solve
+    outcome = SweepEngine(problem, keep_plans=True).solve(scenario)
+    assert outcome.status is fo.ScenarioStatus.OPTIMAL
+    assert outcome.objective == pytest.approx(fo.solve(validated).objective, rel=1e-9)
+
+
+@pytest.mark.parametrize("bad", [-1.0, float("inf"), float("nan"), 2e13])
+def test_envelope_amounts_validation_would_refuse_are_refused(problem: fo.FundingProblem,
+                                                               bad: float) -> None:
+    amounts = problem.envelopes["amount"].tolist()
+    amounts[1] = bad
+    assert problem.with_envelope_amounts(amounts) is None
+    assert problem.with_envelope_amounts(amounts[:-1]) is None  # one per row
+    with pytest.raises(fo.InputError, match="amount"):
+        problem.replace(envelopes=problem.envelopes.assign(amount=amounts))
