@@ -588,10 +588,31 @@ class Elastic:
 # -- on_infeasible="relax": the plan that breaks the cheapest promises -----------------------------
 @dataclass(frozen=True)
 class Relaxation:
-    """The rules a relaxed plan may break: rule id -> pounds (whole, rounded up)."""
+    """The rules a relaxed plan may break: rule id -> pounds (whole, rounded up), and the
+    rows loosened for them."""
 
     allowed: Mapping[str, float]
     diagnosis: Diagnosis
+    rows: tuple[int, ...] = ()
+
+    def rounding_room(self, hm: HighsModel) -> tuple[np.ndarray, dict[str, float]]:
+        """(room per row in model units, allowances in pounds) for rounding the relaxed
+        plan to whole pounds: a loosened row is at its new limit, and a margin inside it,
+        as rounding gives the other rules, would undo the relaxation; instead rounding may
+        move it past that limit by its reach (under £1 for each amount in the rule), which
+        is added to the rule's allowance (whole pounds, rounded up)."""
+        from fundopt.rounding import reach_of_rows
+
+        room = np.zeros(len(hm.row_lower))
+        allowed = dict(self.allowed)
+        if self.rows:
+            idx = np.asarray(self.rows, dtype=np.int64)
+            reach = reach_of_rows(hm, idx)
+            room[idx] = reach
+            for i, r in zip(idx.tolist(), reach.tolist(), strict=True):
+                rule = hm.builder.rows[i].info.rule
+                allowed[rule] = allowed.get(rule, 0.0) + float(math.ceil(r * hm.builder.scale))
+        return room, allowed
 
 
 def relax(problem: FundingProblem, hm: HighsModel) -> Relaxation:
@@ -616,7 +637,8 @@ def relax(problem: FundingProblem, hm: HighsModel) -> Relaxation:
             hm.row_upper[i] += pounds / scale
         hm.highs.changeRowBounds(i, float(hm.row_lower[i]), float(hm.row_upper[i]))
     hm.highs.clearSolver()
-    return Relaxation(allowed=MappingProxyType(allowed), diagnosis=diagnosis)
+    return Relaxation(allowed=MappingProxyType(allowed), diagnosis=diagnosis,
+                      rows=tuple(sorted({i for i, _, _ in breaks})))
 
 
 def allow_breaches(checks: pd.DataFrame, allowed: Mapping[str, float]) -> pd.DataFrame:

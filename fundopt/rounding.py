@@ -39,22 +39,27 @@ def round_plan(
     hm: HighsModel,
     col_value: np.ndarray,
     failures: Callable[[np.ndarray, dict[tuple[str, str], int]], set[str]],
+    room: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[tuple[str, str], int], str]:
     """Whole-pound allocations (per allocation variable) and carry-forwards.
 
     ``failures(alloc, carry)`` re-checks the hard rules exactly and returns the ids of
-    those that fail (empty: all hold). Returns the method used.
+    those that fail (empty: all hold). ``room`` (model units, per row) is how far rounding
+    may take a row past its limit: a relaxed plan's broken rules get their rounding reach
+    (:func:`reach_of_rows`) there, and ``failures`` allows it, so they need no margin.
+    Returns the method used.
     """
+    room = np.zeros(len(hm.row_lower)) if room is None else room
     carry_cols = {key: int(hm.col_of_aux[v - hm.n_alloc]) for key, v in hm.builder.carry.items()}
     alloc, carry = _round_point(hm, col_value, carry_cols)
     # the exact check is only worth its time if the rows, in floating point, look kept
     bad: set[str] | None = None  # not checked yet
-    if not _breaks_a_row(hm, col_value, alloc, carry, carry_cols):
+    if not _breaks_a_row(hm, col_value, alloc, carry, carry_cols, room):
         bad = failures(alloc, carry)
         if not bad:
             return alloc, carry, "largest remainder per stream-year"
     # first, every near-binding hard rule at once (one re-solve usually settles it)
-    near = _near_binding(hm, col_value, carry_cols)
+    near = _near_binding(hm, col_value, carry_cols, room)
     point = _tightened_point(hm, col_value, carry_cols, near) if near else None
     if point is not None:
         alloc, carry = _round_point(hm, point, carry_cols)
@@ -69,7 +74,7 @@ def round_plan(
     row_of = {r.info.rule: i for i, r in enumerate(hm.builder.rows)}
     tight: set[int] = set()
     for _ in range(MAX_RESOLVES):
-        new = {row_of[rule] for rule in bad if rule in row_of} - tight
+        new = {row_of[rule] for rule in bad if rule in row_of and not room[row_of[rule]]} - tight
         if not new:
             break
         tight |= new
@@ -82,7 +87,7 @@ def round_plan(
             return alloc, carry, (
                 f"largest remainder after a re-solve with rounding margins on {len(tight)} rules"
             )
-    alloc, carry = _repair(hm, col_value, carry_cols)
+    alloc, carry = _repair(hm, col_value, carry_cols, room)
     if failures(alloc, carry):
         raise SolverError(
             "could not round the plan to whole pounds without breaking a rule; the rules are "
@@ -95,6 +100,7 @@ def round_plan(
 def _breaks_a_row(
     hm: HighsModel, col_value: np.ndarray, alloc: np.ndarray,
     carry: dict[tuple[str, str], int], carry_cols: dict[tuple[str, str], int],
+    room: np.ndarray,
 ) -> bool:
     """Whether the whole-pound point misses a hard rule's row by clearly more than the
     penny the exact check allows (a floating-point look, used only to skip that check)."""
@@ -109,7 +115,7 @@ def _breaks_a_row(
     value = hm.by_rows @ point
     hard = np.array([r.penalty is None and r.info.family is not Family.ACCOUNTING
                      for r in hm.builder.rows], dtype=bool)
-    miss = np.maximum(hm.row_lower - value, value - hm.row_upper) * scale
+    miss = (np.maximum(hm.row_lower - value, value - hm.row_upper) - room) * scale
     return bool(np.any(hard & (miss > 0.02)))
 
 
@@ -172,10 +178,12 @@ def _envelope_room(
 
 
 def _near_binding(
-    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    room: np.ndarray,
 ) -> list[int]:
-    """Hard inequality rules within rounding's reach of their limit. Glide paths are left
-    out: their steps are whole pounds, so they round exactly, and they hold only exactly."""
+    """Hard inequality rules within rounding's reach of their limit, but for those with
+    room past it. Glide paths are left out: their steps are whole pounds, so they round
+    exactly, and they hold only exactly."""
     from fundopt.formulation.builder import Family
 
     skip = (Family.ACCOUNTING, Family.ENVELOPE, Family.GLIDE_PATH)
@@ -188,7 +196,7 @@ def _near_binding(
     value = A @ col_value
     lo, hi = hm.row_lower, hm.row_upper
     ineq = lo != hi
-    near = hard & ineq & (
+    near = hard & ineq & (room == 0) & (
         (np.isfinite(lo) & (value - lo < reach)) | (np.isfinite(hi) & (hi - value < reach))
     )
     return [int(i) for i in np.flatnonzero(near)]
@@ -205,6 +213,13 @@ def _reach(
     # each allocation and carry moves by under £1 = 1/scale model units; the extra 2e-7
     # units covers HiGHS's own feasibility tolerance (1e-7)
     return (abs(A) @ moving) / hm.builder.scale + 2e-7
+
+
+def reach_of_rows(hm: HighsModel, rows: np.ndarray) -> np.ndarray:
+    """Per row (model units), the most whole-pound rounding can move it."""
+    carry_cols = {key: int(hm.col_of_aux[v - hm.n_alloc]) for key, v in hm.builder.carry.items()}
+    n = len(hm.col_lower)
+    return _reach(hm, hm.by_rows[np.asarray(rows, dtype=np.int64), :], np.zeros(n), carry_cols)
 
 
 def _tightened_point(
@@ -234,7 +249,8 @@ def _tightened_point(
 
 
 def _repair(
-    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    room: np.ndarray,
 ) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
     """Integer programme: whole-pound amounts nearest the LP's that keep every LP row.
 
@@ -263,8 +279,10 @@ def _repair(
     # [lower * scale, upper * scale]
     # each row may miss its limit by half a penny (the exact check allows a penny): a share
     # whose least and most are equal (12% exactly) is otherwise out of reach of whole pounds
-    lo = np.where(np.isfinite(hm.row_lower), hm.row_lower * scale - shift - HALF_PENNY, -INF)
-    hi = np.where(np.isfinite(hm.row_upper), hm.row_upper * scale - shift + HALF_PENNY, INF)
+    lo = np.where(np.isfinite(hm.row_lower),
+                  (hm.row_lower - room) * scale - shift - HALF_PENNY, -INF)
+    hi = np.where(np.isfinite(hm.row_upper),
+                  (hm.row_upper + room) * scale - shift + HALF_PENNY, INF)
     Am = A[:, movable]
     Ac = A[:, cont]
     k = len(movable)

@@ -131,8 +131,9 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         if run(hm) != MS.kOptimal:  # the way out was found on this very LP: not expected
             raise infeasible(relaxation.diagnosis)
         t = stage("relaxed solve", t)
+        room, allowed = relaxation.rounding_room(hm)
         plan = finish(problem, hm, times, t, relaxed=True, progress=progress,
-                      allowed=relaxation.allowed)
+                      allowed=allowed, room=room)
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
                                                      plan.breaches))
     return finish(problem, hm, times, t, progress=progress)
@@ -208,11 +209,14 @@ def finish(
     relaxed: bool = False,
     progress: Callable[[str, float], None] | None = None,
     allowed: Mapping[str, float] | None = None,
+    room: np.ndarray | None = None,
 ) -> Plan:
     """Round, verify and assemble the Plan from a solved model.
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
-    break each by; every other rule must hold as usual.
+    break each by; every other rule must hold as usual. ``room`` (per row, model units) is
+    how far rounding may take a row past its limit (see
+    :meth:`fundopt.diagnosis.Relaxation.rounding_room`).
     """
     from fundopt.diagnosis import allow_breaches
     from fundopt.formulation.compile import highs_version
@@ -246,7 +250,7 @@ def finish(
         checks = check(alloc, carry)
         return set(checks.loc[~checks["passed"], "rule"])
 
-    alloc, carry, method = round_plan(hm, col_value, failures)
+    alloc, carry, method = round_plan(hm, col_value, failures, room)
     allocations = allocation_table(index, alloc)
     carry_forward = carry_table(carry)
     checks = check(alloc, carry)
