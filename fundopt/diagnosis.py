@@ -32,6 +32,7 @@ import pandas as pd
 
 from fundopt.errors import InfeasibleError
 from fundopt.formatting import money
+from fundopt.pickling import reduce_frozen
 from fundopt.schema import DEFAULT_RELAX_PENALTIES
 
 if TYPE_CHECKING:
@@ -171,6 +172,9 @@ class Diagnosis:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "times", MappingProxyType(dict(self.times)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_frozen(self)
 
     def of(self, source: str) -> tuple[Conflict, ...]:
         return tuple(c for c in self.conflicts if c.source == source)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from enum import IntEnum, StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -107,6 +107,9 @@ class InputError(FundoptError):
         lines = [head + ":"] + [f"  - {i}" for i in errors]
         super().__init__("\n".join(lines))
 
+    def __reduce__(self) -> tuple[Any, ...]:  # made again from its issues (process pools)
+        return _input_error, (type(self), self.issues, self.source)
+
     def to_frame(self) -> pd.DataFrame:
         """The problems as a table: one row each, with sheet, cell, message, found, hint."""
         import pandas as pd
@@ -183,3 +186,8 @@ class OutputError(FundoptError):
 
     exit_code = ExitCode.OUTPUT
     code = "FO-O"
+
+
+def _input_error(cls: type[InputError], issues: tuple[Issue, ...], source: str) -> InputError:
+    return cls(issues, source=source)
+

@@ -7,9 +7,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 from types import MappingProxyType
+from typing import Any
 
 import pandas as pd
 
+from fundopt.pickling import reduce_frozen
 from fundopt.problem import FundingProblem
 
 
@@ -71,6 +73,9 @@ class Plan:
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective_terms", MappingProxyType(dict(self.objective_terms)))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return reduce_frozen(self)
 
     @property
     def fingerprint(self) -> str:
