@@ -3,15 +3,21 @@
 The content goes to a temporary file in the target's folder (``mkstemp``, so a planted
 symlink is never followed), is flushed and fsynced, then moved into place with one
 atomic rename. On any failure the temporary file is removed, so the target is either
-untouched or complete. The input workbook is never a valid target.
+untouched or complete. The input workbook is never a valid target. A run killed outright
+(power cut, ``kill -9``) cannot remove its temporary file: the next write to the same
+target removes those more than an hour old (a write takes seconds; a younger one may be
+another run's, still writing).
 """
 
 from __future__ import annotations
 
 import contextlib
 import errno
+import glob
 import os
+import re
 import tempfile
+import time
 from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import BinaryIO
@@ -52,6 +58,30 @@ def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] =
             "(--overwrite, or overwrite=True)", code="FO-O02")
 
 
+STALE_SECONDS = 3600.0  # a temporary file this old was left by a run that was killed
+
+
+def _temporary_prefix(target: Path) -> str:
+    return f".{target.stem}."
+
+
+def remove_stale_temporaries(target: Path, now: float | None = None) -> list[Path]:
+    """Remove the temporary files of earlier writes to ``target`` that were killed before
+    they could clean up (older than :data:`STALE_SECONDS`); the ones removed."""
+    now = time.time() if now is None else now
+    removed = []
+    prefix = _temporary_prefix(target)
+    ours = re.compile(re.escape(prefix) + r"[a-z0-9_]{8}\.tmp")  # as mkstemp names them
+    for p in target.parent.glob(glob.escape(prefix) + "*.tmp"):
+        with contextlib.suppress(OSError):
+            if (not ours.fullmatch(p.name) or p.is_symlink() or not p.is_file()
+                    or now - p.stat().st_mtime <= STALE_SECONDS):
+                continue
+            p.unlink()
+            removed.append(p)
+    return removed
+
+
 def _default_mode() -> int:
     umask = os.umask(0)
     os.umask(umask)
@@ -63,9 +93,10 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, o
     """Call ``write(file)`` on a temporary file, then move it to ``path`` in one step."""
     target = Path(path)
     check_target(target, overwrite=overwrite, protect=protect, suffix=suffix)
+    remove_stale_temporaries(target)
     mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=f".{target.stem}.",
+        fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target),
                                         suffix=".tmp")
     except OSError as e:
         raise _output_error(e, target) from e

@@ -5,6 +5,7 @@ from __future__ import annotations
 import errno
 import os
 import re
+import time
 import zipfile
 from pathlib import Path
 
@@ -176,3 +177,81 @@ def test_write_problem_round_trip(tmp_path: Path, unit: str) -> None:
         pd.testing.assert_frame_equal(again.tables()[name].reset_index(drop=True),
                                       table.reset_index(drop=True), obj=name)
     assert openpyxl.load_workbook(path)["Sources"]["B2"].value == "Home Office main estimate"
+
+
+# -- a run killed while writing -----------------------------------------------------------------
+def test_the_temporary_files_of_a_killed_run_go_at_the_next_write(tmp_path: Path) -> None:
+    from fundopt.io.atomic import STALE_SECONDS
+
+    target = tmp_path / "plan.xlsx"
+    stale = tmp_path / ".plan.ab12cd_9.tmp"  # as mkstemp names them
+    fresh = tmp_path / ".plan.zz99yy_0.tmp"  # another run may still be writing this one
+    mine = tmp_path / ".plan.notes.tmp"  # not a name fundopt makes
+    for p in (stale, fresh, mine):
+        p.write_bytes(b"PK half a workbook")
+    old = time.time() - STALE_SECONDS - 60
+    for p in (stale, mine):
+        os.utime(p, (old, old))
+    write_workbook(hand_plan(), target)
+    assert sorted(os.listdir(tmp_path)) == sorted([target.name, fresh.name, mine.name])
+
+
+@pytest.fixture(scope="module")
+def reference_plan() -> object:
+    from fundopt import solve
+
+    return solve(read_workbook(Path(__file__).resolve().parents[2] / "models"
+                               / "england_wales_soc.xlsx"))
+
+
+KILLED_WRITER = """
+import pickle, sys
+from fundopt.io import write_workbook
+plan = pickle.load(open(sys.argv[1], "rb"))
+print("writing", flush=True)
+write_workbook(plan, sys.argv[2], overwrite=True)
+"""
+
+
+def test_a_write_killed_at_any_moment_leaves_the_old_file_or_the_new_one(
+        tmp_path: Path, reference_plan: object) -> None:
+    # kill -9 at random moments of a real write: the target is always a whole workbook
+    # (the previous one, byte for byte, or the new one), never a part of one
+    import pickle
+    import random
+    import signal
+    import subprocess
+    import sys
+
+    saved = tmp_path / "plan.pickle"
+    saved.write_bytes(pickle.dumps(reference_plan))
+    target = tmp_path / "out.xlsx"
+    write_workbook(reference_plan, target)  # type: ignore[arg-type]
+    previous = target.read_bytes()
+    t0 = time.perf_counter()
+    write_workbook(reference_plan, tmp_path / "timing.xlsx")  # type: ignore[arg-type]
+    seconds = time.perf_counter() - t0
+    (tmp_path / "timing.xlsx").unlink()
+    rng = random.Random(7)
+    outcomes = set()
+    for _ in range(6):
+        with subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(saved), str(target)],
+                              stdout=subprocess.PIPE, text=True) as child:
+            assert child.stdout is not None and child.stdout.readline().strip() == "writing"
+            time.sleep(rng.uniform(0.45, 1.0) * seconds)  # mostly while the file is saved
+            child.send_signal(signal.SIGKILL)
+            child.wait()
+        data = target.read_bytes()
+        if data == previous:
+            outcomes.add("old")
+        else:
+            wb = openpyxl.load_workbook(target)  # the new one, whole
+            assert wb.sheetnames == list(SHEETS)
+            outcomes.add("new")
+            previous = data
+    leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
+    assert leftovers and "old" in outcomes  # kills did land while the file was being saved
+    for p in leftovers:  # a killed run cannot clean up; the next write does, once stale
+        os.utime(p, (0, 0))
+    write_workbook(reference_plan, target, overwrite=True)  # type: ignore[arg-type]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx", "plan.pickle"]
