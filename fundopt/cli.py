@@ -1,10 +1,9 @@
 """The ``fundopt`` command: a thin layer over the public API.
 
     fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--debug]
-    fundopt compare IN.xlsx -o OUT.xlsx
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
-    fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--overwrite] [--debug]
+    fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--lp-only] [--overwrite] [--debug]
 
 Errors print their message only (no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``)
 and exit with the error's code (docs/errors.md).
@@ -171,11 +170,12 @@ def cmd_compare(args: argparse.Namespace) -> int:
         raise UsageError(f"'{source.name}' lists no scenarios: add a sheet named Scenarios "
                          "(one row per override; see fundopt/io/scenarios.py)")
     t = time.perf_counter()
+    whole_pounds = not args.lp_only
     if args.workers > 1:
         with process_pool(args.workers) as pool:
-            result = compare(problem, scenarios, executor=pool)
+            result = compare(problem, scenarios, executor=pool, whole_pounds=whole_pounds)
     else:
-        result = compare(problem, scenarios)
+        result = compare(problem, scenarios, whole_pounds=whole_pounds)
     _stage("solve", time.perf_counter() - t)
     t = time.perf_counter()
     written = write_compare(result, out, problem.settings.money_unit, scenarios=scenarios,
@@ -240,6 +240,11 @@ def build_parser() -> argparse.ArgumentParser:
                       help="where to write the comparison (default: IN-compare.xlsx here)")
     comp.add_argument("--workers", type=int, default=1, metavar="N",
                       help="solve scenarios in N processes (default 1: this one)")
+    comp.add_argument("--lp-only", action="store_true",
+                      help="report each scenario's objective, binding rules and shadow prices "
+                           "from the LP alone, about as fast as HiGHS re-solves it: no "
+                           "whole-pound allocations, not verified (a first look at many "
+                           "scenarios); the base is solved in full as usual")
     comp.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
     comp.set_defaults(run=cmd_compare)
     validate = sub.add_parser("validate", parents=[common], help="check a workbook, no solve")

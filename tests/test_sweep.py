@@ -346,3 +346,31 @@ def test_envelope_amounts_validation_would_refuse_are_refused(problem: fo.Fundin
     assert problem.with_envelope_amounts(amounts[:-1]) is None  # one per row
     with pytest.raises(fo.InputError, match="amount"):
         problem.replace(envelopes=problem.envelopes.assign(amount=amounts))
+
+
+def test_compare_command_can_report_the_lp_alone(problem: fo.FundingProblem, tmp_path: Any,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    import openpyxl
+    from test_scenarios import _workbook
+
+    from fundopt.cli import main
+
+    scenarios = (fo.Scenario("soc up", (fo.ScaleEnvelope("soc", None, 1.1),)),
+                 fo.Scenario("cliff", (fo.SetCliffEdge(None, 0.02),)))
+    source = _workbook(problem, tmp_path / "in.xlsx", scenarios)
+    out = tmp_path / "out.xlsx"
+    assert main(["compare", str(source), "-o", str(out), "--lp-only"]) == 0
+    said = capsys.readouterr().out
+    full = fo.compare(problem, scenarios)
+    for name in ("soc up", "cliff"):  # the same objective changes as whole-pound plans
+        change = float(full.summary.set_index("scenario").loc[name, "objective_change"])
+        assert f"{name}: optimal; objective {change:+,.2f}" in said
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
+    header = list(rows[0])
+    message = header.index("message")
+    assert [r[0] for r in rows[1:]] == ["base", "soc up", "cliff"]
+    assert all("not rounded or verified" in str(r[message]) for r in rows[2:])
+    binding = list(wb["Binding rules"].iter_rows(min_row=3, values_only=True))
+    assert {r[0] for r in binding[1:]} == {"base", "soc up", "cliff"}
+    wb.close()
