@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pandas as pd
@@ -234,3 +235,28 @@ def test_script_entry_writes_a_readable_workbook(tmp_path: Path,
     assert len(read_workbook(out).recipients) == 59
     assert ew.main([]) == 2
     assert "usage" in capsys.readouterr().err
+
+
+def test_a_rule_that_holds_only_exactly_rounds_fast_and_the_same_everywhere():
+    # a 12% prevent share exactly (least = most): only the integer repair can round it.
+    # It takes the first whole-pound plan HiGHS finds, a deterministic stop (a time limit
+    # would make the plan depend on the machine); two processes give the same plan
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent(f"""
+        import fundopt as fo
+        p = fo.read_workbook({str(SHIPPED)!r})
+        s = fo.Scenario("prevent 12%", (fo.SetShareTarget("prevent", None, "soc",
+                                                          p.horizon[-1], 0.12),))
+        plan = fo.solve(s.apply(p))
+        assert plan.passed, "checks"
+        print(plan.solver.rounding, "|", plan.fingerprint, "|", plan.solver.times["round"] < 20)
+    """)
+    outs = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                           check=True, env={**os.environ, "PYTHONHASHSEED": seed}).stdout.strip()
+            for seed in ("1", "2")}
+    assert len(outs) == 1, outs
+    method, _, fast = outs.pop().split(" | ")
+    assert method == "integer repair of largest-remainder rounding" and fast == "True"
