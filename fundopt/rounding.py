@@ -51,7 +51,7 @@ def round_plan(
     Returns the method used.
     """
     room = np.zeros(len(hm.row_lower)) if room is None else room
-    carry_cols = {key: int(hm.col_of_aux[v - hm.n_alloc]) for key, v in hm.builder.carry.items()}
+    carry_cols = _carry_columns(hm)
     alloc, carry = _round_point(hm, col_value, carry_cols)
     # the exact check is only worth its time if the rows, in floating point, look kept
     bad: set[str] | None = None  # not checked yet
@@ -193,7 +193,7 @@ def _near_binding(
     if not hard.any():
         return []
     A = hm.by_rows
-    reach = _reach(hm, A, col_value, carry_cols)
+    reach = _reach(hm, A, carry_cols)
     value = A @ col_value
     lo, hi = hm.row_lower, hm.row_upper
     ineq = lo != hi
@@ -204,11 +204,10 @@ def _near_binding(
 
 
 def _reach(
-    hm: HighsModel, A: sp.csr_array, col_value: np.ndarray,
-    carry_cols: dict[tuple[str, str], int],
+    hm: HighsModel, A: sp.csr_array, carry_cols: dict[tuple[str, str], int],
 ) -> np.ndarray:
     """Per row of ``A``, in model units, the most whole-pound rounding can move it."""
-    moving = np.zeros(len(col_value))
+    moving = np.zeros(A.shape[1])
     moving[hm.col_of_x[hm.col_of_x >= 0]] = 1.0
     moving[list(carry_cols.values())] = 1.0
     # each allocation and carry moves by under £1 = 1/scale model units; the extra 2e-7
@@ -218,9 +217,12 @@ def _reach(
 
 def reach_of_rows(hm: HighsModel, rows: np.ndarray) -> np.ndarray:
     """Per row (model units), the most whole-pound rounding can move it."""
-    carry_cols = {key: int(hm.col_of_aux[v - hm.n_alloc]) for key, v in hm.builder.carry.items()}
-    n = len(hm.col_lower)
-    return _reach(hm, hm.by_rows[np.asarray(rows, dtype=np.int64), :], np.zeros(n), carry_cols)
+    return _reach(hm, hm.by_rows[np.asarray(rows, dtype=np.int64), :], _carry_columns(hm))
+
+
+def _carry_columns(hm: HighsModel) -> dict[tuple[str, str], int]:
+    """(stream, year) -> the LP column of its carry-forward."""
+    return {key: int(hm.col_of_aux[v - hm.n_alloc]) for key, v in hm.builder.carry.items()}
 
 
 def _tightened_point(
@@ -232,7 +234,7 @@ def _tightened_point(
     bounds are restored after."""
     h = hm.highs
     idx = np.asarray(rows, dtype=np.int64)
-    reach = _reach(hm, hm.by_rows[idx, :], col_value, carry_cols)
+    reach = _reach(hm, hm.by_rows[idx, :], carry_cols)
     lo, hi = hm.row_lower[idx], hm.row_upper[idx]
     equal = lo == hi
     new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)

@@ -92,7 +92,7 @@ class EnvelopeLinks:
         then divided by the scale); every variable and coefficient is the base's. With the
         scenario's ``problem``, its index reads that problem's envelopes (for a plan)."""
         index = self.base.index if problem is None else \
-            self.base.index.with_envelopes(problem.envelopes)
+            self.base.index.with_problem(problem)
         rows: dict[int, Row] = {}
         pounds = self.row_factor * amounts[self.row_cell]
         for i, cell, rhs in zip(self.rows.tolist(), self.row_cell.tolist(), pounds.tolist(),

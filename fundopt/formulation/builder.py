@@ -189,8 +189,8 @@ class LpBuilder:
 
     def total(self, recipient: str, year: str, coef: float = 1.0) -> Terms:
         """Terms of the recipient's whole allocation in a year."""
-        cols = self.index.columns_of_recipient_year.get((recipient, year))
-        return EMPTY if cols is None else Terms(cols, np.full(len(cols), float(coef)))
+        return Terms.of(self.index.columns_of_recipient_year.get((recipient, year), EMPTY.vars),
+                        coef)
 
     # -- objective --------------------------------------------------------------------------
     def value(self, term: str, terms: Terms | Sequence[Term]) -> None:
@@ -249,7 +249,7 @@ class LpBuilder:
             return
         self._ptr.append(self._ptr[-1] + n)
         self._rhs.append(rhs)
-        self._sense.append(1 if sense is Sense.GE else -1 if sense is Sense.LE else 0)
+        self._sense.append(_SENSE_CODE[sense])
         if rhs_from is not None:
             self.rhs_from[len(self.rows)] = rhs_from
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
@@ -258,14 +258,7 @@ class LpBuilder:
             k = self._ptr[-1] - self._ptr[-2]
             cols, vals = self._last_entries(k)
             body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
-            expr = (
-                body >= rhs
-                if sense is Sense.GE
-                else body <= rhs
-                if sense is Sense.LE
-                else body == rhs
-            )
-            self.constraints.append(self._list(info.family).add(expr))
+            self.constraints.append(self._list(info.family).add(_relation(body, sense, rhs)))
 
     def _add_pairs(self, terms: Sequence[Term]) -> int:
         """Record a row's entries given as pairs (merged, zeros dropped); how many."""
@@ -351,8 +344,7 @@ class LpBuilder:
         self._chunks.append((cols, vals))
         self._ptr += (ptr[1:] + start).tolist()
         self._rhs += (rhs / self.scale).tolist()
-        code = 1 if sense is Sense.GE else -1 if sense is Sense.LE else 0
-        self._sense += [code] * n
+        self._sense += [_SENSE_CODE[sense]] * n
         self.rows += [Row(info, sense, r, (), None) for info, r in zip(infos, rhs.tolist(),
                                                                        strict=True)]
         if self.model is not None:
@@ -362,10 +354,8 @@ class LpBuilder:
                 lo, hi = bounds[i], bounds[i + 1]
                 body = linear_sum([(xs[v], c) for v, c in zip(cols_l[lo:hi], vals_l[lo:hi],
                                                                 strict=True)])
-                r = float(rhs[i]) / self.scale
-                expr = body >= r if sense is Sense.GE else body <= r if sense is Sense.LE \
-                    else body == r
-                self.constraints.append(self._list(info.family).add(expr))
+                self.constraints.append(self._list(info.family).add(
+                    _relation(body, sense, float(rhs[i]) / self.scale)))
 
     def _list(self, family: Family) -> pyo.ConstraintList:
         assert self.model is not None
@@ -442,6 +432,15 @@ class LpBuilder:
             cost=cost,
             used=used,
         )
+
+
+_SENSE_CODE = {Sense.GE: 1, Sense.LE: -1, Sense.EQ: 0}  # as recorded in LpBuilder._sense
+
+
+def _relation(body: LinearExpression, sense: Sense, rhs: float) -> object:
+    """The Pyomo relation ``body <sense> rhs``."""
+    return body >= rhs if sense is Sense.GE else body <= rhs if sense is Sense.LE \
+        else body == rhs
 
 
 def linear_sum(terms: Sequence[tuple[VarData, float]]) -> LinearExpression:

@@ -128,13 +128,11 @@ class ProblemIndex:
         return max(max(self.baseline.values(), default=0.0),
                    max(self.income.values(), default=0.0))
 
-    def with_envelopes(self, envelopes: pd.DataFrame) -> ProblemIndex:
-        """This index for the same problem with other envelope amounts (same rows, same
-        order): every set and lookup is shared; only the money scale, the one derived
-        value that reads envelopes, is worked out again. The problem's tables are not
-        validated again: callers check the amounts (see :mod:`fundopt.sweep`)."""
-        problem = copy.copy(self.problem)  # no __post_init__: shares the other tables
-        object.__setattr__(problem, "envelopes", envelopes)
+    def with_problem(self, problem: FundingProblem) -> ProblemIndex:
+        """This index for ``problem``, which differs from this index's only in envelope
+        amounts (:meth:`FundingProblem.with_envelope_amounts`): every set and lookup is
+        shared; only the money scale, the one derived value that reads envelopes, is worked
+        out again."""
         out = copy.copy(self)  # shares every cached value computed so far
         object.__setattr__(out, "problem", problem)
         out.__dict__.pop("money_scale", None)
@@ -152,26 +150,27 @@ class ProblemIndex:
         return self.codes.values("stream")
 
     @cached_property
-    def by_recipient_year(self) -> dict[tuple[str, str], list[int]]:
+    def columns_of_recipient_year(self) -> dict[tuple[str, str], np.ndarray]:
         return self.codes.group("recipient", "year")
 
     @cached_property
-    def by_stream_year(self) -> dict[tuple[str, str], list[int]]:
+    def columns_of_stream_year(self) -> dict[tuple[str, str], np.ndarray]:
         return self.codes.group("stream", "year")
 
     @cached_property
-    def columns_of_recipient_year(self) -> dict[tuple[str, str], np.ndarray]:
-        """As :attr:`by_recipient_year`, each group an array."""
-        return self.codes.group("recipient", "year", arrays=True)
+    def by_recipient_year(self) -> dict[tuple[str, str], list[int]]:
+        """As :attr:`columns_of_recipient_year`, each group a list."""
+        return {k: v.tolist() for k, v in self.columns_of_recipient_year.items()}
 
     @cached_property
-    def columns_of_stream_year(self) -> dict[tuple[str, str], np.ndarray]:
-        """As :attr:`by_stream_year`, each group an array."""
-        return self.codes.group("stream", "year", arrays=True)
+    def by_stream_year(self) -> dict[tuple[str, str], list[int]]:
+        """As :attr:`columns_of_stream_year`, each group a list."""
+        return {k: v.tolist() for k, v in self.columns_of_stream_year.items()}
 
     @cached_property
     def by_line_year(self) -> dict[tuple[str, str, str], list[int]]:
-        return self.codes.group("recipient", "activity", "year")
+        return {k: v.tolist() for k, v in self.codes.group("recipient", "activity",
+                                                           "year").items()}
 
     @cached_property
     def by_line_stream_year(self) -> dict[tuple[str, str, str, str], int]:
@@ -232,25 +231,31 @@ class Codes:
             out = out * max(1, len(self.names[c])) + self.code[c]
         return out
 
-    def group(self, *columns: str, arrays: bool = False) -> dict[Any, Any]:
-        """(values of ``columns``) -> the allocation columns with them, in column order
-        (a list, or with ``arrays`` an int64 array); groups in the order of their first
-        column."""
+    def runs(self, *columns: str) -> tuple[np.ndarray, np.ndarray]:
+        """(order, starts): the allocation columns sorted by the values of ``columns``
+        (in column order where those are equal), and where each run of equal values
+        starts in ``order``."""
         key = self.key(*columns)
-        if not len(key):
-            return {}
         order = np.argsort(key, kind="stable")
         sk = key[order]
-        starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
-        ends = np.append(starts[1:], len(sk)).tolist()
+        starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]])) if len(sk) \
+            else np.zeros(0, dtype=np.int64)
+        return order, starts
+
+    def group(self, *columns: str) -> dict[Any, np.ndarray]:
+        """(values of ``columns``) -> the allocation columns with them, in column order;
+        groups in the order of their first column."""
+        order, starts = self.runs(*columns)
+        if not len(order):
+            return {}
+        ends = np.append(starts[1:], len(order)).tolist()
         firsts = order[starts]
         by_first = np.argsort(firsts, kind="stable")
         labels = [np.array(self.names[c], dtype=object)[self.code[c][firsts]].tolist()
                   for c in columns]
         keys = list(zip(*labels, strict=True)) if len(columns) > 1 else labels[0]
-        flat = order if arrays else order.tolist()
         starts_l = starts.tolist()
-        return {keys[g]: flat[starts_l[g]:ends[g]] for g in by_first.tolist()}
+        return {keys[g]: order[starts_l[g]:ends[g]] for g in by_first.tolist()}
 
 
 def _ranks(values: list[str]) -> tuple[dict[str, int], list[str]]:

@@ -79,11 +79,8 @@ def _add_value(b: LpBuilder) -> None:
     if not b.n_alloc:
         return
     groups = tranche_table(idx.problem.value_tranches)
-    key = codes.key("recipient", "activity", "year")
-    order = np.argsort(key, kind="stable")  # columns by line-year, in column order within
-    sk = key[order]
-    starts = np.flatnonzero(np.concatenate([[True], sk[1:] != sk[:-1]]))
-    sizes = np.diff(np.append(starts, len(sk)))
+    order, starts = codes.runs("recipient", "activity", "year")  # columns by line-year
+    sizes = np.diff(np.append(starts, len(order)))
     first = order[starts]  # a column of each line-year
     g_r, g_a = codes.code["recipient"][first], codes.code["activity"][first]
     g_y = codes.code["year"][first]
