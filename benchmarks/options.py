@@ -38,7 +38,7 @@ def _child(size: str, cache: Path, variant: str, time_limit: float) -> dict[str,
     import numpy as np
 
     from benchmarks.run import _cache, _load_highs
-    from fundopt.formulation.compile import HIGHS_OPTIONS
+    from fundopt.solver.highs import HIGHS_OPTIONS
 
     z = dict(np.load(_cache(cache, size)))
     h, pass_model = _load_highs(z)

@@ -68,8 +68,8 @@ def _prepare(size: str, cache: Path) -> dict[str, Any]:
 
     from benchmarks.generate import generate
     from fundopt.formulation.builder import Family
-    from fundopt.formulation.compile import highs_options
-    from fundopt.solve import build
+    from fundopt.plan.solve import build
+    from fundopt.solver.highs import highs_options
 
     problem = generate(size)
     hm = build(problem)
@@ -240,7 +240,7 @@ def _envelope_scenario(stream: str, factor: float) -> Any:
 
 def _leg_sweep_fundopt(size: str, cache: Path, n: int, whole_pounds: bool = True
                        ) -> dict[str, Any]:
-    from fundopt.sweep import Method, SweepEngine
+    from fundopt.whatif.sweep import Method, SweepEngine
 
     problem = _problem(size)
     setup = _rss_mb()
@@ -402,7 +402,7 @@ def main(argv: list[str] | None = None) -> int:
         )
     if (
         any(leg.startswith("sweep") for leg in legs)
-        and importlib.util.find_spec("fundopt.sweep") is None
+        and importlib.util.find_spec("fundopt.whatif.sweep") is None
     ):
         legs = [leg for leg in legs if not leg.startswith("sweep")]
         notes.append("fundopt.sweep does not exist yet: the sweep legs were skipped.")

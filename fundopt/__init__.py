@@ -25,9 +25,10 @@ from fundopt.errors import (
 from fundopt.io import read_workbook, write_problem, write_template, write_workbook
 from fundopt.io.scenarios import read_scenarios
 from fundopt.plan import Plan, PlanStatus, SolverInfo
-from fundopt.plots import plot_funding, plot_headroom, plot_sweep, plot_winners_and_losers
+from fundopt.plan.solve import OnInfeasible, solve
+from fundopt.plan.verify import check_rules, verify
 from fundopt.problem import FundingProblem, Settings
-from fundopt.scenarios import (
+from fundopt.problem.scenarios import (
     AddCommitment,
     Override,
     RemoveContribution,
@@ -39,10 +40,9 @@ from fundopt.scenarios import (
     SetSetting,
     SetShareTarget,
 )
-from fundopt.schema import MoneyUnit, RecipientKind, ShareScope, Strand, Threat
-from fundopt.solve import OnInfeasible, solve
-from fundopt.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
-from fundopt.verify import check_rules, verify
+from fundopt.problem.schema import MoneyUnit, RecipientKind, ShareScope, Strand, Threat
+from fundopt.reports.plots import plot_funding, plot_headroom, plot_sweep, plot_winners_and_losers
+from fundopt.whatif.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
 
 try:
     __version__ = version("fundopt")
@@ -52,8 +52,8 @@ except PackageNotFoundError:  # pragma: no cover - running from a source tree
 
 def write_mps(problem: FundingProblem, path: str) -> None:
     """Write the problem's LP as an MPS file, so any other solver can check it."""
-    from fundopt.formulation.compile import write_mps as _write
-    from fundopt.solve import build
+    from fundopt.plan.solve import build
+    from fundopt.solver.highs import write_mps as _write
 
     _write(build(problem), path)
 

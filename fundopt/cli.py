@@ -111,7 +111,7 @@ def _read(path: Path) -> FundingProblem:
 def cmd_solve(args: argparse.Namespace) -> int:
     from fundopt.io import write_workbook
     from fundopt.io.atomic import check_target
-    from fundopt.solve import solve
+    from fundopt.plan.solve import solve
 
     source = Path(args.input) if args.input else model_path()
     out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
@@ -155,7 +155,7 @@ def cmd_compare(args: argparse.Namespace) -> int:
     from fundopt.io.atomic import check_target
     from fundopt.io.compare import write_compare
     from fundopt.io.scenarios import read_scenarios
-    from fundopt.sweep import compare, process_pool
+    from fundopt.whatif.sweep import compare, process_pool
 
     source = Path(args.input) if args.input else model_path()
     out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-compare.xlsx"

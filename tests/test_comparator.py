@@ -9,7 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from fundopt.comparator import (
+from fundopt.errors import FundoptError, InfeasibleError
+from fundopt.explain.todays_method import (
     FloorShortfall,
     damp,
     round_to_pounds,
@@ -17,7 +18,6 @@ from fundopt.comparator import (
     todays_method,
     winners_and_losers,
 )
-from fundopt.errors import FundoptError, InfeasibleError
 from fundopt.plan import Plan, PlanStatus
 from fundopt.problem import FundingProblem
 

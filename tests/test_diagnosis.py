@@ -15,10 +15,11 @@ from builders import M, frame, tiny
 from test_prechecks import SEEDED, floors_over_envelope
 
 import fundopt as fo
-from fundopt.diagnosis import Diagnosis, allow_breaches, explain
-from fundopt.formulation.compile import new_highs
-from fundopt.solve import build, run
-from fundopt.verify import check_rules
+from fundopt.explain.diagnosis import Diagnosis, allow_breaches, explain
+from fundopt.plan.solve import build
+from fundopt.plan.verify import check_rules
+from fundopt.solver.highs import new_highs
+from fundopt.solver.run import run
 
 MS = highspy.HighsModelStatus
 
@@ -86,7 +87,7 @@ def test_the_error_carries_text_and_a_table():
     s = SEEDED["commitment over a cap"]()
     hm = build(s.problem)
     run(hm)
-    from fundopt.diagnosis import diagnose_infeasible
+    from fundopt.explain.diagnosis import diagnose_infeasible
 
     err = diagnose_infeasible(s.problem, hm)
     assert isinstance(err, fo.InfeasibleError)

@@ -350,6 +350,6 @@ def test_the_rule_families_a_user_can_name_are_the_lps_families():
     # schema.RuleFamily (the Negotiability sheet's choices) and the LP's row families must
     # not drift apart; the LP adds only its objective-accounting rows
     from fundopt.formulation.builder import Family
-    from fundopt.schema import RuleFamily
+    from fundopt.problem.schema import RuleFamily
 
     assert {f.value for f in Family} - {"accounting"} == {f.value for f in RuleFamily}

@@ -12,7 +12,7 @@ from builders import M, frame
 from scipy.optimize import linprog
 
 import fundopt as fo
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def _year(label: str) -> int:

@@ -19,8 +19,8 @@ from whatif_problems import regional_problem
 import fundopt as fo
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
-from fundopt.formulation.compile import HighsModel, compile_to_highs
 from fundopt.formulation.terms import Terms
+from fundopt.solver.highs import HighsModel, compile_to_highs
 
 ROOT = Path(__file__).resolve().parent.parent
 

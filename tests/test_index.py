@@ -15,7 +15,7 @@ from whatif_problems import regional_problem
 
 import fundopt as fo
 from fundopt.formulation import ProblemIndex
-from fundopt.validation import rows, year_start
+from fundopt.problem.validation import rows, year_start
 
 ROOT = Path(__file__).resolve().parent.parent
 

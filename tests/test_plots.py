@@ -11,7 +11,7 @@ from whatif_problems import regional_problem
 import fundopt as fo
 
 pytest.importorskip("matplotlib")
-from fundopt import plots
+from fundopt.reports import plots
 
 
 @pytest.fixture(scope="module")

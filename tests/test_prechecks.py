@@ -11,8 +11,9 @@ import pytest
 from builders import M, frame, tiny
 
 import fundopt as fo
-from fundopt.diagnosis import Diagnosis
-from fundopt.prechecks import find_conflicts
+from fundopt._support import money
+from fundopt.explain.diagnosis import Diagnosis
+from fundopt.explain.prechecks import find_conflicts
 
 Y4 = ("2025-26", "2026-27", "2027-28", "2028-29")
 
@@ -132,7 +133,7 @@ def test_each_seeded_conflict_is_named_with_its_rules_cells_and_exact_shortfall(
     assert {r.rule for r in c.rules} == set(s.rules | s.inputs)
     assert cells_of(d) == set(s.cells)
     assert c.shortfall == pytest.approx(s.gap, abs=0.01)
-    assert fo.formatting.money(s.gap) in c.summary
+    assert money(s.gap) in c.summary
 
 
 @pytest.mark.parametrize("name", list(SEEDED))
@@ -142,7 +143,7 @@ def test_solve_raises_the_check_not_the_iis(name: str, monkeypatch):
     def no_iis(*args, **kwargs):
         raise AssertionError("the IIS was sought although a check had found the conflict")
 
-    monkeypatch.setattr(sys.modules["fundopt.diagnosis"], "diagnose_infeasible", no_iis)
+    monkeypatch.setattr(sys.modules["fundopt.explain.diagnosis"], "diagnose_infeasible", no_iis)
     with pytest.raises(fo.InfeasibleError) as caught:
         fo.solve(s.problem)
     d = caught.value.diagnosis
@@ -225,7 +226,7 @@ def test_a_feasible_problem_never_runs_the_checks(monkeypatch):
     def no_checks(*args, **kwargs):
         raise AssertionError("the closed-form checks ran on a feasible problem")
 
-    monkeypatch.setattr(sys.modules["fundopt.prechecks"], "find_conflicts", no_checks)
+    monkeypatch.setattr(sys.modules["fundopt.explain.prechecks"], "find_conflicts", no_checks)
     plan = fo.solve(tiny(limits=frame(recipient=["a", "b"], floor_amount=[60 * M, 40 * M])))
     assert "checks" not in plan.solver.times
     assert int(plan.allocations["amount"].sum()) == 100 * M

@@ -13,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 import fundopt as fo
-from fundopt.rounding import REACH
+from fundopt.solver.rounding import REACH
 
 ACTS = frame(
     activity=["lp", "drugs_pursue", "drugs_prevent"],

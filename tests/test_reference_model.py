@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 import fundopt as fo
-from fundopt.comparator import todays_method, winners_and_losers
 from fundopt.datasets import england_wales as ew
 from fundopt.datasets import england_wales_figures as fig
+from fundopt.explain.todays_method import todays_method, winners_and_losers
 from fundopt.io import read_workbook
 from fundopt.problem import FundingProblem, Settings
 

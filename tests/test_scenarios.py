@@ -10,7 +10,7 @@ from builders import M, frame, tiny, values
 from whatif_problems import regional_problem
 
 import fundopt as fo
-from fundopt.scenarios import OVERRIDES, OVERRIDES_BY_KIND
+from fundopt.problem.scenarios import OVERRIDES, OVERRIDES_BY_KIND
 
 
 @pytest.fixture(scope="module")

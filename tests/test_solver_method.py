@@ -15,15 +15,16 @@ from test_prechecks import floors_over_envelope
 from whatif_problems import regional_problem
 
 import fundopt as fo
-from fundopt.formulation.compile import IPM_FROM_COLUMNS, highs_options
-from fundopt.solve import build, run
+from fundopt.plan.solve import build
+from fundopt.solver.highs import IPM_FROM_COLUMNS, highs_options
+from fundopt.solver.run import run
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 @pytest.fixture
 def ipm(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(sys.modules["fundopt.formulation.compile"], "IPM_FROM_COLUMNS", 1)
+    monkeypatch.setattr(sys.modules["fundopt.solver.highs"], "IPM_FROM_COLUMNS", 1)
 
 
 def test_the_method_follows_the_size() -> None:
@@ -46,7 +47,7 @@ def test_interior_point_gives_the_same_optimum_and_a_verified_plan(ipm: None) ->
 def test_interior_point_and_simplex_agree(ipm: None, monkeypatch: pytest.MonkeyPatch) -> None:
     problem = regional_problem()
     with_ipm = fo.solve(problem)
-    monkeypatch.setattr(sys.modules["fundopt.formulation.compile"], "IPM_FROM_COLUMNS",
+    monkeypatch.setattr(sys.modules["fundopt.solver.highs"], "IPM_FROM_COLUMNS",
                         10**9)
     with_simplex = fo.solve(problem)
     assert with_simplex.solver.options["solver"] == "simplex"
@@ -56,7 +57,7 @@ def test_interior_point_and_simplex_agree(ipm: None, monkeypatch: pytest.MonkeyP
 IPM_FINGERPRINT = """
 import sys
 sys.path.insert(0, "tests")
-import fundopt.formulation.compile as c
+import fundopt.solver.highs as c
 c.IPM_FROM_COLUMNS = 1
 import fundopt as fo
 from whatif_problems import regional_problem

@@ -13,8 +13,9 @@ from test_scenarios import _withdrawal_problem
 from whatif_problems import regional_problem
 
 import fundopt as fo
-from fundopt.solve import build, finish, run
-from fundopt.sweep import Method, SweepEngine
+from fundopt.plan.solve import build, finish
+from fundopt.solver.run import run
+from fundopt.whatif.sweep import Method, SweepEngine
 
 IN_PLACE = [
     fo.ScaleEnvelope("soc", None, 1.1),
@@ -276,7 +277,7 @@ def test_envelope_changes_only_change_bounds_without_a_new_record(problem: fo.Fu
     def no_record(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the whole LP was recorded again for an envelope change")
 
-    monkeypatch.setattr(sys.modules["fundopt.sweep"], "record", no_record)
+    monkeypatch.setattr(sys.modules["fundopt.whatif.sweep"], "record", no_record)
     for scenario in ENVELOPE_ONLY:
         outcome = engine.solve(scenario)
         assert (outcome.method, outcome.status) == (Method.IN_PLACE, fo.ScenarioStatus.OPTIMAL)

@@ -11,7 +11,7 @@ from builders import M, frame, tiny, values
 
 import fundopt as fo
 
-solve_module = importlib.import_module("fundopt.solve")
+solve_module = importlib.import_module("fundopt.plan.solve")
 
 
 def cliff_problem() -> fo.FundingProblem:
@@ -79,7 +79,7 @@ def test_solve_refuses_a_plan_that_fails_the_independent_check(monkeypatch):
         checks.loc[checks["family"] == "envelope", "passed"] = False
         return checks
 
-    rounding = importlib.import_module("fundopt.rounding")
+    rounding = importlib.import_module("fundopt.solver.rounding")
     real_round = rounding.round_plan
 
     def trusting_round(hm, col_value, passes, *args, **kwargs):

@@ -31,7 +31,7 @@ import pandas as pd
 
 from fundopt.datasets import england_wales_figures as fig
 from fundopt.problem import FundingProblem, Settings
-from fundopt.schema import SOC_THREATS, MoneyUnit, RecipientKind, Strand, Threat
+from fundopt.problem.schema import SOC_THREATS, MoneyUnit, RecipientKind, Strand, Threat
 
 M = 1_000_000
 CORE, ROCU, NCA, TRANSFORMATION = (

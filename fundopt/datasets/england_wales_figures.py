@@ -17,7 +17,7 @@ from importlib import resources
 
 import pandas as pd
 
-from fundopt.schema import SOC_THREATS, Strand, Threat
+from fundopt.problem.schema import SOC_THREATS, Strand, Threat
 
 
 class Status(StrEnum):

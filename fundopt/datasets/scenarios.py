@@ -9,7 +9,7 @@ unit (03), the core grant up and down (04) and a higher prevent share in the las
 from __future__ import annotations
 
 from fundopt.problem import FundingProblem
-from fundopt.scenarios import (
+from fundopt.problem.scenarios import (
     RemoveContribution,
     ScaleEnvelope,
     Scenario,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from fundopt._support import paused_gc
 from fundopt.formulation.builder import Family, LpArrays, LpBuilder, Row, RowInfo, Sense
 from fundopt.formulation.constraints.cliff_edges import add_cliff_edges
 from fundopt.formulation.constraints.commitments import add_commitments
@@ -14,7 +15,6 @@ from fundopt.formulation.constraints.requirements import add_requirements
 from fundopt.formulation.constraints.shares import add_share_targets
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.objective import add_objective
-from fundopt.gc_pause import paused_gc
 from fundopt.problem import FundingProblem
 
 #: The constraint families in build order. Eligibility is not a row family: it decides

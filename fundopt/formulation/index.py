@@ -18,8 +18,8 @@ import numpy as np
 import pandas as pd
 
 from fundopt.problem import FundingProblem
-from fundopt.schema import Threat
-from fundopt.validation import rows, year_start
+from fundopt.problem.schema import Threat
+from fundopt.problem.validation import rows, year_start
 
 MAX_SCALE = 1e6  # £m: the unit the performance notes found well scaled and precise
 

@@ -33,7 +33,7 @@ import numpy as np
 
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.terms import Terms
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 Tranche = tuple[float | None, float]  # (width in £ per year or None, value per £)
 

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
-from fundopt.schema import ColumnKind, MoneyUnit
+from fundopt.problem.schema import ColumnKind, MoneyUnit
 
 NUMERIC_KINDS = frozenset({ColumnKind.MONEY, ColumnKind.SHARE, ColumnKind.RATIO,
                            ColumnKind.NUMBER, ColumnKind.PENALTY, ColumnKind.INT})

@@ -18,11 +18,11 @@ from fundopt.io.atomic import write_atomically
 from fundopt.io.problem_sheets import write_extra_sheet
 from fundopt.io.scenarios import scenarios_sheet
 from fundopt.io.xlsx import BAD_FILL, ExtraSheet
-from fundopt.scenarios import Scenario
-from fundopt.schema import MoneyUnit
+from fundopt.problem.scenarios import Scenario
+from fundopt.problem.schema import MoneyUnit
 
 if TYPE_CHECKING:  # io writes what a sweep returns; it does not depend on the sweep engine
-    from fundopt.sweep import SweepResult
+    from fundopt.whatif.sweep import SweepResult
 
 _SUMMARY_MONEY = ("gained", "lost", "moved", "biggest_winner_change", "biggest_loser_change")
 

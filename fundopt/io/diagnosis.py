@@ -11,8 +11,8 @@ from pathlib import Path
 
 from openpyxl import Workbook
 
-from fundopt.diagnosis import Diagnosis
 from fundopt.errors import InfeasibleError
+from fundopt.explain.diagnosis import Diagnosis
 from fundopt.io.atomic import write_atomically
 from fundopt.io.xlsx import fit_columns, set_value, style_header, write_frame
 

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fundopt.schema import TABLES, Column, ColumnKind, MoneyUnit, TableSpec
+from fundopt.problem.schema import TABLES, Column, ColumnKind, MoneyUnit, TableSpec
 
 TEMPLATE_VERSION = "1"
 HEADER_ROW = 1

@@ -36,7 +36,7 @@ from fundopt.io.xlsx import (
     write_frame,
 )
 from fundopt.plan import Plan
-from fundopt.schema import MoneyUnit
+from fundopt.problem.schema import MoneyUnit
 
 TABLE_HEADER_ROW = 3
 SHEETS = ("Summary", "Allocations", "Recipients by year", "Strands and threats", "Stream use",

@@ -42,7 +42,7 @@ from fundopt.io.xlsx import (
     write_frame,
 )
 from fundopt.problem import FundingProblem
-from fundopt.schema import TABLES, ColumnKind, MoneyUnit, TableSpec
+from fundopt.problem.schema import TABLES, ColumnKind, MoneyUnit, TableSpec
 
 LAST_VALIDATED_ROW = 5000
 

@@ -35,7 +35,7 @@ from fundopt.io.layout import (
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
 from fundopt.io.sheets import SheetTable, formula_text, read_table
 from fundopt.problem import FundingProblem, Origin, Settings
-from fundopt.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
+from fundopt.problem.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
 
 _SETTING_KINDS = {SettingKind.NUMBER: ColumnKind.NUMBER, SettingKind.SHARE: ColumnKind.SHARE,
                   SettingKind.SECONDS: ColumnKind.NUMBER}

@@ -8,7 +8,7 @@ from __future__ import annotations
 import pandas as pd
 
 from fundopt.plan import Plan
-from fundopt.schema import SOC_THREATS, ShareScope
+from fundopt.problem.schema import SOC_THREATS, ShareScope
 
 LIMIT_FAMILIES = frozenset({"cliff_edge", "rise_limit", "floor", "cap"})
 _SOC = frozenset(t.value for t in SOC_THREATS)

@@ -34,8 +34,8 @@ from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, r
 from fundopt.io.sheets import formula_text
 from fundopt.io.xlsx import ExtraSheet
 from fundopt.problem import FundingProblem
-from fundopt.scenarios import OVERRIDES_BY_KIND, SHEET_COLUMNS, Override, Scenario
-from fundopt.schema import ColumnKind, MoneyUnit, ShareScope, Strand, Threat
+from fundopt.problem.scenarios import OVERRIDES_BY_KIND, SHEET_COLUMNS, Override, Scenario
+from fundopt.problem.schema import ColumnKind, MoneyUnit, ShareScope, Strand, Threat
 
 SHEET = "Scenarios"
 NOTE = ("What-if scenarios for 'fundopt compare': one row per override, rows with the same "

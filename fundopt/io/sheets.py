@@ -16,7 +16,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 from fundopt.errors import Issue, Severity
 from fundopt.io.cells import parse_value
 from fundopt.io.layout import FIRST_DATA_ROW, HEADER_ROW, column_letter, parse_header, unit_of
-from fundopt.schema import MoneyUnit, TableSpec
+from fundopt.problem.schema import MoneyUnit, TableSpec
 
 
 @dataclass

@@ -26,7 +26,7 @@ from fundopt.io.layout import (
 )
 from fundopt.io.problem_sheets import build_problem_workbook
 from fundopt.problem import FundingProblem, Settings
-from fundopt.schema import TABLES, MoneyUnit
+from fundopt.problem.schema import TABLES, MoneyUnit
 
 _M = 1_000_000.0
 

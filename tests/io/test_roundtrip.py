@@ -15,7 +15,7 @@ from xlsx_fixtures import template, untouched
 
 from fundopt.io import read_workbook, write_workbook
 from fundopt.plan import Plan
-from fundopt.solve import solve
+from fundopt.plan.solve import solve
 
 
 @pytest.fixture(scope="module")

@@ -14,7 +14,7 @@ from fundopt.io import read_workbook
 from fundopt.io.layout import SETTINGS, choices_of, header_text
 from fundopt.io.template import example_problem, template_markdown
 from fundopt.problem import Settings
-from fundopt.schema import TABLES, MoneyUnit
+from fundopt.problem.schema import TABLES, MoneyUnit
 
 REPO = Path(__file__).resolve().parents[2]
 

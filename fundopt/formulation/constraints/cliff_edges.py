@@ -32,9 +32,9 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from fundopt.formatting import money, percent
+from fundopt._support import money, percent
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def cliff_edge_limits(table: Any) -> dict[str, tuple[int, dict[str, Any]]]:

@@ -10,9 +10,9 @@ where :math:`S_k` is the commitment's stream, or every stream if it names none. 
 
 from __future__ import annotations
 
-from fundopt.formatting import money
+from fundopt._support import money
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
-from fundopt.validation import rows, year_start
+from fundopt.problem.validation import rows, year_start
 
 
 def add_commitments(b: LpBuilder) -> None:

@@ -13,9 +13,9 @@ money unspent then is simply unspent.
 
 from __future__ import annotations
 
-from fundopt.formatting import money
+from fundopt._support import money
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense, Term
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def add_envelopes(b: LpBuilder) -> None:

@@ -14,7 +14,7 @@ to every funded year without a row of its own.
 
 from __future__ import annotations
 
-from fundopt.formatting import money
+from fundopt._support import money
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.constraints.selection import rows_by_recipient_year
 

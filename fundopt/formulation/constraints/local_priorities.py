@@ -23,10 +23,10 @@ from collections import defaultdict
 
 import numpy as np
 
-from fundopt.formatting import money, percent
+from fundopt._support import money, percent
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.constraints.selection import rows_by_recipient_year
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def add_local_priorities(b: LpBuilder) -> None:

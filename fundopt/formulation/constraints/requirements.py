@@ -12,9 +12,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from fundopt.formatting import money
+from fundopt._support import money
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def add_requirements(b: LpBuilder) -> None:

@@ -6,7 +6,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 
 def rows_by_recipient_year(

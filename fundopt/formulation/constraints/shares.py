@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
-from fundopt.formatting import percent
+from fundopt._support import percent
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
-from fundopt.schema import ShareScope
-from fundopt.validation import rows
+from fundopt.problem.schema import ShareScope
+from fundopt.problem.validation import rows
 
 
 def add_share_targets(b: LpBuilder) -> None:

@@ -6,42 +6,22 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from enum import StrEnum
-from types import ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
-from fundopt.errors import InfeasibleError, SolverError, UnboundedError, VerificationError
+from fundopt._support import paused_gc
+from fundopt.errors import InfeasibleError, VerificationError
 from fundopt.formulation import ProblemIndex, build_model
-from fundopt.gc_pause import paused_gc
-from fundopt.plan import Plan, PlanStatus, SolverInfo
+from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
+from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
+from fundopt.plan.verify import check_rules
 from fundopt.problem import FundingProblem
-from fundopt.results import allocation_table, assemble_plan, carry_table
-from fundopt.verify import check_rules
-
-try:
-    import highspy
-
-    MS = highspy.HighsModelStatus
-except ImportError:  # reported by solve() as FO-L06, so `import fundopt` still works
-    MS = None  # type: ignore[assignment,misc]
+from fundopt.solver.run import MS, require_highspy, run
 
 if TYPE_CHECKING:
-    from fundopt.formulation.compile import HighsModel
-
-
-def require_highspy() -> ModuleType:
-    """The highspy module, or a :class:`~fundopt.SolverError` (FO-L06) saying how to get it."""
-    try:
-        import highspy as module
-    except ImportError as e:
-        raise SolverError(
-            "the HiGHS solver (Python package highspy) is not installed or could not be "
-            f"loaded ({e}); install it with: pip install \"highspy>=1.13,<2\"",
-            code="FO-L06",
-        ) from None
-    return module
+    from fundopt.solver.highs import HighsModel
 
 
 class OnInfeasible(StrEnum):
@@ -54,7 +34,7 @@ def build(problem: FundingProblem, options: dict[str, object] | None = None) -> 
     rows as numbers and makes no Pyomo objects (``fundopt.build_model(problem).model`` is
     the same LP as a Pyomo model; ``tests/test_handoff.py`` holds them equal)."""
     require_highspy()
-    from fundopt.formulation.compile import compile_to_highs
+    from fundopt.solver.highs import compile_to_highs
 
     index = ProblemIndex(problem)
     return compile_to_highs(build_model(problem, index, pyomo=False), options)
@@ -87,7 +67,7 @@ def solve(
 
 def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
            progress: Callable[[str, float], None] | None) -> Plan:
-    from fundopt.formulation.compile import compile_to_highs
+    from fundopt.solver.highs import compile_to_highs
 
     times: dict[str, float] = {}
 
@@ -105,7 +85,7 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         # (build_model's default) would cost more than the solve at 100k variables
         builder = build_model(problem, index, pyomo=False)
     except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
-        from fundopt.prechecks import raise_conflicts
+        from fundopt.explain.prechecks import raise_conflicts
 
         raise_conflicts(problem)
         raise e
@@ -118,10 +98,10 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     status = run(hm)
     t = stage("solve", t)
     if status == MS.kInfeasible:
-        from fundopt.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
+        from fundopt.explain.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
 
         if on_infeasible is not OnInfeasible.RELAX:
-            from fundopt.prechecks import raise_conflicts
+            from fundopt.explain.prechecks import raise_conflicts
 
             raise_conflicts(problem)  # a conflict in closed form: exact shortfall, cheap
             t = stage("checks", t)
@@ -137,67 +117,6 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
                                                      plan.breaches))
     return finish(problem, hm, times, t, progress=progress)
-
-
-def run(hm: HighsModel) -> Any:
-    """Run HiGHS; turn every non-optimal outcome except infeasibility into a clear error.
-
-    Returns ``HighsModelStatus.kOptimal`` or ``kInfeasible``; raises
-    :class:`~fundopt.UnboundedError` (FO-L03), or :class:`~fundopt.SolverError` for a time or
-    iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
-    """
-    require_highspy()
-    from fundopt.formulation.compile import run_highs
-
-    h = hm.highs
-    status = run_highs(h)
-    if status == MS.kUnboundedOrInfeasible:
-        # presolve could not tell which; without it simplex can
-        h.setOptionValue("presolve", "off")
-        h.clearSolver()
-        h.run()
-        h.setOptionValue("presolve", "on")
-        status = h.getModelStatus()
-    if status in (MS.kOptimal, MS.kInfeasible):
-        return status
-    if status == MS.kUnbounded:
-        raise UnboundedError(
-            "the allocation can grow without limit: some funding has value but no envelope "
-            "or cap limits it (check that every stream has envelopes and weights are sensible)"
-        )
-    if status == MS.kTimeLimit:
-        limit = hm.options.get("time_limit")
-        shown = f" ({float(limit):g} s)" if isinstance(limit, int | float) else ""
-        raise SolverError(
-            f"HiGHS stopped at the time limit{shown} before proving the best plan, so "
-            "no plan is returned; raise the time limit (setting time_limit_seconds) or "
-            "simplify the problem", code="FO-L05",
-        )
-    if status == MS.kMemoryLimit:
-        raise SolverError(
-            "HiGHS ran out of memory before proving the best plan, so no plan is returned; "
-            "close other programs or solve a smaller problem (fewer years or recipients)",
-            code="FO-L05",
-        )
-    if status in (MS.kIterationLimit, MS.kInterrupt):
-        raise SolverError(
-            f"HiGHS stopped ({h.modelStatusToString(status)}) before proving the best plan, so "
-            "no plan is returned; run again, or simplify the problem", code="FO-L05",
-        )
-    if status in (MS.kSolveError, MS.kUnknown, MS.kPresolveError, MS.kPostsolveError,
-                  MS.kObjectiveBound,
-                  MS.kObjectiveTarget, MS.kSolutionLimit):
-        raise SolverError(
-            f"HiGHS ran into numerical trouble and could not prove the best plan "
-            f"({h.modelStatusToString(status)}); amounts of very different sizes (pounds next "
-            "to billions, tiny rates) are the usual cause: check units and rates, or write the "
-            "problem out with fundopt.write_mps and report it", code="FO-L12",
-        )
-    raise SolverError(
-        f"HiGHS could not solve the problem ({h.modelStatusToString(status)}); "
-        "write it out with fundopt.write_mps and report it",
-        code="FO-L12",
-    )
 
 
 def finish(
@@ -218,9 +137,9 @@ def finish(
     how far rounding may take a row past its limit (see
     :meth:`fundopt.diagnosis.Relaxation.rounding_room`).
     """
-    from fundopt.diagnosis import allow_breaches
-    from fundopt.formulation.compile import highs_version
-    from fundopt.rounding import round_plan
+    from fundopt.explain.diagnosis import allow_breaches
+    from fundopt.solver.highs import highs_version
+    from fundopt.solver.rounding import round_plan
 
     h = hm.highs
     # the plan reports this solve; rounding may re-solve the model with margins

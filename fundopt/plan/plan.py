@@ -11,7 +11,7 @@ from typing import Any
 
 import pandas as pd
 
-from fundopt.pickling import reduce_frozen
+from fundopt._support import reduce_frozen
 from fundopt.problem import FundingProblem
 
 

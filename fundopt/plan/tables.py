@@ -13,12 +13,12 @@ from fundopt.formulation.builder import Family, Row, Sense
 from fundopt.formulation.constraints.cliff_edges import cliff_edge_limits
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import Terms
-from fundopt.plan import Plan, PlanStatus, SolverInfo
+from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
-from fundopt.validation import rows
+from fundopt.problem.validation import rows
 
 if TYPE_CHECKING:
-    from fundopt.formulation.compile import HighsModel
+    from fundopt.solver.highs import HighsModel
 
 BIND_TOL = 1e-7  # model units (about 10p at £m scale)
 

@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from matplotlib.axes import Axes
     from matplotlib.figure import Figure
 
-    from fundopt.sweep import SweepResult
+    from fundopt.whatif.sweep import SweepResult
 
 MILLION = 1_000_000.0
 

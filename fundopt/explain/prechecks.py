@@ -33,7 +33,8 @@ from typing import Any
 
 import pandas as pd
 
-from fundopt.diagnosis import (
+from fundopt._support import money, percent
+from fundopt.explain.diagnosis import (
     TOLERANCE_POUNDS,
     Conflict,
     Diagnosis,
@@ -42,10 +43,9 @@ from fundopt.diagnosis import (
     infeasible,
     locate,
 )
-from fundopt.formatting import money, percent
 from fundopt.problem import FundingProblem
-from fundopt.schema import ShareScope, Threat
-from fundopt.validation import rows, year_start
+from fundopt.problem.schema import ShareScope, Threat
+from fundopt.problem.validation import rows, year_start
 
 LOCAL = Threat.LOCAL_POLICING.value
 _Chosen = tuple[int, dict[str, Any]]  # (position, row) of the rule row that applies

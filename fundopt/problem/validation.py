@@ -16,7 +16,7 @@ from typing import Any
 import pandas as pd
 
 from fundopt.errors import Issue, Severity
-from fundopt.schema import TABLES, ColumnKind, RecipientKind, TableSpec
+from fundopt.problem.schema import TABLES, ColumnKind, RecipientKind, TableSpec
 
 YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_MONEY = 1e13  # £10 trillion: beyond this a figure is certainly a unit mistake

@@ -28,7 +28,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fundopt.errors import SolverError
-from fundopt.formulation.compile import INF, HighsModel, new_highs, pass_lp
+from fundopt.solver.highs import INF, HighsModel, new_highs, pass_lp
 
 SNAP = 1e-6  # pounds: closer than this to a whole pound counts as whole
 REACH = 100  # pounds the repair may move an amount beyond its floor or ceiling

@@ -26,12 +26,12 @@ import numpy as np
 import pandas as pd
 
 from fundopt.formulation.builder import Cell, Family, LpBuilder, Row
-from fundopt.formulation.compile import HighsModel
 from fundopt.formulation.constraints.envelopes import envelope_words
 from fundopt.formulation.index import scale_for
+from fundopt.plan.tables import RowKinds, prices_and_binding
 from fundopt.problem import FundingProblem
-from fundopt.results import RowKinds, prices_and_binding
-from fundopt.scenarios import ScaleEnvelope, Scenario, SetEnvelope
+from fundopt.problem.scenarios import ScaleEnvelope, Scenario, SetEnvelope
+from fundopt.solver.highs import HighsModel
 
 QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
 BINDING_COLUMNS = ["family", "rule", "description", "shadow_price"]

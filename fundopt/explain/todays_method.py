@@ -32,7 +32,7 @@ import pandas as pd
 from fundopt.errors import FundoptError, InfeasibleError
 from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
-from fundopt.validation import is_blank, year_start
+from fundopt.problem.validation import is_blank, year_start
 
 FloorRates = Mapping[tuple[str, str], float] | float | None
 """Floor per (stream, year); one number for all; ``None`` = the average change (uniform)."""

@@ -23,8 +23,8 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from fundopt._support import paused_gc
 from fundopt.formulation.builder import LpArrays, LpBuilder
-from fundopt.gc_pause import paused_gc
 
 INF = highspy.kHighsInf
 

@@ -30,15 +30,14 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
+from fundopt._support import money, reduce_frozen
 from fundopt.errors import InfeasibleError
-from fundopt.formatting import money
-from fundopt.pickling import reduce_frozen
-from fundopt.schema import DEFAULT_RELAX_PENALTIES
+from fundopt.problem.schema import DEFAULT_RELAX_PENALTIES
 
 if TYPE_CHECKING:
     from fundopt.formulation.builder import Row
-    from fundopt.formulation.compile import HighsModel
     from fundopt.problem import FundingProblem, Origin
+    from fundopt.solver.highs import HighsModel
 
 #: Amounts below this (in pounds) are rounding noise, not a conflict or a breach.
 TOLERANCE_POUNDS = 0.005
@@ -495,7 +494,7 @@ class Elastic:
         import highspy
 
         from fundopt.formulation.builder import Family, Sense
-        from fundopt.formulation.compile import new_highs
+        from fundopt.solver.highs import new_highs
 
         self.problem = problem
         self.hm = hm
@@ -534,7 +533,7 @@ class Elastic:
     def _solve(self) -> np.ndarray | None:
         import highspy
 
-        from fundopt.formulation.compile import run_highs
+        from fundopt.solver.highs import run_highs
 
         if run_highs(self.h) != highspy.HighsModelStatus.kOptimal:
             return None
@@ -605,7 +604,7 @@ class Relaxation:
         as rounding gives the other rules, would undo the relaxation; instead rounding may
         move it past that limit by its reach (under £1 for each amount in the rule), which
         is added to the rule's allowance (whole pounds, rounded up)."""
-        from fundopt.rounding import reach_of_rows
+        from fundopt.solver.rounding import reach_of_rows
 
         room = np.zeros(len(hm.row_lower))
         allowed = dict(self.allowed)

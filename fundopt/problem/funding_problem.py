@@ -12,7 +12,7 @@ from typing import Any
 import pandas as pd
 
 from fundopt.errors import InputError, Issue, Severity
-from fundopt.schema import TABLES, TABLES_BY_NAME, MoneyUnit
+from fundopt.problem.schema import TABLES, TABLES_BY_NAME, MoneyUnit
 
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
 
@@ -116,7 +116,7 @@ class FundingProblem:
     warnings: tuple[Issue, ...] = field(default=(), compare=False, repr=False)
 
     def __post_init__(self) -> None:
-        from fundopt.validation import validate_problem
+        from fundopt.problem.validation import validate_problem
 
         tables, issues = validate_problem({n: getattr(self, n) for n in TABLE_NAMES}, self.settings)
         issues = [self.origin.locate(i) for i in issues]
@@ -153,7 +153,7 @@ class FundingProblem:
         what :meth:`replace` would give, without validating every table again (a sweep's
         envelope scenarios; ``tests/test_sweep.py`` holds the two equal). Their index still
         names the input's rows, as this problem's does."""
-        from fundopt.validation import MAX_MONEY
+        from fundopt.problem.validation import MAX_MONEY
 
         values = [float(v) for v in amounts]
         if len(values) != len(self.envelopes) or not all(
@@ -167,7 +167,7 @@ class FundingProblem:
 
     def scaled(self, factor: float) -> FundingProblem:
         """The same problem with every amount of money multiplied by ``factor``."""
-        from fundopt.schema import ColumnKind
+        from fundopt.problem.schema import ColumnKind
 
         changes: dict[str, pd.DataFrame] = {}
         for spec in TABLES:

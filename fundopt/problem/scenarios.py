@@ -31,8 +31,8 @@ import numpy as np
 import pandas as pd
 
 from fundopt.errors import InputError, Issue
-from fundopt.problem import TABLE_NAMES, FundingProblem, Settings
-from fundopt.schema import TABLES_BY_NAME, ColumnKind, ShareScope
+from fundopt.problem.funding_problem import TABLE_NAMES, FundingProblem, Settings
+from fundopt.problem.schema import TABLES_BY_NAME, ColumnKind, ShareScope
 
 #: Sheet column of each override field, and how the cell is read. ``value`` holds an
 #: override's main number: a factor, an amount (in the template's money unit) or a rate.

@@ -19,12 +19,12 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import pandas as pd
 
-from fundopt.formatting import money
+from fundopt._support import money
 from fundopt.problem import FundingProblem
-from fundopt.validation import rows, year_start
+from fundopt.problem.validation import rows, year_start
 
 if TYPE_CHECKING:
-    from fundopt.plan import Plan
+    from fundopt.plan.plan import Plan
 
 PENNY = Fraction(1, 100)
 CHECK_COLUMNS = [

@@ -46,13 +46,14 @@ import scipy.sparse as sp
 from fundopt.errors import FundoptError, InfeasibleError, InputError
 from fundopt.formulation import build_model
 from fundopt.formulation.builder import LpBuilder
-from fundopt.formulation.compile import HighsModel
 from fundopt.plan import Plan
+from fundopt.plan.solve import build, finish
+from fundopt.plan.tables import RowKinds
 from fundopt.problem import FundingProblem
-from fundopt.results import RowKinds
-from fundopt.scenarios import Scenario, scenarios_from
-from fundopt.solve import MS, build, finish, run
-from fundopt.sweep_fast import EnvelopeLinks, lp_results
+from fundopt.problem.scenarios import Scenario, scenarios_from
+from fundopt.solver.highs import HighsModel
+from fundopt.solver.run import MS, run
+from fundopt.whatif.in_place import EnvelopeLinks, lp_results
 
 LP_ONLY = "the LP's optimum only (whole_pounds=False): not rounded or verified"
 ALLOCATION_COLUMNS = ["scenario", "recipient", "activity", "stream", "year", "amount"]
@@ -303,8 +304,8 @@ class SweepEngine:
         """Explain an infeasible scenario: by the closed-form checks :func:`fundopt.solve`
         runs first where they find it (cheap), else on a model of its own (an IIS and an
         elastic solve, which may change the model they run on)."""
-        from fundopt.diagnosis import diagnose_infeasible
-        from fundopt.prechecks import raise_conflicts
+        from fundopt.explain.diagnosis import diagnose_infeasible
+        from fundopt.explain.prechecks import raise_conflicts
 
         try:
             if problem is None:

@@ -1,0 +1,94 @@
+"""Run HiGHS on a loaded LP and turn every outcome but "optimal" or "infeasible" into a
+clear error (the codes are in docs/errors.md)."""
+
+from __future__ import annotations
+
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
+
+from fundopt.errors import SolverError, UnboundedError
+
+try:
+    import highspy
+
+    MS = highspy.HighsModelStatus
+except ImportError:  # reported by solve() as FO-L06, so `import fundopt` still works
+    MS = None  # type: ignore[assignment,misc]
+
+if TYPE_CHECKING:
+    from fundopt.solver.highs import HighsModel
+
+
+def require_highspy() -> ModuleType:
+    """The highspy module, or a :class:`~fundopt.SolverError` (FO-L06) saying how to get it."""
+    try:
+        import highspy as module
+    except ImportError as e:
+        raise SolverError(
+            "the HiGHS solver (Python package highspy) is not installed or could not be "
+            f"loaded ({e}); install it with: pip install \"highspy>=1.13,<2\"",
+            code="FO-L06",
+        ) from None
+    return module
+
+
+
+def run(hm: HighsModel) -> Any:
+    """Run HiGHS; turn every non-optimal outcome except infeasibility into a clear error.
+
+    Returns ``HighsModelStatus.kOptimal`` or ``kInfeasible``; raises
+    :class:`~fundopt.UnboundedError` (FO-L03), or :class:`~fundopt.SolverError` for a time or
+    iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
+    """
+    require_highspy()
+    from fundopt.solver.highs import run_highs
+
+    h = hm.highs
+    status = run_highs(h)
+    if status == MS.kUnboundedOrInfeasible:
+        # presolve could not tell which; without it simplex can
+        h.setOptionValue("presolve", "off")
+        h.clearSolver()
+        h.run()
+        h.setOptionValue("presolve", "on")
+        status = h.getModelStatus()
+    if status in (MS.kOptimal, MS.kInfeasible):
+        return status
+    if status == MS.kUnbounded:
+        raise UnboundedError(
+            "the allocation can grow without limit: some funding has value but no envelope "
+            "or cap limits it (check that every stream has envelopes and weights are sensible)"
+        )
+    if status == MS.kTimeLimit:
+        limit = hm.options.get("time_limit")
+        shown = f" ({float(limit):g} s)" if isinstance(limit, int | float) else ""
+        raise SolverError(
+            f"HiGHS stopped at the time limit{shown} before proving the best plan, so "
+            "no plan is returned; raise the time limit (setting time_limit_seconds) or "
+            "simplify the problem", code="FO-L05",
+        )
+    if status == MS.kMemoryLimit:
+        raise SolverError(
+            "HiGHS ran out of memory before proving the best plan, so no plan is returned; "
+            "close other programs or solve a smaller problem (fewer years or recipients)",
+            code="FO-L05",
+        )
+    if status in (MS.kIterationLimit, MS.kInterrupt):
+        raise SolverError(
+            f"HiGHS stopped ({h.modelStatusToString(status)}) before proving the best plan, so "
+            "no plan is returned; run again, or simplify the problem", code="FO-L05",
+        )
+    if status in (MS.kSolveError, MS.kUnknown, MS.kPresolveError, MS.kPostsolveError,
+                  MS.kObjectiveBound,
+                  MS.kObjectiveTarget, MS.kSolutionLimit):
+        raise SolverError(
+            f"HiGHS ran into numerical trouble and could not prove the best plan "
+            f"({h.modelStatusToString(status)}); amounts of very different sizes (pounds next "
+            "to billions, tiny rates) are the usual cause: check units and rates, or write the "
+            "problem out with fundopt.write_mps and report it", code="FO-L12",
+        )
+    raise SolverError(
+        f"HiGHS could not solve the problem ({h.modelStatusToString(status)}); "
+        "write it out with fundopt.write_mps and report it",
+        code="FO-L12",
+    )
