@@ -26,13 +26,16 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
 from fundopt.errors import FundoptError, InfeasibleError
-from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
 from fundopt.problem.validation import is_blank, year_start
+
+if TYPE_CHECKING:  # a plan is read, not made, here
+    from fundopt.plan import Plan
 
 FloorRates = Mapping[tuple[str, str], float] | float | None
 """Floor per (stream, year); one number for all; ``None`` = the average change (uniform)."""
