@@ -277,7 +277,7 @@ def test_envelope_changes_only_change_bounds_without_a_new_record(problem: fo.Fu
     def no_record(*args: Any, **kwargs: Any) -> None:
         raise AssertionError("the whole LP was recorded again for an envelope change")
 
-    monkeypatch.setattr(sys.modules["fundopt.whatif.sweep"], "record", no_record)
+    monkeypatch.setattr(sys.modules["fundopt.whatif.engine"], "record", no_record)
     for scenario in ENVELOPE_ONLY:
         outcome = engine.solve(scenario)
         assert (outcome.method, outcome.status) == (Method.IN_PLACE, fo.ScenarioStatus.OPTIMAL)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -49,10 +49,10 @@ def solve(
     """The best allocation that keeps every rule, rounded to whole pounds and verified.
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
-    :class:`~fundopt.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their cells
-    and the cheapest way out; when HiGHS reports the LP infeasible, the closed-form checks
-    (:mod:`fundopt.prechecks`) run first and, where they find the conflict, are what is
-    raised (exact shortfalls, no IIS needed); a feasible problem never pays for them. With
+    :class:`~fundopt.explain.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their
+    cells and the cheapest way out; when HiGHS reports the LP infeasible, the closed-form
+    checks (:mod:`fundopt.explain.prechecks`) run first and, where they find the conflict, are
+    what is raised (exact shortfalls, no IIS needed); a feasible problem never pays for them. With
     ``on_infeasible="relax"`` it instead returns the best plan that breaks only the cheapest
     promises, by the least amounts (``PlanStatus.RELAXED``, listed in ``plan.breaches``).
     Raises :class:`~fundopt.SolverError` when HiGHS is missing, fails or stops at the time
@@ -135,79 +135,133 @@ def finish(
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
     how far rounding may take a row past its limit (see
-    :meth:`fundopt.diagnosis.Relaxation.rounding_room`).
+    :meth:`fundopt.explain.diagnosis.Relaxation.rounding_room`).
     """
-    from fundopt.explain.diagnosis import allow_breaches
-    from fundopt.solver.highs import highs_version
     from fundopt.solver.rounding import round_plan
 
-    h = hm.highs
     # the plan reports this solve; rounding may re-solve the model with margins
-    sol = h.getSolution()
-    col_value = np.asarray(sol.col_value)
-    row_dual = np.asarray(sol.row_dual)
-    row_value = np.asarray(sol.row_value)
-    objective = float(h.getInfo().objective_function_value)
-    iterations = int(h.getInfo().simplex_iteration_count)
-    warnings = hm.log_warnings()
-    index = hm.builder.index
+    solved = _Solved.read(hm)
+    check = _ExactCheck(problem, hm.builder.index, allowed or {})
+    alloc, carry, method = round_plan(hm, solved.col_value, check.failures, room)
+    allocations = allocation_table(hm.builder.index, alloc)
+    carry_forward = carry_table(carry)
+    checks = check(alloc, carry)
+    _time_round_and_verify(times, t, check.seconds, progress)
+    _refuse_if_failed(checks)
+    return assemble_plan(
+        problem,
+        hm,
+        solved.col_value,
+        solved.row_dual,
+        allocations,
+        carry_forward,
+        checks,
+        _solver_info(hm, solved, times, method),
+        PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
+        row_value=solved.row_value,
+        objective=solved.objective,
+    )
 
-    # (allocation, carries, checks, seconds) of the last exact check
-    checked: list[tuple[np.ndarray, dict[tuple[str, str], int], pd.DataFrame, float]] = []
 
-    def check(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> pd.DataFrame:
-        for a, c, done, _ in checked:  # the plan rounding settled on was checked already
+@dataclass(frozen=True)
+class _Solved:
+    """What the plan reports of the LP's solve, read before rounding re-solves the model."""
+
+    col_value: np.ndarray
+    row_dual: np.ndarray
+    row_value: np.ndarray
+    objective: float
+    iterations: int
+    warnings: tuple[str, ...]
+
+    @classmethod
+    def read(cls, hm: HighsModel) -> _Solved:
+        h = hm.highs
+        sol = h.getSolution()
+        return cls(
+            col_value=np.asarray(sol.col_value),
+            row_dual=np.asarray(sol.row_dual),
+            row_value=np.asarray(sol.row_value),
+            objective=float(h.getInfo().objective_function_value),
+            iterations=int(h.getInfo().simplex_iteration_count),
+            warnings=hm.log_warnings(),
+        )
+
+
+#: (allocation, carries, checks, seconds) of an exact check
+_Checked = tuple[np.ndarray, dict[tuple[str, str], int], pd.DataFrame, float]
+
+
+class _ExactCheck:
+    """Every rule re-checked exactly (:func:`~fundopt.plan.verify.check_rules`) on a
+    whole-pound plan, a relaxed plan's allowed breaches passing. The last plan checked is
+    remembered: the one rounding settles on was checked already, and is not checked twice."""
+
+    def __init__(self, problem: FundingProblem, index: ProblemIndex,
+                 allowed: Mapping[str, float]) -> None:
+        self.problem, self.index, self.allowed = problem, index, allowed
+        self.last: _Checked | None = None
+
+    def __call__(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> pd.DataFrame:
+        from fundopt.explain.diagnosis import allow_breaches
+
+        if self.last is not None:
+            a, c, done, _ = self.last
             if c == carry and np.array_equal(a, alloc):
                 return done
         t0 = time.perf_counter()
-        checks = check_rules(problem, allocation_table(index, alloc), carry_table(carry))
-        checks = allow_breaches(checks, allowed or {})
-        checked[:] = [(alloc.copy(), dict(carry), checks, time.perf_counter() - t0)]
+        checks = check_rules(self.problem, allocation_table(self.index, alloc),
+                             carry_table(carry))
+        checks = allow_breaches(checks, self.allowed)
+        self.last = (alloc.copy(), dict(carry), checks, time.perf_counter() - t0)
         return checks
 
-    def failures(alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
-        checks = check(alloc, carry)
+    def failures(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
+        """The ids of the rules the plan breaks (empty: it keeps them all)."""
+        checks = self(alloc, carry)
         return set(checks.loc[~checks["passed"], "rule"])
 
-    alloc, carry, method = round_plan(hm, col_value, failures, room)
-    allocations = allocation_table(index, alloc)
-    carry_forward = carry_table(carry)
-    checks = check(alloc, carry)
+    @property
+    def seconds(self) -> float:
+        """How long the last exact check took."""
+        assert self.last is not None
+        return self.last[3]
+
+
+def _time_round_and_verify(times: dict[str, float], t: float, verify: float,
+                           progress: Callable[[str, float], None] | None) -> None:
     # the exact check of the returned plan is "verify", even when rounding ran it (to
     # decide it was done): the rest is "round"
-    times["verify"] = checked[0][3]
+    times["verify"] = verify
     times["round"] = time.perf_counter() - t - times["verify"]
     if progress is not None:
         progress("round", times["round"])
         progress("verify", times["verify"])
+
+
+def _refuse_if_failed(checks: pd.DataFrame) -> None:
     if not checks["passed"].all():
         bad = checks[~checks["passed"]]
         raise VerificationError(
             "the solver's plan failed fundopt's independent check, so it is not returned:\n"
             + "\n".join(f"  - {d}" for d in bad["detail"].head(20))
         )
-    info = SolverInfo(
+
+
+def _solver_info(hm: HighsModel, solved: _Solved, times: dict[str, float],
+                 method: str) -> SolverInfo:
+    from fundopt.solver.highs import highs_version
+
+    h = hm.highs
+    return SolverInfo(
         highs_version=highs_version(),
         options=dict(hm.options),
         variables=h.getNumCol(),
         constraints=h.getNumRow(),
         nonzeros=hm.nonzeros,
-        iterations=iterations,
+        iterations=solved.iterations,
         money_scale=hm.builder.scale,
         times=dict(times),
         rounding=method,
-        log_warnings=warnings,
-    )
-    return assemble_plan(
-        problem,
-        hm,
-        col_value,
-        row_dual,
-        allocations,
-        carry_forward,
-        checks,
-        info,
-        PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
-        row_value=row_value,
-        objective=objective,
+        log_warnings=solved.warnings,
     )

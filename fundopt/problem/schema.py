@@ -149,309 +149,385 @@ def _enum(e: type[StrEnum]) -> tuple[str, ...]:
 C = Column
 K = ColumnKind
 
+# The allocation variables' recipients (formulation/index.py), funded from first_year to
+# last_year; region groups regional requirements, need_weight sets the objective's need term.
+RECIPIENTS = TableSpec(
+    "recipients",
+    "Recipients",
+    (
+        C("recipient", K.ID, doc="Short unique id, e.g. cumbria"),
+        C("name", K.TEXT, doc="Full name"),
+        C("kind", K.ENUM, choices=_enum(RecipientKind)),
+        C("region", K.TEXT, required=False, doc="Region (forces and regional units)"),
+        C(
+            "first_year",
+            K.YEAR,
+            required=False,
+            doc="First funded year; blank = from the start",
+        ),
+        C("last_year", K.YEAR, required=False, doc="Last funded year; blank = to the end"),
+        C(
+            "need_weight",
+            K.NUMBER,
+            required=False,
+            doc="Needs-formula weight; target share = weight / sum of weights of its kind",
+        ),
+    ),
+    "Who can be funded.",
+    key=("recipient",),
+    required=True,
+)
+
+
+# The horizon every family runs over; the baseline year is the cliff edges' starting point.
+YEARS = TableSpec(
+    "years",
+    "Years",
+    (
+        C("year", K.YEAR),
+        C(
+            "baseline",
+            K.BOOL,
+            required=False,
+            doc="TRUE on exactly one row: the year before the horizon",
+        ),
+    ),
+    "The baseline year and the consecutive fiscal years of the horizon.",
+    key=("year",),
+    required=True,
+)
+
+
+# What money is for: threat and strand group the requirements and share targets.
+ACTIVITIES = TableSpec(
+    "activities",
+    "Activities",
+    (
+        C("activity", K.ID),
+        C("name", K.TEXT),
+        C("threat", K.ENUM, choices=_enum(Threat)),
+        C(
+            "strand",
+            K.ENUM,
+            required=False,
+            choices=_enum(Strand),
+            doc="4P strand; blank for activities outside the 4P (e.g. local policing)",
+        ),
+    ),
+    "The lines a recipient can be funded for, each tagged with a threat and a 4P strand.",
+    key=("activity",),
+    required=True,
+)
+
+
+# Where money comes from: carry_forward_share bounds the carry in constraints/envelopes.py.
+STREAMS = TableSpec(
+    "streams",
+    "Streams",
+    (
+        C("stream", K.ID),
+        C("name", K.TEXT),
+        C(
+            "carry_forward_share",
+            K.SHARE,
+            required=False,
+            doc="Most of a year's envelope that may be carried into the next year; blank = 0",
+        ),
+    ),
+    "Funding streams.",
+    key=("stream",),
+    required=True,
+)
+
+
+# The envelope rows (constraints/envelopes.py).
+ENVELOPES = TableSpec(
+    "envelopes",
+    "Envelopes",
+    (
+        C("stream", K.REF, ref="streams"),
+        C("year", K.YEAR),
+        C("amount", K.MONEY),
+        C(
+            "must_spend",
+            K.BOOL,
+            required=False,
+            doc="TRUE: the envelope (plus carry-in) must be spent or carried",
+        ),
+    ),
+    "The money each stream has in each year of the horizon.",
+    key=("stream", "year"),
+    required=True,
+)
+
+
+# Not a row family: decides which allocation variables exist (formulation/index.py).
+ELIGIBILITY = TableSpec(
+    "eligibility",
+    "Eligibility",
+    (
+        C("stream", K.REF, ref="streams"),
+        C(
+            "recipient_kind",
+            K.ENUM,
+            required=False,
+            choices=_enum(RecipientKind),
+            doc="blank = any kind",
+        ),
+        C("recipient", K.REF, required=False, ref="recipients", doc="blank = any recipient"),
+        C("activity", K.REF, required=False, ref="activities", doc="blank = any activity"),
+        C("threat", K.ENUM, required=False, choices=_enum(Threat), doc="blank = any threat"),
+    ),
+    "What each stream may fund: a row allows every (recipient, activity) it matches.",
+    key=("stream", "recipient_kind", "recipient", "activity", "threat"),
+    required=True,
+)
+
+
+# The year before the horizon: floor and cap ratios (constraints/limits.py), cliff edges and
+# glide paths (constraints/cliff_edges.py) and the objective's volatility term start from it.
+BASELINES = TableSpec(
+    "baselines",
+    "Baselines",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C(
+            "activity",
+            K.REF,
+            required=False,
+            ref="activities",
+            doc="blank = the recipient's whole baseline",
+        ),
+        C("amount", K.MONEY),
+    ),
+    "Funding from the streams in the baseline year, per recipient (per activity where known).",
+    key=("recipient", "activity"),
+)
+
+
+# Income outside the allocation, counted in total funding by constraints/cliff_edges.py.
+OTHER_INCOME = TableSpec(
+    "other_income",
+    "Other income",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("year", K.YEAR),
+        C("source", K.TEXT, doc="e.g. precept, PCC contribution"),
+        C(
+            "contributor",
+            K.REF,
+            required=False,
+            ref="recipients",
+            doc="The recipient whose PCC pays it (for PCC contributions to a regional unit)",
+        ),
+        C("amount", K.MONEY),
+    ),
+    "Income the allocation does not control, per recipient and year (baseline year included).",
+    key=("recipient", "year", "source", "contributor"),
+)
+
+
+# Floors and caps (constraints/limits.py).
+LIMITS = TableSpec(
+    "limits",
+    "Floors and caps",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("year", K.YEAR, required=False, doc="blank = every year of the horizon"),
+        C("floor_amount", K.MONEY, required=False),
+        C(
+            "floor_ratio",
+            K.RATIO,
+            required=False,
+            doc="floor as a multiple of baseline, e.g. 1.02",
+        ),
+        C("cap_amount", K.MONEY, required=False),
+        C("cap_ratio", K.RATIO, required=False, doc="cap as a multiple of baseline"),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "Floors and caps on a recipient's allocation in a year.",
+    key=("recipient", "year"),
+)
+
+
+# Commitments (constraints/commitments.py).
+COMMITMENTS = TableSpec(
+    "commitments",
+    "Commitments",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("activity", K.REF, ref="activities"),
+        C("stream", K.REF, required=False, ref="streams", doc="blank = from any stream"),
+        C("first_year", K.YEAR),
+        C("last_year", K.YEAR),
+        C("amount", K.MONEY, doc="per year"),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "Multi-year amounts promised to a recipient's activity.",
+    key=("recipient", "activity", "stream", "first_year"),
+)
+
+
+# Cliff edges, rise limits and glide paths to closure (constraints/cliff_edges.py).
+CLIFF_EDGES = TableSpec(
+    "cliff_edges",
+    "Cliff-edge limits",
+    (
+        C(
+            "recipient",
+            K.REF,
+            required=False,
+            ref="recipients",
+            doc="blank = the default for all",
+        ),
+        C("max_fall_rate", K.SHARE, doc="largest year-on-year fall in total funding, e.g. 5%"),
+        C("max_rise_rate", K.RATIO, required=False, doc="largest rise; blank = no limit"),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "How far a recipient's total funding may fall (or rise) from one year to the next.",
+    key=("recipient",),
+)
+
+
+# Which lines count as local for the local shares (constraints/local_priorities.py).
+LOCAL_PRIORITIES = TableSpec(
+    "local_priorities",
+    "Local priorities",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("activity", K.REF, ref="activities"),
+    ),
+    "The activities each force's PCC names as local priorities.",
+    key=("recipient", "activity"),
+)
+
+
+# Local shares and the national ring-fence (constraints/local_priorities.py).
+LOCAL_SHARES = TableSpec(
+    "local_shares",
+    "Local shares",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("year", K.YEAR, required=False, doc="blank = every year"),
+        C(
+            "min_local_share",
+            K.SHARE,
+            required=False,
+            doc="least share of the force's allocation on its local priorities",
+        ),
+        C("min_local_amount", K.MONEY, required=False),
+        C(
+            "max_national_share",
+            K.SHARE,
+            required=False,
+            doc="most of its allocation national (SOC) priorities may ring-fence",
+        ),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "PCC local-priority shares per force.",
+    key=("recipient", "year"),
+)
+
+
+# National requirements (constraints/requirements.py).
+REQUIREMENTS = TableSpec(
+    "requirements",
+    "National requirements",
+    (
+        C("threat", K.ENUM, choices=_enum(Threat)),
+        C("year", K.YEAR),
+        C("region", K.TEXT, required=False, doc="blank = national"),
+        C("amount", K.MONEY, doc="least funding for the threat"),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "Strategic Policing Requirement: least funding per threat and year.",
+    key=("threat", "year", "region"),
+)
+
+
+# Strand and threat share targets (constraints/shares.py).
+SHARE_TARGETS = TableSpec(
+    "share_targets",
+    "Share targets",
+    (
+        C("strand", K.ENUM, required=False, choices=_enum(Strand), doc="blank = any strand"),
+        C("threat", K.ENUM, required=False, choices=_enum(Threat), doc="blank = any threat"),
+        C(
+            "scope",
+            K.ENUM,
+            choices=_enum(ShareScope),
+            doc="share of SOC funding or of all funding",
+        ),
+        C("year", K.YEAR),
+        C("min_share", K.SHARE, required=False),
+        C("max_share", K.SHARE, required=False),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "Strand and threat shares, e.g. prevent at least 6% of SOC funding in 2027-28.",
+    key=("strand", "threat", "scope", "year"),
+)
+
+
+# The objective's value of a pound, with diminishing returns (formulation/objective.py).
+VALUE_TRANCHES = TableSpec(
+    "value_tranches",
+    "Objective weights",
+    (
+        C("recipient", K.REF, required=False, ref="recipients", doc="blank = any"),
+        C("activity", K.REF, required=False, ref="activities", doc="blank = any"),
+        C("tranche", K.INT, doc="1, 2, ... in order of use"),
+        C(
+            "width",
+            K.MONEY,
+            required=False,
+            doc="tranche size per year; blank = unlimited (last only)",
+        ),
+        C("value", K.NUMBER, doc="value of a pound in this tranche; must not rise"),
+    ),
+    "Value of funding per line, with diminishing returns. No rows: every pound is worth 1.",
+    key=("recipient", "activity", "tranche"),
+)
+
+
+# Overrides DEFAULT_RELAX_PENALTIES when the rules cannot all hold (explain/diagnosis, behind
+# solve's on_infeasible="relax").
+NEGOTIABILITY = TableSpec(
+    "negotiability",
+    "Negotiability",
+    (
+        C("family", K.ENUM, choices=_enum(RuleFamily), doc="a kind of rule, e.g. cliff_edge"),
+        C(
+            "penalty",
+            K.PENALTY,
+            required=False,
+            doc="cost per pound of breaking it when the rules cannot all hold; blank = never",
+        ),
+    ),
+    "Which rules give way first when they cannot all hold (cheapest first). Families not "
+    "listed keep their defaults (docs/formulation.md, 'When the rules cannot all hold').",
+    key=("family",),
+)
+
+
+#: Every table, in the template's sheet order; validation reports issues in this order too.
 TABLES: tuple[TableSpec, ...] = (
-    TableSpec(
-        "recipients",
-        "Recipients",
-        (
-            C("recipient", K.ID, doc="Short unique id, e.g. cumbria"),
-            C("name", K.TEXT, doc="Full name"),
-            C("kind", K.ENUM, choices=_enum(RecipientKind)),
-            C("region", K.TEXT, required=False, doc="Region (forces and regional units)"),
-            C(
-                "first_year",
-                K.YEAR,
-                required=False,
-                doc="First funded year; blank = from the start",
-            ),
-            C("last_year", K.YEAR, required=False, doc="Last funded year; blank = to the end"),
-            C(
-                "need_weight",
-                K.NUMBER,
-                required=False,
-                doc="Needs-formula weight; target share = weight / sum of weights of its kind",
-            ),
-        ),
-        "Who can be funded.",
-        key=("recipient",),
-        required=True,
-    ),
-    TableSpec(
-        "years",
-        "Years",
-        (
-            C("year", K.YEAR),
-            C(
-                "baseline",
-                K.BOOL,
-                required=False,
-                doc="TRUE on exactly one row: the year before the horizon",
-            ),
-        ),
-        "The baseline year and the consecutive fiscal years of the horizon.",
-        key=("year",),
-        required=True,
-    ),
-    TableSpec(
-        "activities",
-        "Activities",
-        (
-            C("activity", K.ID),
-            C("name", K.TEXT),
-            C("threat", K.ENUM, choices=_enum(Threat)),
-            C(
-                "strand",
-                K.ENUM,
-                required=False,
-                choices=_enum(Strand),
-                doc="4P strand; blank for activities outside the 4P (e.g. local policing)",
-            ),
-        ),
-        "The lines a recipient can be funded for, each tagged with a threat and a 4P strand.",
-        key=("activity",),
-        required=True,
-    ),
-    TableSpec(
-        "streams",
-        "Streams",
-        (
-            C("stream", K.ID),
-            C("name", K.TEXT),
-            C(
-                "carry_forward_share",
-                K.SHARE,
-                required=False,
-                doc="Most of a year's envelope that may be carried into the next year; blank = 0",
-            ),
-        ),
-        "Funding streams.",
-        key=("stream",),
-        required=True,
-    ),
-    TableSpec(
-        "envelopes",
-        "Envelopes",
-        (
-            C("stream", K.REF, ref="streams"),
-            C("year", K.YEAR),
-            C("amount", K.MONEY),
-            C(
-                "must_spend",
-                K.BOOL,
-                required=False,
-                doc="TRUE: the envelope (plus carry-in) must be spent or carried",
-            ),
-        ),
-        "The money each stream has in each year of the horizon.",
-        key=("stream", "year"),
-        required=True,
-    ),
-    TableSpec(
-        "eligibility",
-        "Eligibility",
-        (
-            C("stream", K.REF, ref="streams"),
-            C(
-                "recipient_kind",
-                K.ENUM,
-                required=False,
-                choices=_enum(RecipientKind),
-                doc="blank = any kind",
-            ),
-            C("recipient", K.REF, required=False, ref="recipients", doc="blank = any recipient"),
-            C("activity", K.REF, required=False, ref="activities", doc="blank = any activity"),
-            C("threat", K.ENUM, required=False, choices=_enum(Threat), doc="blank = any threat"),
-        ),
-        "What each stream may fund: a row allows every (recipient, activity) it matches.",
-        key=("stream", "recipient_kind", "recipient", "activity", "threat"),
-        required=True,
-    ),
-    TableSpec(
-        "baselines",
-        "Baselines",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C(
-                "activity",
-                K.REF,
-                required=False,
-                ref="activities",
-                doc="blank = the recipient's whole baseline",
-            ),
-            C("amount", K.MONEY),
-        ),
-        "Funding from the streams in the baseline year, per recipient (per activity where known).",
-        key=("recipient", "activity"),
-    ),
-    TableSpec(
-        "other_income",
-        "Other income",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C("year", K.YEAR),
-            C("source", K.TEXT, doc="e.g. precept, PCC contribution"),
-            C(
-                "contributor",
-                K.REF,
-                required=False,
-                ref="recipients",
-                doc="The recipient whose PCC pays it (for PCC contributions to a regional unit)",
-            ),
-            C("amount", K.MONEY),
-        ),
-        "Income the allocation does not control, per recipient and year (baseline year included).",
-        key=("recipient", "year", "source", "contributor"),
-    ),
-    TableSpec(
-        "limits",
-        "Floors and caps",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C("year", K.YEAR, required=False, doc="blank = every year of the horizon"),
-            C("floor_amount", K.MONEY, required=False),
-            C(
-                "floor_ratio",
-                K.RATIO,
-                required=False,
-                doc="floor as a multiple of baseline, e.g. 1.02",
-            ),
-            C("cap_amount", K.MONEY, required=False),
-            C("cap_ratio", K.RATIO, required=False, doc="cap as a multiple of baseline"),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "Floors and caps on a recipient's allocation in a year.",
-        key=("recipient", "year"),
-    ),
-    TableSpec(
-        "commitments",
-        "Commitments",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C("activity", K.REF, ref="activities"),
-            C("stream", K.REF, required=False, ref="streams", doc="blank = from any stream"),
-            C("first_year", K.YEAR),
-            C("last_year", K.YEAR),
-            C("amount", K.MONEY, doc="per year"),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "Multi-year amounts promised to a recipient's activity.",
-        key=("recipient", "activity", "stream", "first_year"),
-    ),
-    TableSpec(
-        "cliff_edges",
-        "Cliff-edge limits",
-        (
-            C(
-                "recipient",
-                K.REF,
-                required=False,
-                ref="recipients",
-                doc="blank = the default for all",
-            ),
-            C("max_fall_rate", K.SHARE, doc="largest year-on-year fall in total funding, e.g. 5%"),
-            C("max_rise_rate", K.RATIO, required=False, doc="largest rise; blank = no limit"),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "How far a recipient's total funding may fall (or rise) from one year to the next.",
-        key=("recipient",),
-    ),
-    TableSpec(
-        "local_priorities",
-        "Local priorities",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C("activity", K.REF, ref="activities"),
-        ),
-        "The activities each force's PCC names as local priorities.",
-        key=("recipient", "activity"),
-    ),
-    TableSpec(
-        "local_shares",
-        "Local shares",
-        (
-            C("recipient", K.REF, ref="recipients"),
-            C("year", K.YEAR, required=False, doc="blank = every year"),
-            C(
-                "min_local_share",
-                K.SHARE,
-                required=False,
-                doc="least share of the force's allocation on its local priorities",
-            ),
-            C("min_local_amount", K.MONEY, required=False),
-            C(
-                "max_national_share",
-                K.SHARE,
-                required=False,
-                doc="most of its allocation national (SOC) priorities may ring-fence",
-            ),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "PCC local-priority shares per force.",
-        key=("recipient", "year"),
-    ),
-    TableSpec(
-        "requirements",
-        "National requirements",
-        (
-            C("threat", K.ENUM, choices=_enum(Threat)),
-            C("year", K.YEAR),
-            C("region", K.TEXT, required=False, doc="blank = national"),
-            C("amount", K.MONEY, doc="least funding for the threat"),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "Strategic Policing Requirement: least funding per threat and year.",
-        key=("threat", "year", "region"),
-    ),
-    TableSpec(
-        "share_targets",
-        "Share targets",
-        (
-            C("strand", K.ENUM, required=False, choices=_enum(Strand), doc="blank = any strand"),
-            C("threat", K.ENUM, required=False, choices=_enum(Threat), doc="blank = any threat"),
-            C(
-                "scope",
-                K.ENUM,
-                choices=_enum(ShareScope),
-                doc="share of SOC funding or of all funding",
-            ),
-            C("year", K.YEAR),
-            C("min_share", K.SHARE, required=False),
-            C("max_share", K.SHARE, required=False),
-            C("penalty", K.PENALTY, required=False),
-        ),
-        "Strand and threat shares, e.g. prevent at least 6% of SOC funding in 2027-28.",
-        key=("strand", "threat", "scope", "year"),
-    ),
-    TableSpec(
-        "value_tranches",
-        "Objective weights",
-        (
-            C("recipient", K.REF, required=False, ref="recipients", doc="blank = any"),
-            C("activity", K.REF, required=False, ref="activities", doc="blank = any"),
-            C("tranche", K.INT, doc="1, 2, ... in order of use"),
-            C(
-                "width",
-                K.MONEY,
-                required=False,
-                doc="tranche size per year; blank = unlimited (last only)",
-            ),
-            C("value", K.NUMBER, doc="value of a pound in this tranche; must not rise"),
-        ),
-        "Value of funding per line, with diminishing returns. No rows: every pound is worth 1.",
-        key=("recipient", "activity", "tranche"),
-    ),
-    TableSpec(
-        "negotiability",
-        "Negotiability",
-        (
-            C("family", K.ENUM, choices=_enum(RuleFamily), doc="a kind of rule, e.g. cliff_edge"),
-            C("penalty", K.PENALTY, required=False,
-              doc="cost per pound of breaking it when the rules cannot all hold; blank = never"),
-        ),
-        "Which rules give way first when they cannot all hold (cheapest first). Families not "
-        "listed keep their defaults (docs/formulation.md, 'When the rules cannot all hold').",
-        key=("family",),
-    ),
+    RECIPIENTS,
+    YEARS,
+    ACTIVITIES,
+    STREAMS,
+    ENVELOPES,
+    ELIGIBILITY,
+    BASELINES,
+    OTHER_INCOME,
+    LIMITS,
+    COMMITMENTS,
+    CLIFF_EDGES,
+    LOCAL_PRIORITIES,
+    LOCAL_SHARES,
+    REQUIREMENTS,
+    SHARE_TARGETS,
+    VALUE_TRANCHES,
+    NEGOTIABILITY,
 )
 
 TABLES_BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}

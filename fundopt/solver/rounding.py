@@ -5,7 +5,7 @@
    to the nearest whole pound of what the LP spends from that stream, never above what the
    envelope allows (ties broken by the canonical column order, so the result is
    deterministic).
-3. Every rule is re-checked exactly (:func:`fundopt.verify.check_rules`). If some break (a
+3. Every rule is re-checked exactly (:func:`fundopt.plan.verify.check_rules`). If some break (a
    binding rule with a fractional right-hand side, typically), HiGHS re-solves from its
    basis with each broken rule tightened by the most whole-pound rounding can move it (the
    sum of its coefficients' sizes, in pounds), and step 2 runs on that point; rounding it
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import highspy
 import numpy as np
@@ -264,21 +265,60 @@ def _repair(
     objective's own variables (tranches, penalties) follow freely, except that no soft
     rule's breach may grow.
     """
-    scale = hm.builder.scale
-    n = len(col_value)
-    v = col_value * scale  # pounds
-    is_int = np.zeros(n, dtype=bool)
+    start = _repair_start(hm, col_value, carry_cols)
+    matrix, lo, hi = _repair_rows(hm, start, room)
+    cost, col_lo, col_hi = _repair_columns(hm, start)
+    k = len(start.movable)
+    sol = _first_whole_plan(matrix, col_lo, col_hi, cost, lo, hi, 3 * k)
+    full = start.floor.copy()
+    full[start.movable] = start.floor[start.movable] + sol[:k] + sol[k : 2 * k] - sol[2 * k :]
+    alloc = np.zeros(hm.n_alloc, dtype=np.int64)
+    ok = hm.col_of_x >= 0
+    alloc[ok] = full[hm.col_of_x[ok]].astype(np.int64)
+    carry = {key: int(full[j]) for key, j in carry_cols.items()}
+    return alloc, carry
+
+
+@dataclass(frozen=True)
+class _RepairStart:
+    """The LP's point in pounds, and where the integer programme starts from it: each
+    whole-pound amount (allocation or carry) at its floor, the rest as the LP has them."""
+
+    pounds: np.ndarray  # every column, in pounds
+    floor: np.ndarray  # whole-pound columns: the floor; others 0
+    fraction: np.ndarray  # whole-pound columns: the fraction above the floor, if not noise
+    movable: np.ndarray  # whole-pound columns the LP made positive
+    cont: np.ndarray  # the objective's own variables: continuous
+    point: np.ndarray  # the floors, and the LP's values of the rest
+
+
+def _repair_start(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int]
+) -> _RepairStart:
+    v = col_value * hm.builder.scale
+    is_int = np.zeros(len(col_value), dtype=bool)
     is_int[hm.col_of_x[hm.col_of_x >= 0]] = True
     is_int[list(carry_cols.values())] = True
     pos_v = np.maximum(v, 0)
     fl = np.where(is_int, np.floor(pos_v + SNAP), 0.0)
     frac = np.where(is_int, pos_v - fl, 0.0)
     frac = np.where(frac > SNAP, frac, 0.0)
-    movable = np.flatnonzero(is_int & (pos_v > SNAP))
-    cont = np.flatnonzero(~is_int)
-    base = np.where(is_int, fl, v)  # the point the integer programme moves from
+    return _RepairStart(
+        pounds=v, floor=fl, fraction=frac, movable=np.flatnonzero(is_int & (pos_v > SNAP)),
+        cont=np.flatnonzero(~is_int), point=np.where(is_int, fl, v),
+    )
+
+
+def _repair_rows(
+    hm: HighsModel, start: _RepairStart, room: np.ndarray
+) -> tuple[sp.csc_array, np.ndarray, np.ndarray]:
+    """The integer programme's rows: every LP row in pounds, relative to the start (columns
+    u, w, d of the movable amounts, then the continuous ones), and a movable amount's own
+    upper bound (a carry limit) kept as a row."""
+    scale = hm.builder.scale
+    movable, cont, fl = start.movable, start.cont, start.floor
     A = sp.csc_array(hm.matrix)
-    shift = A @ base
+    shift = A @ start.point
     # rows in model units: A @ (pounds / scale) in [lower, upper]  =>  A @ pounds in
     # [lower * scale, upper * scale]
     # each row may miss its limit by half a penny (the exact check allows a penny): a share
@@ -302,14 +342,26 @@ def _repair(
         M = sp.vstack([M, sp.hstack([eye, eye, -eye, zeros])])
         lo = np.concatenate([lo, np.full(len(capped), -INF)])
         hi = np.concatenate([hi, np.floor(ub[capped] + SNAP) - fl[movable][capped]])
-    M = M.tocsc()
-    breach = np.zeros(n, dtype=bool)
+    return M.tocsc(), lo, hi
+
+
+def _repair_columns(
+    hm: HighsModel, start: _RepairStart
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(cost, lower, upper) of the columns u, w, d of the movable amounts, then of the
+    continuous ones: their own bounds, relative to the LP's values; a soft rule's breach
+    costs enough that it never grows to make room."""
+    scale = hm.builder.scale
+    movable, cont, fl, v = start.movable, start.cont, start.floor, start.pounds
+    k = len(movable)
+    breach = np.zeros(len(v), dtype=bool)
     for i, (kind, _rule) in enumerate(hm.builder.aux_meaning):
         j = hm.col_of_aux[i]
         if kind == "breach" and j >= 0:
             breach[j] = True
     cost = np.concatenate(
-        [1.0 - 2.0 * frac[movable], np.ones(k), np.ones(k), np.where(breach[cont], 1000.0, 0.0)]
+        [1.0 - 2.0 * start.fraction[movable], np.ones(k), np.ones(k),
+         np.where(breach[cont], 1000.0, 0.0)]
     )
     c_lo = hm.col_lower[cont] * scale - v[cont]
     c_hi = hm.col_upper[cont] * scale - v[cont]
@@ -322,6 +374,15 @@ def _repair(
             np.where(np.isfinite(c_hi), c_hi, INF),
         ]
     )
+    return cost, col_lo, col_hi
+
+
+def _first_whole_plan(
+    matrix: sp.csc_array, col_lo: np.ndarray, col_hi: np.ndarray, cost: np.ndarray,
+    lo: np.ndarray, hi: np.ndarray, n_integer: int,
+) -> np.ndarray:
+    """The integer columns (the first ``n_integer``) of the first feasible plan HiGHS finds
+    for the integer programme, as whole numbers."""
     h = new_highs()
     for key, val in {
         # the first whole-pound plan HiGHS finds (each amount within REACH of the LP's), not
@@ -336,8 +397,8 @@ def _repair(
     }.items():
         h.setOptionValue(key, val)
     integer = int(highspy.HighsVarType.kInteger)
-    pass_lp(h, M, col_lo, col_hi, cost, lo, hi, maximise=False,
-            integrality=np.repeat([integer, 0], [3 * k, len(cont)]))
+    pass_lp(h, matrix, col_lo, col_hi, cost, lo, hi, maximise=False,
+            integrality=np.repeat([integer, 0], [n_integer, matrix.shape[1] - n_integer]))
     h.run()
     ms = highspy.HighsModelStatus
     status = h.getModelStatus()
@@ -347,11 +408,4 @@ def _repair(
             f"(HiGHS: {h.modelStatusToString(status)})",
             code="FO-R04",
         )
-    sol = np.round(np.asarray(h.getSolution().col_value)[: 3 * k])
-    full = fl.copy()
-    full[movable] = fl[movable] + sol[:k] + sol[k : 2 * k] - sol[2 * k :]
-    alloc = np.zeros(hm.n_alloc, dtype=np.int64)
-    ok = hm.col_of_x >= 0
-    alloc[ok] = full[hm.col_of_x[ok]].astype(np.int64)
-    carry = {key: int(full[j]) for key, j in carry_cols.items()}
-    return alloc, carry
+    return np.round(np.asarray(h.getSolution().col_value)[:n_integer])

@@ -1,0 +1,188 @@
+"""The rule sheets: each family's rows agree with themselves and with the tables they rely on.
+
+One function per sheet, run in the order of :data:`fundopt.problem.schema.TABLES`.
+"""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from fundopt.errors import Severity
+from fundopt.problem.validation.cells import year_start
+from fundopt.problem.validation.issues import Checker
+from fundopt.problem.validation.tables import rows
+
+_LIMIT_COLUMNS = ("floor_amount", "floor_ratio", "cap_amount", "cap_ratio")
+
+
+def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    _check_eligibility(ck, t)
+    _check_baselines(ck, t["baselines"])
+    _check_limits(ck, t)
+    _check_commitments(ck, t["commitments"])
+    _check_cliff_edges(ck, t["cliff_edges"])
+    _check_local_shares(ck, t)
+    _check_share_targets(ck, t["share_targets"])
+    _check_value_tranches(ck, t["value_tranches"])
+
+
+def _check_eligibility(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    kinds = dict(zip(t["recipients"]["recipient"], t["recipients"]["kind"], strict=True))
+    for pos, row in rows(t["eligibility"]):
+        if (
+            row["recipient"]
+            and row["recipient_kind"]
+            and kinds.get(row["recipient"]) not in (None, row["recipient_kind"])
+        ):
+            ck.add(
+                "eligibility",
+                int(pos),
+                "recipient_kind",
+                f"'{row['recipient']}' is a {kinds[row['recipient']]}, "
+                f"not a {row['recipient_kind']}",
+                code="FO-V25",
+            )
+
+
+def _check_baselines(ck: Checker, base: pd.DataFrame) -> None:
+    # both would count the same money twice
+    for r, grp in base.groupby("recipient", dropna=True):
+        if grp["activity"].isna().any() and grp["activity"].notna().any():
+            ck.add(
+                "baselines",
+                int(grp.index[0]),
+                "activity",
+                f"'{r}' has both a whole-recipient baseline and per-activity baselines",
+                code="FO-V26",
+                hint="give one or the other",
+            )
+
+
+def _check_limits(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    based = set(t["baselines"]["recipient"].dropna())
+    for pos, row in rows(t["limits"]):
+        if (row["floor_ratio"] is not None or row["cap_ratio"] is not None) and row[
+            "recipient"
+        ] not in based:
+            ck.add(
+                "limits",
+                int(pos),
+                "floor_ratio" if row["floor_ratio"] is not None else "cap_ratio",
+                f"a ratio to baseline needs a baseline for '{row['recipient']}'",
+                code="FO-V27",
+                hint="add its baseline or give the limit as an amount",
+            )
+        for lo, hi in (("floor_amount", "cap_amount"), ("floor_ratio", "cap_ratio")):
+            if row[lo] is not None and row[hi] is not None and row[lo] > row[hi]:
+                ck.add("limits", int(pos), hi, f"{hi} is below {lo}", found=row[hi], code="FO-V28")
+        if all(row[c] is None for c in _LIMIT_COLUMNS):
+            ck.add(
+                "limits",
+                int(pos),
+                "floor_amount",
+                "row sets no floor and no cap",
+                code="FO-V21",
+                severity=Severity.WARNING,
+            )
+
+
+def _check_commitments(ck: Checker, commitments: pd.DataFrame) -> None:
+    for pos, row in rows(commitments):
+        fy, ly = row["first_year"], row["last_year"]
+        if fy and ly and year_start(fy) > year_start(ly):
+            ck.add(
+                "commitments",
+                int(pos),
+                "last_year",
+                "last year is before the first year",
+                found=ly,
+                code="FO-V23",
+            )
+
+
+def _check_cliff_edges(ck: Checker, cliff_edges: pd.DataFrame) -> None:
+    if int(cliff_edges["recipient"].isna().sum()) > 1:
+        ck.add(
+            "cliff_edges",
+            None,
+            "recipient",
+            "more than one default (blank recipient) row",
+            code="FO-V20",
+        )
+
+
+def _check_local_shares(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    lp = set(t["local_priorities"]["recipient"].dropna())
+    for pos, row in rows(t["local_shares"]):
+        if (row["min_local_share"] is not None or row["min_local_amount"] is not None) and (
+            row["recipient"] not in lp
+        ):
+            ck.add(
+                "local_shares",
+                int(pos),
+                "recipient",
+                f"'{row['recipient']}' has a local share but no local-priority activities",
+                code="FO-V29",
+                hint="list its local priorities on the Local priorities sheet",
+            )
+
+
+def _check_share_targets(ck: Checker, targets: pd.DataFrame) -> None:
+    name = "share_targets"
+    for pos, row in rows(targets):
+        if (
+            row["min_share"] is not None
+            and row["max_share"] is not None
+            and (row["min_share"] > row["max_share"])
+        ):
+            ck.add(name, int(pos), "max_share", "max_share is below min_share", code="FO-V28")
+        if row["min_share"] is None and row["max_share"] is None:
+            ck.add(
+                name,
+                int(pos),
+                "min_share",
+                "row sets no share",
+                code="FO-V21",
+                severity=Severity.WARNING,
+            )
+
+
+def _check_value_tranches(ck: Checker, vt: pd.DataFrame) -> None:
+    for _key, grp in vt.groupby([vt["recipient"].fillna(""), vt["activity"].fillna("")]):
+        _check_tranches_of_one_line(ck, grp.sort_values("tranche"))
+
+
+def _check_tranches_of_one_line(ck: Checker, grp: pd.DataFrame) -> None:
+    """One (recipient, activity) line's tranches, in tranche order: a concave value curve."""
+    nums = [n for n in grp["tranche"] if n is not None]
+    if nums != list(range(1, len(nums) + 1)):
+        ck.add(
+            "value_tranches",
+            int(grp.index[0]),
+            "tranche",
+            "tranches must be numbered 1, 2, 3, ... without gaps",
+            found=nums,
+            code="FO-V30",
+        )
+    widths = list(grp["width"])
+    for i, (pos, w) in enumerate(zip(grp.index, widths, strict=True)):
+        if w is None and i < len(widths) - 1:
+            ck.add(
+                "value_tranches",
+                int(pos),
+                "width",
+                "only the last tranche may be unlimited",
+                code="FO-V30",
+            )
+    vals = [v for v in grp["value"] if v is not None]
+    if any(b > a for a, b in itertools.pairwise(vals)):
+        ck.add(
+            "value_tranches",
+            int(grp.index[0]),
+            "value",
+            "values must not rise from one tranche to the next (diminishing returns)",
+            found=vals,
+            code="FO-V30",
+        )

@@ -1,0 +1,59 @@
+"""The *Years* table: one baseline year, then consecutive fiscal years."""
+
+from __future__ import annotations
+
+import itertools
+
+import pandas as pd
+
+from fundopt.problem.validation.cells import year_start
+from fundopt.problem.validation.issues import Checker
+
+
+def check_years(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    """Check the years and make the baseline column plain booleans (blank = FALSE)."""
+    years = t["years"]
+    labels = [y for y in years["year"] if y is not None]
+    flags = [bool(b) for b in years["baseline"].fillna(False)]
+    base = [pos for pos, f in enumerate(flags) if f]
+    if len(labels) and len(base) != 1:
+        ck.add(
+            "years",
+            None,
+            "baseline",
+            "exactly one year must be marked as the baseline (TRUE)",
+            found=f"{len(base)} marked",
+            code="FO-V22",
+            hint="mark the year before the first planned year",
+        )
+    ordered = sorted(labels, key=year_start)
+    for a, b in itertools.pairwise(ordered):
+        if year_start(b) != year_start(a) + 1:
+            pos = list(years["year"]).index(b)
+            ck.add(
+                "years",
+                pos,
+                "year",
+                f"years jump from {a} to {b}",
+                found=b,
+                code="FO-S06",
+                hint="list every year, one per row",
+            )
+    if len(base) == 1 and ordered and years["year"].iloc[base[0]] != ordered[0]:
+        ck.add(
+            "years",
+            base[0],
+            "baseline",
+            "the baseline must be the earliest year",
+            found=years["year"].iloc[base[0]],
+            code="FO-V22",
+        )
+    if len(ordered) < 2 and len(labels):
+        ck.add(
+            "years",
+            None,
+            "year",
+            "the horizon needs at least one year after the baseline",
+            code="FO-V22",
+        )
+    t["years"]["baseline"] = [bool(b) for b in flags] if len(flags) else []

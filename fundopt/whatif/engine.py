@@ -1,0 +1,229 @@
+"""Solve many scenarios of one problem fast: build once, change the LP in place, warm-start.
+
+How a scenario is solved:
+
+1. Its problem is made (:meth:`~fundopt.Scenario.apply`, validated as usual).
+2. The LP rows, bounds and costs it needs are worked out by the same constraint-family
+   code as any build, recorded as numbers only (``build_model(..., pyomo=False)``): cheap.
+3. If the LP has the same shape as the base (same rows, the same columns in each row, same
+   variables, same money scale), the loaded HiGHS model is changed in place: only the row
+   bounds, coefficients, column bounds and costs that differ (``changeRowsBounds``,
+   ``changeCoeff``, ``changeColsBounds``, ``changeColsCost``); HiGHS then re-solves from
+   the base plan's basis. Otherwise (a new commitment, a new share target, ...) the
+   scenario's LP is built and solved from scratch. Either way the LP HiGHS solves is
+   exactly the one :func:`fundopt.solve` would build (tests compare them number for number).
+4. The solution is rounded to whole pounds and verified like any plan.
+
+A scenario that only changes envelope amounts skips step 2: the envelope family linked
+its bounds to the input cells, so the new bounds are worked out directly
+(:class:`~fundopt.whatif.in_place.EnvelopeLinks`). With ``whole_pounds=False`` step 4 is
+left out: the scenario is reported from the LP alone (objective, binding rules, shadow
+prices).
+
+Every scenario starts from the *base* basis, never the previous scenario's, so a result
+does not depend on the order scenarios are run in or how they are split between
+processes: serial, process-pool and Dask runs give the same plans to the pound.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from fundopt.errors import FundoptError, InfeasibleError, InputError
+from fundopt.formulation import build_model
+from fundopt.formulation.builder import LpBuilder
+from fundopt.plan import Plan
+from fundopt.plan.solve import build, finish
+from fundopt.plan.tables import RowKinds
+from fundopt.problem import FundingProblem
+from fundopt.problem.scenarios import Scenario
+from fundopt.solver.highs import HighsModel
+from fundopt.solver.run import MS, run
+from fundopt.whatif import outcome
+from fundopt.whatif.in_place import EnvelopeLinks, lp_results
+from fundopt.whatif.lp_arrays import (
+    ColumnArrays,
+    compiled_arrays,
+    equal,
+    load_changes,
+    recorded_arrays,
+    same_shape,
+    view,
+)
+from fundopt.whatif.outcome import Method, ScenarioOutcome, ScenarioStatus
+
+BASE = "base"
+NO_BASE_PLAN = "the base problem has no optimal plan"
+
+
+def record(problem: FundingProblem) -> LpBuilder:
+    """The LP of ``problem`` as numbers only: the same family code as :func:`fundopt.solve`'s
+    build, without the Pyomo objects."""
+    return build_model(problem, pyomo=False)
+
+
+class SweepEngine:
+    """The base model, built and solved once; solves scenarios of it in place where it can.
+
+    One per process: the HiGHS model it holds is changed by every scenario it solves."""
+
+    def __init__(self, problem: FundingProblem, keep_plans: bool = False, *,
+                 whole_pounds: bool = True) -> None:
+        self.problem = problem
+        self.keep_plans = keep_plans
+        self.whole_pounds = whole_pounds
+        self.plans: dict[str, Plan] = {}
+        self.base_hm: HighsModel | None = None
+        self.in_place_reason = ""
+        t0 = time.perf_counter()
+        base = Scenario(BASE)
+        try:
+            hm = build(problem, _options(problem))
+        except InfeasibleError as e:
+            self.base = outcome.infeasible(base, Method.REBUILT, e, t0)
+            self.in_place_reason = NO_BASE_PLAN
+            return
+        times = {"build": time.perf_counter() - t0}
+        self.base = self._run_and_finish(base, problem, hm, Method.REBUILT, times, t0,
+                                         is_base=True)
+        if self.base.status is not ScenarioStatus.OPTIMAL:
+            self.in_place_reason = NO_BASE_PLAN
+            return
+        self._keep_base(hm)
+
+    def _keep_base(self, hm: HighsModel) -> None:
+        """Keep the solved base model for scenarios to change in place, once its recording
+        is seen to reproduce it."""
+        self.base_hm = hm
+        self.col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux]).astype(np.int64)
+        self.base_rec = record(self.problem)
+        recorded = recorded_arrays(self.base_rec, self.col_of_var)
+        self.loaded = compiled_arrays(hm)
+        if recorded is None or not equal(recorded, self.loaded):
+            # a safety net: never change a model in place unless recording reproduces it
+            self.in_place_reason = "the recorded LP differs from the compiled one"
+            self.base_hm = None
+            return
+        self.base_arrays = recorded
+        self.links = EnvelopeLinks(self.problem, self.base_rec)
+        self.row_kinds = RowKinds(self.base_rec.rows)
+
+    @property
+    def in_place(self) -> bool:
+        return self.base_hm is not None
+
+    def solve(self, scenario: Scenario) -> ScenarioOutcome:
+        t0 = time.perf_counter()
+        if self.in_place and self.links.applies_to(scenario):
+            quick = self._solve_envelopes(scenario, t0)
+            if quick is not None:
+                return quick
+        try:
+            problem = scenario.apply(self.problem)
+        except (InputError, ValueError) as e:
+            return outcome.not_solved(scenario, ScenarioStatus.INVALID, Method.NOT_SOLVED,
+                                      str(e), t0)
+        if self.in_place and problem.settings.time_limit_seconds == \
+                self.problem.settings.time_limit_seconds:
+            try:
+                rec = record(problem)
+            except InfeasibleError as e:
+                return outcome.infeasible(scenario, Method.IN_PLACE, e, t0)
+            arrays = recorded_arrays(rec, self.col_of_var) \
+                if rec.scale == self.base_rec.scale else None
+            if arrays is not None and same_shape(arrays, self.loaded):
+                return self._solve_in_place(scenario, problem, rec, arrays, t0)
+        return self._solve_fresh(scenario, problem, t0)
+
+    def _solve_envelopes(self, scenario: Scenario, t0: float) -> ScenarioOutcome | None:
+        """Envelope amounts only: new bounds on the base's LP, worked out from the cells the
+        envelope family linked them to (:class:`~fundopt.whatif.in_place.EnvelopeLinks`),
+        with no new record of the LP; None to go the usual way."""
+        amounts = self.links.amounts_for(scenario)
+        if amounts is None:
+            return None
+        problem: FundingProblem | None = None
+        if self.whole_pounds:  # the plan is checked against the scenario's own problem
+            problem = self.problem.with_envelope_amounts(amounts.tolist())
+            if problem is None:  # an amount validation refuses: the usual way says why
+                return None
+        rec = self.links.record(amounts, problem)
+        b = self.base_arrays
+        row_lower, row_upper, col_upper = self.links.bounds(
+            amounts, b.row_lower, b.row_upper, b.col_upper, self.col_of_var)
+        arrays = ColumnArrays(row_lower, row_upper, b.col_lower, col_upper, b.cost, b.matrix)
+        return self._solve_in_place(scenario, problem, rec, arrays, t0)
+
+    def _solve_in_place(self, scenario: Scenario, problem: FundingProblem | None,
+                        rec: LpBuilder, arrays: ColumnArrays, t0: float) -> ScenarioOutcome:
+        assert self.base_hm is not None
+        hm = self.base_hm
+        h = hm.highs
+        load_changes(h, self.loaded, arrays)
+        self.loaded = arrays
+        h.clearSolver()  # forget the last scenario entirely: start from the base basis
+        h.setBasis(self.basis)
+        times = {"build": time.perf_counter() - t0}
+        return self._run_and_finish(scenario, problem, view(hm, rec, arrays), Method.IN_PLACE,
+                                    times, t0)
+
+    def _solve_fresh(self, scenario: Scenario, problem: FundingProblem,
+                     t0: float) -> ScenarioOutcome:
+        try:
+            hm = build(problem, _options(problem))
+        except InfeasibleError as e:
+            return outcome.infeasible(scenario, Method.REBUILT, e, t0)
+        times = {"build": time.perf_counter() - t0}
+        return self._run_and_finish(scenario, problem, hm, Method.REBUILT, times, t0)
+
+    def _run_and_finish(self, scenario: Scenario, problem: FundingProblem | None,
+                        hm: HighsModel, method: Method, times: dict[str, float],
+                        t0: float, *, is_base: bool = False) -> ScenarioOutcome:
+        try:
+            t = time.perf_counter()
+            status = run(hm)
+            times["solve"] = time.perf_counter() - t
+            if status == MS.kInfeasible:
+                return self._diagnose(scenario, problem, method, t0)
+            if is_base:
+                # the optimal basis, before rounding's re-solves (with margins) move it:
+                # every scenario starts from it
+                self.basis = hm.highs.getBasis()
+            if not self.whole_pounds and not is_base:
+                kinds = self.row_kinds if method is Method.IN_PLACE else None
+                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0)
+            if problem is None:
+                problem = scenario.apply(self.problem)
+            plan = finish(problem, hm, times, time.perf_counter())
+        except FundoptError as e:
+            return outcome.not_solved(scenario, ScenarioStatus.FAILED, method,
+                                      f"{type(e).__name__}: {e}", t0)
+        if self.keep_plans:
+            self.plans[scenario.name] = plan
+        return outcome.solved(scenario, plan, method, time.perf_counter() - t0)
+
+    def _diagnose(self, scenario: Scenario, problem: FundingProblem | None, method: Method,
+                  t0: float) -> ScenarioOutcome:
+        """Explain an infeasible scenario: by the closed-form checks :func:`fundopt.solve`
+        runs first where they find it (cheap), else on a model of its own (an IIS and an
+        elastic solve, which may change the model they run on)."""
+        from fundopt.explain.diagnosis import diagnose_infeasible
+        from fundopt.explain.prechecks import raise_conflicts
+
+        try:
+            if problem is None:
+                problem = scenario.apply(self.problem)
+            raise_conflicts(problem)
+            hm = build(problem)
+            run(hm)
+            error = diagnose_infeasible(problem, hm)
+        except FundoptError as e:
+            error = e if isinstance(e, InfeasibleError) else InfeasibleError(str(e))
+        return outcome.infeasible(scenario, method, error, t0)
+
+
+def _options(problem: FundingProblem) -> dict[str, object]:
+    limit = problem.settings.time_limit_seconds
+    return {} if limit is None else {"time_limit": float(limit)}
