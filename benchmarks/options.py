@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-#: variant -> options over fundopt's pinned ones (fundopt.formulation.compile.HIGHS_OPTIONS)
+#: variant -> options over fundopt's pinned ones (fundopt.solver.highs.HIGHS_OPTIONS)
 VARIANTS: dict[str, dict[str, object]] = {
     "pinned": {},  # HIGHS_OPTIONS: serial dual simplex, presolve on
     "presolve_off": {"presolve": "off"},

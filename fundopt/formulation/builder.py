@@ -109,7 +109,7 @@ class LpBuilder:
     terms. Money in the model is in units of ``index.money_scale`` pounds; callers pass
     pounds. The LP goes to HiGHS from the numbers (:meth:`arrays`), which a test holds equal,
     array for array, to Pyomo's own compilation of ``model``; a model changed after the
-    build goes through Pyomo's compiler instead (:func:`fundopt.formulation.compile`).
+    build goes through Pyomo's compiler instead (:mod:`fundopt.solver.highs`).
     """
 
     def __init__(self, index: ProblemIndex, *, pyomo: bool = True) -> None:

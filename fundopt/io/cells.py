@@ -19,7 +19,7 @@ from fundopt.problem.schema import ColumnKind, MoneyUnit
 
 NUMERIC_KINDS = frozenset({ColumnKind.MONEY, ColumnKind.SHARE, ColumnKind.RATIO,
                            ColumnKind.NUMBER, ColumnKind.PENALTY, ColumnKind.INT})
-MAX_MONEY_POUNDS = 1e13  # as fundopt.validation.MAX_MONEY: beyond this, a unit mistake
+MAX_MONEY_POUNDS = 1e13  # as fundopt.problem.validation.MAX_MONEY: beyond this, a unit mistake
 
 _NA = {"n/a", "na", "#n/a", "-", "–", "—", "none", "nil", "tbc", "tbd", "?", "null", "nan",
        "x", "inf", "-inf", "infinity"}

@@ -21,7 +21,8 @@ POUNDS_FORMAT = "£#,##0.00"
 
 def write_diagnosis(error: InfeasibleError | Diagnosis, path: str | Path, *,
                     overwrite: bool = False, input_path: str | Path | None = None) -> Path:
-    """Write the diagnosis of ``error`` (or a :class:`~fundopt.diagnosis.Diagnosis`) to ``path``.
+    """Write the diagnosis of ``error`` (or a
+    :class:`~fundopt.explain.diagnosis.Diagnosis`) to ``path``.
 
     An error without a diagnosis still gets its message written. Refuses to replace an
     existing file unless ``overwrite=True``, and never writes over ``input_path``.

@@ -1,6 +1,6 @@
-"""The layout of a fundopt input workbook, derived from :data:`fundopt.schema.TABLES`.
+"""The layout of a fundopt input workbook, derived from :data:`fundopt.problem.schema.TABLES`.
 
-The schema is the single source: each :class:`~fundopt.schema.TableSpec` is one sheet
+The schema is the single source: each :class:`~fundopt.problem.schema.TableSpec` is one sheet
 (named ``TableSpec.sheet``) whose **row 1** holds the headers in schema order, starting in
 column A; data starts in **row 2** and ends at the first blank row. A header is the column
 name, followed by its unit in brackets where it has one:

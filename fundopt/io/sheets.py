@@ -180,6 +180,8 @@ def _read_header(ws: Worksheet, spec: TableSpec, unit: MoneyUnit | None, max_col
     for pos, name in enumerate(names):
         if name not in seen:
             out.missing.add(name)
+            if not spec.column(name).required:
+                continue  # an optional column added in a later version reads as blank
             c.add(f"{column_letter(pos + 1)}{HEADER_ROW}", f"column '{name}' is missing",
                   code="FO-S04", hint="add the column back (leave it blank if it does not apply); "
                   "fundopt template writes a fresh template to copy from")

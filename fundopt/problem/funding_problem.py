@@ -135,6 +135,14 @@ class FundingProblem:
     def horizon(self) -> tuple[str, ...]:
         return tuple(str(y) for y in self.years.loc[~self.years["baseline"], "year"])
 
+    @property
+    def indicative_years(self) -> tuple[str, ...]:
+        """Horizon years whose money is a planning figure, not yet settled (sheet *Years*,
+        column ``status``)."""
+        years = self.years
+        mask = (~years["baseline"]) & (years["status"] == "indicative")
+        return tuple(str(y) for y in years.loc[mask, "year"])
+
     def tables(self) -> dict[str, pd.DataFrame]:
         return {n: getattr(self, n) for n in TABLE_NAMES}
 

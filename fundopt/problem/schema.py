@@ -45,6 +45,13 @@ class Threat(StrEnum):
 SOC_THREATS: tuple[Threat, ...] = tuple(t for t in Threat if t is not Threat.LOCAL_POLICING)
 
 
+class YearStatus(StrEnum):
+    """How settled a horizon year's money is."""
+
+    CONFIRMED = "confirmed"  # settled: its envelopes are final
+    INDICATIVE = "indicative"  # a planning figure: envelopes may change at the next settlement
+
+
 class ShareScope(StrEnum):
     """What a share target is a share of."""
 
@@ -190,6 +197,14 @@ YEARS = TableSpec(
             K.BOOL,
             required=False,
             doc="TRUE on exactly one row: the year before the horizon",
+        ),
+        C(
+            "status",
+            K.ENUM,
+            required=False,
+            choices=_enum(YearStatus),
+            doc="confirmed (blank) or indicative: a planning figure, not yet settled; "
+            "indicative years come after the confirmed ones",
         ),
     ),
     "The baseline year and the consecutive fiscal years of the horizon.",

@@ -138,7 +138,7 @@ def plot_winners_and_losers(plan: Plan, other: Plan | pd.DataFrame, *, largest: 
                             labels: tuple[str, str] = ("this plan", "the other"),
                             ax: Axes | None = None) -> Figure:
     """Each recipient's allocation over the horizon against another plan's, or against
-    today's method (the frame :func:`fundopt.comparator.winners_and_losers` returns).
+    today's method (the frame :func:`fundopt.explain.todays_method.winners_and_losers` returns).
 
     Shows the ``largest`` gains and losses (this plan minus the other), in £m.
     """

@@ -126,7 +126,7 @@ class EnvelopeLinks:
 def lp_results(hm: HighsModel, kinds: RowKinds | None = None
                ) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
     """(objective £, iterations, binding rules, non-zero shadow prices) of a solved model,
-    as :func:`fundopt.results.assemble_plan` works them out, without the whole-pound plan."""
+    as :func:`fundopt.plan.tables.assemble_plan` works them out, without the whole-pound plan."""
     h = hm.highs
     info = h.getInfo()
     sol = h.getSolution()

@@ -6,6 +6,7 @@ import itertools
 
 import pandas as pd
 
+from fundopt.problem.schema import YearStatus
 from fundopt.problem.validation.cells import year_start
 from fundopt.problem.validation.issues import Checker
 
@@ -57,3 +58,29 @@ def check_years(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
             code="FO-V22",
         )
     t["years"]["baseline"] = [bool(b) for b in flags] if len(flags) else []
+    _check_status(ck, t["years"])
+
+
+def _check_status(ck: Checker, years: pd.DataFrame) -> None:
+    """Blank status means confirmed; no confirmed horizon year may follow an indicative one
+    (a settlement confirms years in order)."""
+    status = [YearStatus.CONFIRMED.value if s is None else str(s) for s in years["status"]]
+    years["status"] = pd.Series(status, index=years.index, dtype=object)
+    horizon = sorted(
+        ((pos, str(y)) for pos, (y, b) in enumerate(zip(years["year"], years["baseline"],
+                                                        strict=True)) if y is not None and not b),
+        key=lambda item: year_start(item[1]))
+    seen_indicative = ""
+    for pos, label in horizon:
+        if status[pos] == YearStatus.INDICATIVE.value:
+            seen_indicative = seen_indicative or label
+        elif seen_indicative:
+            ck.add(
+                "years",
+                pos,
+                "status",
+                f"{label} is confirmed but comes after the indicative year {seen_indicative}",
+                found=status[pos],
+                code="FO-V22",
+                hint="mark every year after the first indicative one as indicative",
+            )
