@@ -15,6 +15,16 @@ def frame(**cols: Any) -> pd.DataFrame:
     return pd.DataFrame(cols)
 
 
+def exact_tiers(settings: Settings) -> pd.DataFrame:
+    """A *Priorities* table: the default tier 1 (value less the settings' penalties) with
+    no give, so the plan is exactly tier 1's optimum (stability then only breaks ties)."""
+    goals = [("value", 1.0), ("need", settings.need_penalty),
+             ("volatility", settings.volatility_penalty)]
+    kept = [(g, w) for g, w in goals if w > 0]
+    return frame(tier=[1] * len(kept), goal=[g for g, _ in kept], weight=[w for _, w in kept],
+                 give=[0.0] + [None] * (len(kept) - 1))
+
+
 def tiny(
     *,
     years: tuple[str, ...] = ("2025-26", "2026-27"),
@@ -25,7 +35,9 @@ def tiny(
     **tables: Any,
 ) -> FundingProblem:
     """Two forces (a in region north, b in region south), one local-policing activity,
-    one stream 'core' with £100m a year; no penalties unless settings say so."""
+    one stream 'core' with £100m a year; no penalties unless settings say so. Tier 1 has
+    no give unless ``priorities`` says otherwise (:func:`exact_tiers`): the rules'
+    hand-worked optima are exact."""
     horizon = years[1:]
     env = envelopes or [100 * M] * len(horizon)
     base = dict(
@@ -46,6 +58,7 @@ def tiny(
         eligibility=frame(stream=["core"]),
         settings=settings or Settings(need_penalty=0.0, volatility_penalty=0.0),
     )
+    base["priorities"] = exact_tiers(base["settings"])  # type: ignore[arg-type]
     base.update(tables)
     return FundingProblem(**base)
 

@@ -13,6 +13,7 @@ from fundopt.formulation.constraints.limits import add_limits
 from fundopt.formulation.constraints.local_priorities import add_local_priorities
 from fundopt.formulation.constraints.requirements import add_requirements
 from fundopt.formulation.constraints.shares import add_share_targets
+from fundopt.formulation.constraints.stability import add_stability
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.objective import add_objective
 from fundopt.problem import FundingProblem
@@ -27,6 +28,7 @@ CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
     ("local_priorities", add_local_priorities),
     ("national_requirements", add_requirements),
     ("share_targets", add_share_targets),
+    ("line_and_stream_limits", add_stability),
 )
 
 
@@ -39,6 +41,7 @@ def build_model(problem: FundingProblem, index: ProblemIndex | None = None, *,
         for _, add in CONSTRAINT_FAMILIES:
             add(b)
         add_objective(b)
+        b.finish()
         return b
 
 

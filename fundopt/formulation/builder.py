@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -21,8 +22,10 @@ from pyomo.core.base.var import VarData
 from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from fundopt.errors import InfeasibleError
+from fundopt.formulation.goals import PARTS, cost_of, goals_in, tier_terms
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
+from fundopt.problem.schema import Goal
 
 INF = float("inf")
 
@@ -41,6 +44,8 @@ class Family(StrEnum):
     NATIONAL_SHARE = "national_share"
     REQUIREMENT = "requirement"
     SHARE_TARGET = "share_target"
+    LINE_LIMIT = "line_limit"
+    STREAM_LIMIT = "stream_limit"
     ACCOUNTING = "accounting"  # defines objective terms; not a rule a user states
 
 
@@ -117,7 +122,14 @@ class LpBuilder:
         self.scale = index.money_scale
         self.n_alloc = len(index.alloc)
         self.rows: list[Row] = []
-        self._objective: dict[str, list[Terms]] = defaultdict(list)
+        #: the goals in the order they are optimised, and the goals some tier optimises
+        self.tiers = index.problem.tiers
+        self.goals: frozenset[Goal] = goals_in(self.tiers)
+        self._parts: dict[str, list[Terms]] = defaultdict(list)
+        #: per row, the goal whose measure it defines (None for a rule): such a row is
+        #: needed only from the first tier with that goal (fundopt.solver.tiers)
+        self.row_goal: list[Goal | None] = []
+        self._goal: Goal | None = None
         self.aux_meaning: list[tuple[str, str]] = []  # (kind, rule) per aux variable
         self.aux_upper: list[float] = []  # model units, inf when unbounded
         self.carry: dict[tuple[str, str], int] = {}  # (stream, year) -> carried out
@@ -193,14 +205,47 @@ class LpBuilder:
                         coef)
 
     # -- objective --------------------------------------------------------------------------
-    def value(self, term: str, terms: Terms | Sequence[Term]) -> None:
-        """Add to the objective (maximised), coefficients in value per pound."""
-        self._objective[term].append(terms if isinstance(terms, Terms) else Terms.pairs(terms))
+    @contextmanager
+    def defining(self, goal: Goal | None) -> Iterator[None]:
+        """Rows added inside this block define ``goal``'s measure (not rules); with None,
+        they are rules again."""
+        saved, self._goal = self._goal, goal
+        try:
+            yield
+        finally:
+            self._goal = saved
+
+    def first_tier_rows(self) -> np.ndarray:
+        """Per row, the first tier (1, 2, ...) that needs it: 1 for a rule, else the first
+        tier with the goal the row defines."""
+        first = {g: k for k, tier in reversed(list(enumerate(self.tiers, start=1)))
+                 for g in tier.goals}
+        return np.array([1 if g is None else first.get(g, len(self.tiers) + 1)
+                         for g in self.row_goal], dtype=np.int64)
+
+    def measure(self, part: str, terms: Terms | Sequence[Term]) -> None:
+        """Add to a part of a goal's measure (:data:`fundopt.formulation.goals.PARTS`), in
+        the goal's own units: value per pound for ``value`` and ``breach_penalty``
+        (maximised); pounds, or stability score, per pound for the others (minimised)."""
+        if part not in PARTS:
+            raise ValueError(f"unknown part of a goal: {part!r}")
+        self._parts[part].append(terms if isinstance(terms, Terms) else Terms.pairs(terms))
+
+    @property
+    def parts(self) -> dict[str, Terms]:
+        """Each part of the goals' measures, its terms in the order added."""
+        return {name: Terms.join(ts) for name, ts in self._parts.items()}
 
     @property
     def objective_terms(self) -> dict[str, Terms]:
-        """The objective's named terms (value, need_penalty, ...), each in the order added."""
-        return {name: Terms.join(parts) for name, parts in self._objective.items()}
+        """Tier 1's objective (maximised) as named terms (value, need_penalty, ...): the
+        LP's objective; later tiers' are :meth:`tier_costs`."""
+        return tier_terms(self.parts, self.tiers[0])
+
+    def tier_costs(self) -> list[np.ndarray]:
+        """Each tier's objective (maximised) as costs per variable number."""
+        parts = self.parts
+        return [cost_of(tier_terms(parts, tier), self.n_vars) for tier in self.tiers]
 
     # -- rows -------------------------------------------------------------------------------
     def row(
@@ -223,11 +268,11 @@ class LpBuilder:
         bound alone)."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
-            self.value("breach_penalty", [(slack, -float(penalty))])
+            self.measure("breach_penalty", [(slack, -float(penalty))])
             extra = [(slack, 1.0 if sense is Sense.GE else -1.0)]
             if sense is Sense.EQ:  # an equality with a penalty can be missed either way
                 other = self.aux("breach", info.rule)
-                self.value("breach_penalty", [(other, -float(penalty))])
+                self.measure("breach_penalty", [(other, -float(penalty))])
                 extra = [(slack, 1.0), (other, -1.0)]
             terms = Terms.join((terms, extra)) if isinstance(terms, Terms) \
                 else [*terms, *extra]
@@ -253,6 +298,7 @@ class LpBuilder:
         if rhs_from is not None:
             self.rhs_from[len(self.rows)] = rhs_from
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
+        self.row_goal.append(self._goal)
         if self.model is not None:
             xs = self._vars
             k = self._ptr[-1] - self._ptr[-2]
@@ -345,6 +391,7 @@ class LpBuilder:
         self._ptr += (ptr[1:] + start).tolist()
         self._rhs += (rhs / self.scale).tolist()
         self._sense += [_SENSE_CODE[sense]] * n
+        self.row_goal += [self._goal] * n
         self.rows += [Row(info, sense, r, (), None) for info, r in zip(infos, rhs.tolist(),
                                                                        strict=True)]
         if self.model is not None:
@@ -367,16 +414,23 @@ class LpBuilder:
         return clist
 
     def finish(self) -> None:
-        """Set the Pyomo objective: the sum of the named terms, maximised."""
+        """Set the Pyomo objectives: tier 1's, active (the LP's), and each later tier's as
+        ``tier_2``, ``tier_3``, ..., deactivated; each the sum of its named terms,
+        maximised."""
         if self.model is None:
             return
         xs = self._vars
         # value per pound x pounds per unit = value per model unit; reported objective is
         # multiplied back by the scale.
-        terms = self.objective_terms
-        all_terms = [(xs[v], c) for name in sorted(terms) for v, c in terms[name]]
-        expr = linear_sum(all_terms) if all_terms else 0.0
-        self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
+        parts = self.parts
+        for k, tier in enumerate(self.tiers, start=1):
+            terms = tier_terms(parts, tier)
+            all_terms = [(xs[v], c) for name in sorted(terms) for v, c in terms[name]]
+            expr = linear_sum(all_terms) if all_terms else 0.0
+            objective = pyo.Objective(expr=expr, sense=pyo.maximize)
+            self.model.add_component("objective" if k == 1 else f"tier_{k}", objective)
+            if k > 1:
+                objective.deactivate()
 
     # -- the LP as numbers ----------------------------------------------------------------------
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:
@@ -415,12 +469,9 @@ class LpBuilder:
             shape=(n_rows, n_vars),
         ).tocsc()
         matrix.sort_indices()
-        # the objective's terms in name order, a variable's coefficients summed left to
-        # right (np.add.at adds in order, as Pyomo's compiler does); zeros are not "used"
-        named = self.objective_terms
-        terms = Terms.join([named[name] for name in sorted(named)])
-        cost = np.zeros(n_vars)
-        np.add.at(cost, terms.vars, terms.coefs)
+        # tier 1's terms in name order, a variable's coefficients summed left to right (as
+        # Pyomo's compiler does); zeros are not "used"
+        cost = cost_of(self.objective_terms, n_vars)
         used = (np.diff(matrix.indptr) > 0) | (cost != 0.0)
         row_lower, row_upper = self.row_bounds()
         return LpArrays(

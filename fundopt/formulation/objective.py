@@ -33,6 +33,7 @@ import numpy as np
 
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
 from fundopt.formulation.terms import Terms
+from fundopt.problem.schema import Goal
 from fundopt.problem.validation import rows
 
 Tranche = tuple[float | None, float]  # (width in £ per year or None, value per £)
@@ -62,10 +63,15 @@ def line_tranches(groups: dict[tuple[str, str], list[Tranche]], r: str, a: str) 
 
 
 def add_objective(b: LpBuilder) -> None:
-    _add_value(b)
-    _add_need_penalty(b)
-    _add_volatility_penalty(b)
-    b.finish()
+    """The measures of the goals value, need and volatility (those some tier optimises;
+    value always), then the Pyomo objectives (:meth:`LpBuilder.finish`). Stability's
+    measure is recorded by :func:`fundopt.formulation.constraints.stability.add_stability`."""
+    with b.defining(Goal.VALUE):
+        _add_value(b)
+    with b.defining(Goal.NEED):
+        _add_need_penalty(b)
+    with b.defining(Goal.VOLATILITY):
+        _add_volatility_penalty(b)
 
 
 def _add_value(b: LpBuilder) -> None:
@@ -147,15 +153,18 @@ def _add_value(b: LpBuilder) -> None:
     vars_ = np.concatenate(t_vars)
     coef = np.concatenate(t_coef)
     sort_t = np.lexsort((np.concatenate(t_sub), np.concatenate(t_group)))
-    b.value("value", Terms(vars_[sort_t], coef[sort_t]))
+    b.measure("value", Terms(vars_[sort_t], coef[sort_t]))
     if len(m_groups):
         b.rows_block(ptr, e_var[sort], e_val[sort], Sense.EQ, infos)
 
 
 def _add_need_penalty(b: LpBuilder) -> None:
+    """Pounds away from needs-based shares. Each kind's allocation in a year is an
+    auxiliary total (one row), and each recipient's distance is measured against its share
+    of that total, so the rows grow with the number of recipients, not its square (400
+    recipients summed into each of 400 rows made 160,000 nonzeros a year)."""
     idx = b.index
-    eta = idx.problem.settings.need_penalty
-    if eta <= 0:
+    if Goal.NEED not in b.goals:
         return
     weights = {
         rid: float(r["need_weight"])  # type: ignore[arg-type]
@@ -171,14 +180,21 @@ def _add_need_penalty(b: LpBuilder) -> None:
             total_w = sum(weights[r] for r in active)
             if total_w <= 0:
                 continue
+            total = b.aux("need_total", f"need_total[{kind},{t}]")
+            b.row(
+                Terms.join([*(b.total(r, t) for r in active), [(total, -1.0)]]),
+                Sense.EQ,
+                0.0,
+                RowInfo(Family.ACCOUNTING, f"need_total[{kind},{t}]",
+                        f"Allocation to every {kind} with a need weight in {t}", year=t),
+            )
             for r in active:
                 share = weights[r] / total_w
                 rule = f"need[{r},{t}]"
                 over, under = b.aux("need_over", rule), b.aux("need_under", rule)
-                b.value("need_penalty", [(over, -eta), (under, -eta)])
+                b.measure("need", [(over, 1.0), (under, 1.0)])
                 b.row(
-                    Terms.join([b.total(r, t), *(b.total(o, t, -share) for o in active),
-                                [(over, -1.0), (under, 1.0)]]),
+                    Terms.join([b.total(r, t), [(total, -share), (over, -1.0), (under, 1.0)]]),
                     Sense.EQ,
                     0.0,
                     RowInfo(
@@ -193,8 +209,7 @@ def _add_need_penalty(b: LpBuilder) -> None:
 
 def _add_volatility_penalty(b: LpBuilder) -> None:
     idx = b.index
-    omega = idx.problem.settings.volatility_penalty
-    if omega <= 0:
+    if Goal.VOLATILITY not in b.goals:
         return
     for r in sorted(idx.recipient_rows):
         for t in idx.funded_years(r):
@@ -209,7 +224,7 @@ def _add_volatility_penalty(b: LpBuilder) -> None:
             else:
                 terms += b.total(r, prev, -1.0)
             up, down = b.aux("rise", rule), b.aux("fall", rule)
-            b.value("volatility_penalty", [(up, -omega), (down, -omega)])
+            b.measure("volatility", [(up, 1.0), (down, 1.0)])
             b.row(
                 Terms.join((terms, [(up, -1.0), (down, 1.0)])),
                 Sense.EQ,

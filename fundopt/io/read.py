@@ -142,7 +142,9 @@ def _find_sheets(wb: Workbook, issues: list[Issue]) -> dict[str, str]:
             continue
         norm = {p.strip().lower(): p for p in present}
         close = [norm[sheet.lower()]] if sheet.lower() in norm else []
-        close += [c for c in difflib.get_close_matches(sheet, present, n=2, cutoff=0.6)
+        # another table's own sheet ('Local priorities' for 'Priorities') was not renamed
+        others = [p for p in present if p not in {w for w, _ in wanted}]
+        close += [c for c in difflib.get_close_matches(sheet, others, n=2, cutoff=0.6)
                   if c not in close]
         optional = bool(table) and not TABLES_BY_NAME[table].required
         if optional and not close:

@@ -14,6 +14,9 @@ import pandas as pd
 from fundopt._support import reduce_frozen
 from fundopt.problem import FundingProblem
 
+TIER_COLUMNS = ["tier", "goals", "measure", "sense", "optimum", "achieved", "give_allowed",
+                "give_used"]
+
 
 class PlanStatus(StrEnum):
     OPTIMAL = "optimal"
@@ -54,7 +57,11 @@ class Plan:
     - ``binding``: family, rule, description (the rules the plan meets exactly);
     - ``breaches``: soft rules broken, with amount and penalty (empty unless negotiable
       rules were broken, or the plan is ``RELAXED``);
-    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan.
+    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan;
+    - ``tiers``: what was optimised, tier by tier: tier, goals, measure (in words), sense
+      (maximised or minimised), optimum, achieved (in this plan), give_allowed and
+      give_used (pounds of the tier's own measure; see docs/formulation.md, "Priority
+      tiers"). ``objective`` is tier 1's optimum.
     """
 
     problem: FundingProblem
@@ -70,6 +77,7 @@ class Plan:
     breaches: pd.DataFrame
     checks: pd.DataFrame
     solver: SolverInfo = field(default_factory=SolverInfo)
+    tiers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TIER_COLUMNS))
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective_terms", MappingProxyType(dict(self.objective_terms)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from enum import StrEnum
 from typing import TYPE_CHECKING
 
@@ -15,10 +15,11 @@ from fundopt._support import paused_gc
 from fundopt.errors import InfeasibleError, VerificationError
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
-from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
+from fundopt.plan.tables import allocation_table, assemble_plan, carry_table, tier_table
 from fundopt.plan.verify import check_rules
 from fundopt.problem import FundingProblem
-from fundopt.solver.run import MS, require_highspy, run
+from fundopt.solver.run import require_highspy
+from fundopt.solver.tiers import TierSolve, solve_tiers
 
 if TYPE_CHECKING:
     from fundopt.solver.highs import HighsModel
@@ -95,9 +96,9 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         options["time_limit"] = float(problem.settings.time_limit_seconds)
     hm = compile_to_highs(builder, options)
     t = stage("handoff", t)
-    status = run(hm)
+    tiers = solve_tiers(hm)
     t = stage("solve", t)
-    if status == MS.kInfeasible:
+    if tiers is None:  # tier 1, the rules, cannot all hold
         from fundopt.explain.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
 
         if on_infeasible is not OnInfeasible.RELAX:
@@ -108,20 +109,22 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
             raise diagnose_infeasible(problem, hm)
         relaxation = relax(problem, hm)
         t = stage("diagnosis", t)
-        if run(hm) != MS.kOptimal:  # the way out was found on this very LP: not expected
+        tiers = solve_tiers(hm)
+        if tiers is None:  # the way out was found on this very LP: not expected
             raise infeasible(relaxation.diagnosis)
         t = stage("relaxed solve", t)
         room, allowed = relaxation.rounding_room(hm)
-        plan = finish(problem, hm, times, t, relaxed=True, progress=progress,
+        plan = finish(problem, hm, tiers, times, t, relaxed=True, progress=progress,
                       allowed=allowed, room=room)
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
                                                      plan.breaches))
-    return finish(problem, hm, times, t, progress=progress)
+    return finish(problem, hm, tiers, times, t, progress=progress)
 
 
 def finish(
     problem: FundingProblem,
     hm: HighsModel,
+    tiers: TierSolve,
     times: dict[str, float],
     t: float,
     *,
@@ -130,7 +133,7 @@ def finish(
     allowed: Mapping[str, float] | None = None,
     room: np.ndarray | None = None,
 ) -> Plan:
-    """Round, verify and assemble the Plan from a solved model.
+    """Round, verify and assemble the Plan from a model whose tiers are solved.
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
@@ -139,53 +142,32 @@ def finish(
     """
     from fundopt.solver.rounding import round_plan
 
-    # the plan reports this solve; rounding may re-solve the model with margins
-    solved = _Solved.read(hm)
-    check = _ExactCheck(problem, hm.builder.index, allowed or {})
-    alloc, carry, method = round_plan(hm, solved.col_value, check.failures, room)
+    # rounding works on the model with the tier rows, from the last tier's solution; the
+    # plan reports tier 1's solve (objective, shadow prices)
+    rounding = tiers.model
+    n_tier_rows = len(rounding.row_lower) - len(hm.row_lower)
+    room = None if room is None else np.concatenate([room, np.zeros(n_tier_rows)])
+    check = _ExactCheck(problem, hm, tiers, allowed or {})
+    alloc, carry, method = round_plan(rounding, tiers.last.col_value, check.failures, room)
     allocations = allocation_table(hm.builder.index, alloc)
     carry_forward = carry_table(carry)
     checks = check(alloc, carry)
     _time_round_and_verify(times, t, check.seconds, progress)
     _refuse_if_failed(checks)
-    return assemble_plan(
+    plan = assemble_plan(
         problem,
         hm,
-        solved.col_value,
-        solved.row_dual,
+        tiers.first.col_value,
+        tiers.first.row_dual,
         allocations,
         carry_forward,
         checks,
-        _solver_info(hm, solved, times, method),
+        _solver_info(hm, tiers, times, method),
         PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
-        row_value=solved.row_value,
-        objective=solved.objective,
+        row_value=tiers.last.row_value[: len(hm.row_lower)],
+        objective=tiers.first.objective,
     )
-
-
-@dataclass(frozen=True)
-class _Solved:
-    """What the plan reports of the LP's solve, read before rounding re-solves the model."""
-
-    col_value: np.ndarray
-    row_dual: np.ndarray
-    row_value: np.ndarray
-    objective: float
-    iterations: int
-    warnings: tuple[str, ...]
-
-    @classmethod
-    def read(cls, hm: HighsModel) -> _Solved:
-        h = hm.highs
-        sol = h.getSolution()
-        return cls(
-            col_value=np.asarray(sol.col_value),
-            row_dual=np.asarray(sol.row_dual),
-            row_value=np.asarray(sol.row_value),
-            objective=float(h.getInfo().objective_function_value),
-            iterations=int(h.getInfo().simplex_iteration_count),
-            warnings=hm.log_warnings(),
-        )
+    return replace(plan, tiers=tier_table(hm, tiers, check.achieved(alloc, carry)))
 
 
 #: (allocation, carries, checks, seconds) of an exact check
@@ -194,12 +176,21 @@ _Checked = tuple[np.ndarray, dict[tuple[str, str], int], pd.DataFrame, float]
 
 class _ExactCheck:
     """Every rule re-checked exactly (:func:`~fundopt.plan.verify.check_rules`) on a
-    whole-pound plan, a relaxed plan's allowed breaches passing. The last plan checked is
-    remembered: the one rounding settles on was checked already, and is not checked twice."""
+    whole-pound plan, a relaxed plan's allowed breaches passing, and every tier but the
+    last within its give (its measure at the plan, :class:`~fundopt.formulation.measures.
+    Measures`). The last plan checked is remembered: the one rounding settles on was
+    checked already, and is not checked twice."""
 
-    def __init__(self, problem: FundingProblem, index: ProblemIndex,
+    def __init__(self, problem: FundingProblem, hm: HighsModel, tiers: TierSolve,
                  allowed: Mapping[str, float]) -> None:
-        self.problem, self.index, self.allowed = problem, index, allowed
+        from fundopt.formulation.measures import Measures
+
+        self.problem, self.index, self.allowed = problem, hm.builder.index, allowed
+        self.tiers, self.scale = tiers, hm.builder.scale
+        self.rounding, self.n_rows = tiers.model, len(hm.builder.rows)
+        self.measures = Measures(self.index)
+        self.penalty = {r.info.rule: float(r.penalty) for r in hm.builder.rows
+                        if r.penalty is not None}
         self.last: _Checked | None = None
 
     def __call__(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> pd.DataFrame:
@@ -217,9 +208,30 @@ class _ExactCheck:
         return checks
 
     def failures(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
-        """The ids of the rules the plan breaks (empty: it keeps them all)."""
+        """The ids of the rules the plan breaks, and ``tier[k]`` for each tier it takes
+        beyond its give (empty: it keeps them all)."""
         checks = self(alloc, carry)
-        return set(checks.loc[~checks["passed"], "rule"])
+        bad = set(checks.loc[~checks["passed"], "rule"])
+        tiers = self.index.problem.tiers
+        rows = {r.info.rule: r for r in self.rounding.builder.rows[self.n_rows:]}
+        achieved = self.achieved(alloc, carry)[:-1]
+        for k, (tier, got) in enumerate(zip(tiers[:-1], achieved, strict=True), start=1):
+            sign = 1.0 if tier.maximised else -1.0
+            # the least the tier's row allows (its give and rounding's reach), within half
+            # a penny, as rounding keeps every row
+            if sign * got < rows[f"tier[{k}]"].rhs - 0.005:
+                bad.add(f"tier[{k}]")
+        return bad
+
+    def achieved(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> list[float]:
+        """Each tier's measure at the plan (a maximised tier's value, a minimised one's
+        amount), in pounds of that measure."""
+        checks = self(alloc, carry)
+        soft = checks[checks["soft"] & (checks["slack"] < 0)]
+        breach = sum(-float(s) * self.penalty.get(str(r), 0.0)
+                     for r, s in zip(soft["rule"], soft["slack"], strict=True))
+        got = self.measures(alloc, breach)
+        return [self.measures.tier(tier, got) for tier in self.index.problem.tiers]
 
     @property
     def seconds(self) -> float:
@@ -248,7 +260,7 @@ def _refuse_if_failed(checks: pd.DataFrame) -> None:
         )
 
 
-def _solver_info(hm: HighsModel, solved: _Solved, times: dict[str, float],
+def _solver_info(hm: HighsModel, tiers: TierSolve, times: dict[str, float],
                  method: str) -> SolverInfo:
     from fundopt.solver.highs import highs_version
 
@@ -259,9 +271,9 @@ def _solver_info(hm: HighsModel, solved: _Solved, times: dict[str, float],
         variables=h.getNumCol(),
         constraints=h.getNumRow(),
         nonzeros=hm.nonzeros,
-        iterations=solved.iterations,
+        iterations=tiers.iterations,
         money_scale=hm.builder.scale,
         times=dict(times),
         rounding=method,
-        log_warnings=solved.warnings,
+        log_warnings=hm.log_warnings(),
     )

@@ -13,12 +13,13 @@ from fundopt.formulation.builder import Family, Row, Sense
 from fundopt.formulation.constraints.cliff_edges import cliff_edge_limits
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import Terms
-from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
+from fundopt.plan.plan import TIER_COLUMNS, Plan, PlanStatus, SolverInfo
 from fundopt.problem import FundingProblem
 from fundopt.problem.validation import rows
 
 if TYPE_CHECKING:
     from fundopt.solver.highs import HighsModel
+    from fundopt.solver.tiers import TierSolve
 
 BIND_TOL = 1e-7  # model units (about 10p at £m scale)
 
@@ -227,3 +228,28 @@ def stream_use_table(
     return pd.DataFrame(
         out, columns=["stream", "year", "envelope", "carry_in", "spent", "carry_out", "unspent"]
     )
+
+
+def tier_table(hm: HighsModel, solved: TierSolve, achieved: Sequence[float]) -> pd.DataFrame:
+    """What was optimised, tier by tier, in pounds of each tier's own measure: its optimum,
+    what the plan ``achieved`` (measured on the whole-pound plan), the give allowed to later
+    tiers and the give they used (the last tier gives nothing)."""
+    scale = hm.builder.scale
+    tiers = hm.builder.tiers
+    out = []
+    for k, (tier, optimum, got) in enumerate(zip(tiers, solved.optima, achieved, strict=True),
+                                             start=1):
+        sign = 1.0 if tier.maximised else -1.0
+        best = sign * optimum * scale
+        out.append({
+            "tier": k,
+            "goals": ", ".join(g.value if w == 1.0 else f"{g.value} x {w:g}"
+                               for g, w in tier.weights.items()),
+            "measure": tier.describe(),
+            "sense": "maximised" if tier.maximised else "minimised",
+            "optimum": best,
+            "achieved": got,
+            "give_allowed": np.nan if k == len(tiers) else tier.give,
+            "give_used": max(0.0, sign * (best - got)),
+        })
+    return pd.DataFrame(out, columns=TIER_COLUMNS)

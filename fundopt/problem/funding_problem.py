@@ -7,12 +7,15 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from types import MappingProxyType
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from fundopt.errors import InputError, Issue, Severity
 from fundopt.problem.schema import TABLES, TABLES_BY_NAME, MoneyUnit
+
+if TYPE_CHECKING:
+    from fundopt.problem.priorities import Tier
 
 TABLE_NAMES: tuple[str, ...] = tuple(t.name for t in TABLES)
 
@@ -110,6 +113,8 @@ class FundingProblem:
     requirements: pd.DataFrame = field(default_factory=lambda: _empty("requirements"))
     share_targets: pd.DataFrame = field(default_factory=lambda: _empty("share_targets"))
     value_tranches: pd.DataFrame = field(default_factory=lambda: _empty("value_tranches"))
+    line_limits: pd.DataFrame = field(default_factory=lambda: _empty("line_limits"))
+    priorities: pd.DataFrame = field(default_factory=lambda: _empty("priorities"))
     negotiability: pd.DataFrame = field(default_factory=lambda: _empty("negotiability"))
     settings: Settings = field(default_factory=Settings)
     origin: Origin = field(default_factory=Origin, compare=False)
@@ -142,6 +147,24 @@ class FundingProblem:
         years = self.years
         mask = (~years["baseline"]) & (years["status"] == "indicative")
         return tuple(str(y) for y in years.loc[mask, "year"])
+
+    @property
+    def tiers(self) -> tuple[Tier, ...]:
+        """The goals in the order they are optimised: sheet *Priorities*, or the default
+        (value less ``need_penalty`` x need less ``volatility_penalty`` x volatility, then
+        stability); a last tier of stability is added when the sheet does not end with it."""
+        from fundopt.problem.priorities import resolve_tiers
+
+        money = float(pd.to_numeric(self.envelopes["amount"]).sum()) if len(self.envelopes) \
+            else 0.0
+        return resolve_tiers(self.priorities, self.settings, money)
+
+    def with_tiers(self, *tiers: Tier) -> FundingProblem:
+        """This problem with its goals in the order of ``tiers`` (its *Priorities* table
+        replaced; validated again)."""
+        from fundopt.problem.priorities import priorities_table
+
+        return self.replace(priorities=priorities_table(tiers))
 
     def tables(self) -> dict[str, pd.DataFrame]:
         return {n: getattr(self, n) for n in TABLE_NAMES}

@@ -69,6 +69,26 @@ class MoneyUnit(StrEnum):
         return {"£": 1, "£k": 1_000, "£m": 1_000_000}[self.value]
 
 
+class Goal(StrEnum):
+    """What a tier of the objective optimises (sheet *Priorities*, docs/formulation.md)."""
+
+    VALUE = "value"  # value of funding less soft rules' breach penalties: maximised
+    NEED = "need"  # pounds of allocation away from needs-based shares: minimised
+    VOLATILITY = "volatility"  # pounds of year-to-year change in total funding: minimised
+    STABILITY = "stability"  # line and stream smoothing (K x beyond limits + ...): minimised
+
+    @property
+    def maximised(self) -> bool:
+        return self is Goal.VALUE
+
+
+class Level(StrEnum):
+    """Where a line-and-stream limit applies."""
+
+    LINE = "line"  # a recipient's funding for one activity, from every stream
+    STREAM = "stream"  # a recipient's funding from one stream, for every activity
+
+
 class RuleFamily(StrEnum):
     """The kinds of rule a plan keeps (the LP's row families a user states)."""
 
@@ -83,6 +103,8 @@ class RuleFamily(StrEnum):
     NATIONAL_SHARE = "national_share"
     REQUIREMENT = "requirement"
     SHARE_TARGET = "share_target"
+    LINE_LIMIT = "line_limit"
+    STREAM_LIMIT = "stream_limit"
 
 
 #: Cost per pound of breaking a rule when the rules cannot all hold and a plan must break
@@ -92,6 +114,8 @@ class RuleFamily(StrEnum):
 DEFAULT_RELAX_PENALTIES: dict[RuleFamily, float] = {
     RuleFamily.SHARE_TARGET: 1.0,
     RuleFamily.NATIONAL_SHARE: 1.0,
+    RuleFamily.LINE_LIMIT: 1.0,
+    RuleFamily.STREAM_LIMIT: 1.0,
     RuleFamily.LOCAL_SHARE: 2.0,
     RuleFamily.RISE_LIMIT: 2.0,
     RuleFamily.CLIFF_EDGE: 5.0,
@@ -313,10 +337,18 @@ BASELINES = TableSpec(
             ref="activities",
             doc="blank = the recipient's whole baseline",
         ),
+        C(
+            "stream",
+            K.REF,
+            required=False,
+            ref="streams",
+            doc="blank = from any stream; give it to state the recipient's mix of streams",
+        ),
         C("amount", K.MONEY),
     ),
-    "Funding from the streams in the baseline year, per recipient (per activity where known).",
-    key=("recipient", "activity"),
+    "Funding from the streams in the baseline year, per recipient (per activity or stream "
+    "where known: every row of a recipient at the same level).",
+    key=("recipient", "activity", "stream"),
 )
 
 
@@ -524,6 +556,55 @@ NEGOTIABILITY = TableSpec(
 )
 
 
+# How far a line or a stream may change from one year to the next (formulation/constraints/
+# stability.py): shapes the stability goal, or, marked hard, a rule.
+LINE_LIMITS = TableSpec(
+    "line_limits",
+    "Line and stream limits",
+    (
+        C("level", K.ENUM, choices=_enum(Level),
+          doc="line: a recipient's activity, from every stream; stream: a recipient's stream"),
+        C("recipient", K.REF, required=False, ref="recipients", doc="blank = every recipient"),
+        C("activity", K.REF, required=False, ref="activities",
+          doc="level line only; blank = every activity"),
+        C("stream", K.REF, required=False, ref="streams",
+          doc="level stream only; blank = every stream"),
+        C("max_fall_rate", K.SHARE, required=False,
+          doc="largest fall within the limit; blank = the recipient's cliff-edge fall rate "
+          "(5% without one)"),
+        C("max_rise_rate", K.RATIO, required=False,
+          doc="largest rise within the limit; blank = 10%"),
+        C("hard", K.BOOL, required=False,
+          doc="TRUE: a rule the plan keeps; blank or FALSE: change beyond it only costs "
+          "stability"),
+    ),
+    "How far a recipient's funding for one activity (a line) or from one stream may change "
+    "from one year to the next. No rows: every line and stream gets the defaults (soft).",
+    key=("level", "recipient", "activity", "stream"),
+)
+
+
+# The order in which goals are optimised (formulation/goals.py, solver/tiers.py).
+PRIORITIES = TableSpec(
+    "priorities",
+    "Priorities",
+    (
+        C("tier", K.INT, doc="1, 2, ...: tier 1 is optimised first"),
+        C("goal", K.ENUM, choices=_enum(Goal),
+          doc="value, need, volatility or stability (stability only in the last tier)"),
+        C("weight", K.RATIO, required=False,
+          doc="blank = 1; goals sharing a tier are added with these weights"),
+        C("give", K.MONEY, required=False,
+          doc="how much of this tier's optimum later tiers may give up, in pounds of its "
+          "own measure; blank = £1,000"),
+    ),
+    "Goals in order: each tier is optimised, then kept within its give while the later tiers "
+    "are. No rows: tier 1 is value less need_penalty x need less volatility_penalty x "
+    "volatility; a last tier, stability, is always added.",
+    key=("goal",),
+)
+
+
 #: Every table, in the template's sheet order; validation reports issues in this order too.
 TABLES: tuple[TableSpec, ...] = (
     RECIPIENTS,
@@ -542,6 +623,8 @@ TABLES: tuple[TableSpec, ...] = (
     REQUIREMENTS,
     SHARE_TARGETS,
     VALUE_TRANCHES,
+    LINE_LIMITS,
+    PRIORITIES,
     NEGOTIABILITY,
 )
 

@@ -28,6 +28,7 @@ processes: serial, process-pool and Dask runs give the same plans to the pound.
 from __future__ import annotations
 
 import time
+from typing import Any
 
 import numpy as np
 
@@ -40,7 +41,8 @@ from fundopt.plan.tables import RowKinds
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import Scenario
 from fundopt.solver.highs import HighsModel
-from fundopt.solver.run import MS, run
+from fundopt.solver.run import run
+from fundopt.solver.tiers import reset, solve_tiers
 from fundopt.whatif import outcome
 from fundopt.whatif.in_place import EnvelopeLinks, lp_results
 from fundopt.whatif.lp_arrays import (
@@ -76,6 +78,7 @@ class SweepEngine:
         self.whole_pounds = whole_pounds
         self.plans: dict[str, Plan] = {}
         self.base_hm: HighsModel | None = None
+        self.basis: Any = None  # the base's tier-1 basis: every scenario's tier 1 starts there
         self.in_place_reason = ""
         t0 = time.perf_counter()
         base = Scenario(BASE)
@@ -91,6 +94,7 @@ class SweepEngine:
         if self.base.status is not ScenarioStatus.OPTIMAL:
             self.in_place_reason = NO_BASE_PLAN
             return
+        reset(hm)  # the tier rows out, tier 1's costs back: the LP as it was loaded
         self._keep_base(hm)
 
     def _keep_base(self, hm: HighsModel) -> None:
@@ -164,10 +168,13 @@ class SweepEngine:
         load_changes(h, self.loaded, arrays)
         self.loaded = arrays
         h.clearSolver()  # forget the last scenario entirely: start from the base basis
-        h.setBasis(self.basis)
         times = {"build": time.perf_counter() - t0}
-        return self._run_and_finish(scenario, problem, view(hm, rec, arrays), Method.IN_PLACE,
-                                    times, t0)
+        scenario_hm = view(hm, rec, arrays)
+        try:
+            return self._run_and_finish(scenario, problem, scenario_hm, Method.IN_PLACE,
+                                        times, t0)
+        finally:
+            reset(scenario_hm)  # the loaded LP is again ``self.loaded``, for the next one
 
     def _solve_fresh(self, scenario: Scenario, problem: FundingProblem,
                      t0: float) -> ScenarioOutcome:
@@ -183,20 +190,22 @@ class SweepEngine:
                         t0: float, *, is_base: bool = False) -> ScenarioOutcome:
         try:
             t = time.perf_counter()
-            status = run(hm)
+            start = self.basis if method is Method.IN_PLACE else None
+            lp_alone = not self.whole_pounds and not is_base
+            tiers = solve_tiers(hm, start, upto=1 if lp_alone else None)
             times["solve"] = time.perf_counter() - t
-            if status == MS.kInfeasible:
+            if tiers is None:
                 return self._diagnose(scenario, problem, method, t0)
             if is_base:
-                # the optimal basis, before rounding's re-solves (with margins) move it:
-                # every scenario starts from it
-                self.basis = hm.highs.getBasis()
-            if not self.whole_pounds and not is_base:
+                # tier 1's optimal basis, before later tiers and rounding's re-solves move
+                # it: every scenario's tier 1 starts from it
+                self.basis = tiers.basis
+            if lp_alone:
                 kinds = self.row_kinds if method is Method.IN_PLACE else None
                 return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0)
             if problem is None:
                 problem = scenario.apply(self.problem)
-            plan = finish(problem, hm, times, time.perf_counter())
+            plan = finish(problem, hm, tiers, times, time.perf_counter())
         except FundoptError as e:
             return outcome.not_solved(scenario, ScenarioStatus.FAILED, method,
                                       f"{type(e).__name__}: {e}", t0)

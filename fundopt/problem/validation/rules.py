@@ -26,6 +26,8 @@ def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
     _check_local_shares(ck, t)
     _check_share_targets(ck, t["share_targets"])
     _check_value_tranches(ck, t["value_tranches"])
+    _check_line_limits(ck, t["line_limits"])
+    _check_priorities(ck, t["priorities"])
 
 
 def _check_eligibility(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
@@ -47,17 +49,19 @@ def _check_eligibility(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
 
 
 def _check_baselines(ck: Checker, base: pd.DataFrame) -> None:
-    # both would count the same money twice
+    # rows of one recipient at different levels would count the same money twice
     for r, grp in base.groupby("recipient", dropna=True):
-        if grp["activity"].isna().any() and grp["activity"].notna().any():
-            ck.add(
-                "baselines",
-                int(grp.index[0]),
-                "activity",
-                f"'{r}' has both a whole-recipient baseline and per-activity baselines",
-                code="FO-V26",
-                hint="give one or the other",
-            )
+        for column, what in (("activity", "per-activity"), ("stream", "per-stream")):
+            if grp[column].isna().any() and grp[column].notna().any():
+                row = int(grp.index[grp[column].isna()][0])
+                ck.add(
+                    "baselines",
+                    row,
+                    column,
+                    f"'{r}' has both rows with a blank {column} and {what} baselines",
+                    code="FO-V26",
+                    hint=f"give every row of '{r}' a {column}, or none",
+                )
 
 
 def _check_limits(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
@@ -186,3 +190,48 @@ def _check_tranches_of_one_line(ck: Checker, grp: pd.DataFrame) -> None:
             found=vals,
             code="FO-V30",
         )
+
+
+def _check_line_limits(ck: Checker, limits: pd.DataFrame) -> None:
+    # a line is a recipient's activity; a stream row names a stream: never the other
+    for pos, row in rows(limits):
+        wrong = "stream" if row["level"] == "line" else "activity"
+        if row["level"] is not None and row[wrong] is not None:
+            ck.add(
+                "line_limits",
+                int(pos),
+                wrong,
+                f"a {row['level']} limit names a{'n' if wrong == 'activity' else ''} {wrong}",
+                found=row[wrong],
+                code="FO-V33",
+                hint=f"leave {wrong} blank on a {row['level']} row",
+            )
+
+
+def _check_priorities(ck: Checker, prio: pd.DataFrame) -> None:
+    """Tiers numbered 1..n, positive weights, one give per tier, stability in the last."""
+    name = "priorities"
+    tiers = sorted({int(k) for k in prio["tier"] if k is not None})
+    if tiers and tiers != list(range(1, len(tiers) + 1)):
+        ck.add(name, int(prio.index[0]), "tier", "tiers must be numbered 1, 2, 3, ... "
+               "without gaps", found=tiers, code="FO-V32")
+    last = tiers[-1] if tiers else None
+    gives: dict[int, float] = {}
+    for pos, row in rows(prio):
+        if row["weight"] is not None and row["weight"] <= 0:
+            ck.add(name, int(pos), "weight", "a weight must be above 0 (leave the goal out "
+                   "instead)", found=row["weight"], code="FO-V32")
+        if row["goal"] == "stability" and row["tier"] is not None and row["tier"] != last:
+            ck.add(name, int(pos), "tier", "stability breaks the last ties: it must be in "
+                   "the last tier", found=row["tier"], code="FO-V32",
+                   hint=f"put it in tier {last} or later")
+        if row["tier"] is not None and row["give"] is not None:
+            k = int(row["tier"])
+            if k in gives and gives[k] != row["give"]:
+                ck.add(name, int(pos), "give", f"tier {k} is given two different gives",
+                       found=row["give"], code="FO-V32", hint="give it on one row only")
+            gives.setdefault(k, row["give"])
+    if len(prio) and "value" not in set(prio["goal"]):
+        ck.add(name, None, "goal", "no tier has the goal 'value', so nothing rewards "
+               "spending money: a plan may leave envelopes unspent", code="FO-V32",
+               severity=Severity.WARNING, hint="add value to a tier, usually tier 1")

@@ -1,0 +1,240 @@
+"""Priority tiers, solved one after another on the same HiGHS model.
+
+Tier 1's objective is the loaded LP's. After each tier is solved, a row keeps its
+objective within its give of the optimum just found ("tier k's objective >= optimum -
+give", in the maximised form HiGHS solves; for a minimised measure that is "measure <=
+optimum + give"); the costs change to the next tier's, and HiGHS re-runs from the basis it
+has. HiGHS's own lexicographic mode is not used: it ignores a warm start (HiGHS issue 2419,
+and sweeps depend on warm starts), minimises when asked to maximise, and leaves the duals
+of its last objective; here each tier's solve is an ordinary dual simplex run from the
+previous one's basis, and the first tier's solution (its duals: the shadow prices a user
+reads) is kept before any tier row is added.
+
+The tier rows stay in the model for rounding (its margin re-solves run the last tier's
+objective with every tier row in place); :func:`reset` takes them out again, and the
+costs back to tier 1's, so a sweep can load its next scenario in place.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+from dataclasses import dataclass, replace
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import scipy.sparse as sp
+
+from fundopt.errors import SolverError
+from fundopt.formulation.builder import Family, Row, RowInfo, Sense
+from fundopt.solver.run import MS, run
+
+if TYPE_CHECKING:
+    from fundopt.solver.highs import HighsModel
+
+INF = float("inf")  # highspy.kHighsInf
+
+#: A later tier's LP also maximises this much of the tier before it (and its square of the
+#: one before that, ...): where the later tier is indifferent, the plan stays at the
+#: earlier tiers' optimum instead of spending their give for nothing. Well below the later
+#: tier's own trades (a pound of change is worth 1 to stability; a pound moved between
+#: lines costs 0.01 or more of value, 0.001 here), ten times stability's tie-break
+#: (fundopt.formulation.constraints.stability.TIE_BREAK_WEIGHT, 1e-4 a pound).
+EARLIER_TIER_WEIGHT = 0.1
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """A solve's solution, read before anything changes the model (model units)."""
+
+    col_value: np.ndarray
+    row_dual: np.ndarray
+    row_value: np.ndarray
+    objective: float  # maximised form
+    iterations: int
+
+    @classmethod
+    def read(cls, h: Any) -> Snapshot:
+        sol = h.getSolution()
+        info = h.getInfo()
+        return cls(np.asarray(sol.col_value), np.asarray(sol.row_dual),
+                   np.asarray(sol.row_value), float(info.objective_function_value),
+                   int(info.simplex_iteration_count))
+
+
+@dataclass(frozen=True)
+class TierSolve:
+    """What solving the tiers gave: tier 1's solution (for shadow prices and the reported
+    objective), the last tier's (the plan), each tier's optimum (model units, maximised
+    form: the tier's own measure, without the share of earlier tiers its LP also
+    maximises), and the model with the tier rows in it (for rounding)."""
+
+    first: Snapshot
+    last: Snapshot
+    optima: tuple[float, ...]
+    model: HighsModel
+    iterations: int
+    basis: Any = None  # HiGHS's basis at tier 1's optimum (a sweep starts from it)
+
+
+def column_costs(hm: HighsModel) -> list[np.ndarray]:
+    """Each tier's costs per LP column (the builder's variables HiGHS has a column for)."""
+    b = hm.builder
+    col_of_var = np.concatenate([hm.col_of_x, hm.col_of_aux])
+    used = col_of_var >= 0
+    out = []
+    for k, cost in enumerate(b.tier_costs(), start=1):
+        if np.any(cost[~used] != 0.0):
+            raise SolverError(f"tier {k}'s objective uses a variable no rule does; this is a "
+                              "fundopt bug: please report it", code="FO-L12")
+        out.append(np.ascontiguousarray(cost[used]))
+    return out
+
+
+def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None
+                ) -> TierSolve | None:
+    """Solve every tier of ``hm``'s builder in turn; None if tier 1 is infeasible (the
+    model is then as :func:`fundopt.solver.run.run` left it, for a diagnosis).
+
+    Rows that define a goal no earlier tier has are free until their tier (so tier 1 is
+    the LP it always was: presolve drops them). Tier 1 starts from ``start`` (a sweep's
+    base basis) if given. Every later tier is solved from scratch, by interior point with
+    crossover to a vertex and its basis: from the previous tier's basis the new costs
+    leave the dual simplex tens of thousands of iterations from optimal (docs/
+    formulation.md), and a tier solved the same way on the same LP gives the same plan
+    however tier 1 was reached (a sweep's warm start or a cold solve), even where the
+    data leave ties. ``upto`` stops after that many tiers (a sweep's LP-alone mode reports
+    tier 1 only)."""
+    h = hm.highs
+    b = hm.builder
+    first_tier = b.first_tier_rows()
+    later = np.flatnonzero(first_tier > 1).astype(np.int32)
+    if len(later):
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            len(later), later, np.full(len(later), -INF), np.full(len(later), INF))
+    if start is not None:
+        h.setBasis(start)
+    if run(hm) == MS.kInfeasible:
+        _restore(hm, later)
+        return None
+    costs = column_costs(hm)
+    first = last = Snapshot.read(h)
+    optima, basis = [first.objective], h.getBasis()
+    objective = costs[0]
+    iterations = first.iterations
+    rows: list[Row] = []
+    for k in range(1, len(costs) if upto is None else min(upto, len(costs))):
+        rows.append(_add_tier_row(hm, k, optima[-1], costs[k - 1]))
+        _restore(hm, np.flatnonzero(first_tier == k + 1).astype(np.int32))
+        n = h.getNumCol()
+        objective = costs[k] + EARLIER_TIER_WEIGHT * objective
+        h.changeColsCost(n, np.arange(n, dtype=np.int32), objective)
+        h.clearSolver()
+        h.setOptionValue("solver", "ipm")  # run_highs goes back to simplex after
+        h.setOptionValue("run_crossover", "on")
+        status = run(hm)
+        if status != MS.kOptimal:
+            raise SolverError(
+                f"HiGHS could not solve priority tier {k + 1} after tier {k} "
+                f"({h.modelStatusToString(status)}); give tier {k} more room (its 'give' on "
+                "sheet Priorities) or write the problem out with fundopt.write_mps and "
+                "report it", code="FO-L12")
+        last = Snapshot.read(h)
+        iterations += last.iterations
+        optima.append(float(np.dot(costs[k], last.col_value)))  # the tier's own measure
+    return TierSolve(first, last, tuple(optima), _with_rows(hm, rows, costs, objective),
+                     iterations, basis)
+
+
+def _restore(hm: HighsModel, rows: np.ndarray) -> None:
+    """Give ``rows`` their recorded bounds again."""
+    if len(rows):
+        hm.highs.changeRowsBounds(  # type: ignore[attr-defined]
+            len(rows), rows, hm.row_lower[rows], hm.row_upper[rows])
+
+
+#: Share of a tier's give the LP may use; whole-pound rounding may use the rest.
+LP_SHARE_OF_GIVE = 0.5
+
+
+def _add_tier_row(hm: HighsModel, k: int, optimum: float, cost: np.ndarray) -> Row:
+    """Keep tier ``k``'s objective within half its give of ``optimum`` (model units) in the
+    LP. The row returned, which rounding reads, allows the whole give and rounding's reach
+    (each whole-pound amount moves under £1, so the measure moves under the sum of its
+    weights): where the give is too small for whole pounds (a give of 0, say), rounding may
+    go that far beyond it, and no further. Bounds are rounded down to a multiple of
+    ``SNAP_UNITS``, so the same optimum found by another path (a sweep's warm start), or
+    of the same problem in other money units, gives bit for bit the same row."""
+    scale = hm.builder.scale
+    give = (hm.builder.tiers[k - 1].give or 0.0) / scale
+    lp_units = _snap(optimum - LP_SHARE_OF_GIVE * give)
+    cols = np.flatnonzero(cost).astype(np.int32)
+    hm.highs.addRow(lp_units, INF, len(cols), cols, cost[cols])
+    reach = rounding_reach(hm, cost) / scale
+    return _tier_row(hm, k, _snap(optimum - give - reach) * scale)
+
+
+#: Grid of the tier rows' bounds, in model units (a penny at the £1m money scale): far
+#: coarser than the last digits in which two solves of one LP differ, far finer than HiGHS's
+#: tolerance (1e-7).
+SNAP_UNITS = 1e-8
+
+
+def _snap(units: float) -> float:
+    return math.floor(units / SNAP_UNITS) * SNAP_UNITS
+
+
+def rounding_reach(hm: HighsModel, cost: np.ndarray) -> float:
+    """Pounds of a tier's measure whole-pound rounding can move it by: the sum of its
+    weights on the allocations and carry-forwards (each moves by under £1)."""
+    moving = np.concatenate([hm.col_of_x[hm.col_of_x >= 0],
+                             hm.col_of_aux[[v - hm.n_alloc for v in hm.builder.carry.values()]]])
+    moving = moving[moving >= 0]
+    return float(np.abs(cost[moving]).sum())
+
+
+def _tier_row(hm: HighsModel, k: int, lower_pounds: float) -> Row:
+    tier = hm.builder.tiers[k - 1]
+    sense = "at least" if tier.maximised else "at most"
+    bound = lower_pounds if tier.maximised else -lower_pounds
+    return Row(RowInfo(Family.ACCOUNTING, f"tier[{k}]",
+                       f"Priority tier {k} ({tier.describe()}) is kept at {sense} "
+                       f"{bound:,.2f}: its optimum, less its give of {tier.give or 0:,.2f} "
+                       "and rounding's reach"),
+               Sense.GE, lower_pounds, (), None)
+
+
+def _with_rows(hm: HighsModel, rows: list[Row], costs: list[np.ndarray],
+               objective: np.ndarray) -> HighsModel:
+    """``hm`` described with the tier rows HiGHS now holds and the last tier's costs, for
+    rounding. Rows that only define the last tier's goals (its measure, which no tier row
+    holds) are described as free: the whole-pound plan needs none of them, and the integer
+    repair then leaves them and their columns out (HiGHS's own model keeps them)."""
+    b = copy.copy(hm.builder)
+    b.rows = [*hm.builder.rows, *rows]
+    k = len(rows)
+    lower = np.concatenate([hm.row_lower, np.array([r.rhs for r in rows]) / hm.builder.scale])
+    upper = np.concatenate([hm.row_upper, np.full(k, INF)])
+    last_only = np.flatnonzero(hm.builder.first_tier_rows() == len(costs))
+    if len(costs) > 1:
+        lower[last_only], upper[last_only] = -INF, INF
+    matrix = sp.csc_array(hm.matrix)
+    if k:
+        matrix = sp.csc_array(sp.vstack([sp.csr_array(hm.matrix),
+                                         sp.csr_array(np.vstack(costs[:k]))]).tocsc())
+    return replace(hm, builder=b, row_lower=lower, row_upper=upper, matrix=matrix,
+                   cost=objective)
+
+
+def reset(hm: HighsModel) -> None:
+    """Take the tier rows out of ``hm``'s HiGHS model and put tier 1's costs and every
+    recorded row bound back: the model is again exactly the LP ``hm`` describes (``hm``
+    without the tier rows, as :func:`solve_tiers` was given it)."""
+    h = hm.highs
+    n_rows = len(hm.row_lower)
+    extra = h.getNumRow() - n_rows
+    if extra > 0:
+        h.deleteRows(extra, np.arange(n_rows, n_rows + extra, dtype=np.int32))
+    n = h.getNumCol()
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(hm.cost, dtype=float))
+    _restore(hm, np.arange(n_rows, dtype=np.int32))
