@@ -445,6 +445,7 @@ class LpBuilder:
         (model units) changed; their variables and coefficients stay (see ``rhs_from``)."""
         out = copy.copy(self)
         out.index = index
+        out.tiers = index.problem.tiers  # a give in proportion to the money follows it
         out.rows, out._rhs, out.aux_upper = list(self.rows), list(self._rhs), list(self.aux_upper)
         for i, row in rows.items():
             out.rows[i] = row

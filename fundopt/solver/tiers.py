@@ -122,7 +122,7 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None
     optima, basis = [first.objective], h.getBasis()
     objective = costs[0]
     iterations = first.iterations
-    rows: list[Row] = []
+    rows: list[tuple[Row, float]] = []
     for k in range(1, len(costs) if upto is None else min(upto, len(costs))):
         rows.append(_add_tier_row(hm, k, optima[-1], costs[k - 1]))
         _restore(hm, np.flatnonzero(first_tier == k + 1).astype(np.int32))
@@ -157,9 +157,11 @@ def _restore(hm: HighsModel, rows: np.ndarray) -> None:
 LP_SHARE_OF_GIVE = 0.5
 
 
-def _add_tier_row(hm: HighsModel, k: int, optimum: float, cost: np.ndarray) -> Row:
+def _add_tier_row(hm: HighsModel, k: int, optimum: float, cost: np.ndarray
+                  ) -> tuple[Row, float]:
     """Keep tier ``k``'s objective within half its give of ``optimum`` (model units) in the
-    LP. The row returned, which rounding reads, allows the whole give and rounding's reach
+    LP; returns the row and that bound. The row's ``rhs``, which the exact check of the
+    whole-pound plan reads, allows the whole give and rounding's reach
     (each whole-pound amount moves under £1, so the measure moves under the sum of its
     weights): where the give is too small for whole pounds (a give of 0, say), rounding may
     go that far beyond it, and no further. Bounds are rounded down to a multiple of
@@ -171,7 +173,7 @@ def _add_tier_row(hm: HighsModel, k: int, optimum: float, cost: np.ndarray) -> R
     cols = np.flatnonzero(cost).astype(np.int32)
     hm.highs.addRow(lp_units, INF, len(cols), cols, cost[cols])
     reach = rounding_reach(hm, cost) / scale
-    return _tier_row(hm, k, _snap(optimum - give - reach) * scale)
+    return _tier_row(hm, k, _snap(optimum - give - reach) * scale), lp_units
 
 
 #: Grid of the tier rows' bounds, in model units (a penny at the £1m money scale): far
@@ -204,16 +206,17 @@ def _tier_row(hm: HighsModel, k: int, lower_pounds: float) -> Row:
                Sense.GE, lower_pounds, (), None)
 
 
-def _with_rows(hm: HighsModel, rows: list[Row], costs: list[np.ndarray],
+def _with_rows(hm: HighsModel, rows: list[tuple[Row, float]], costs: list[np.ndarray],
                objective: np.ndarray) -> HighsModel:
-    """``hm`` described with the tier rows HiGHS now holds and the last tier's costs, for
+    """``hm`` described with the tier rows HiGHS now holds (their LP bounds: rounding's
+    re-solves tighten a row from there and restore it after) and the last tier's costs, for
     rounding. Rows that only define the last tier's goals (its measure, which no tier row
     holds) are described as free: the whole-pound plan needs none of them, and the integer
     repair then leaves them and their columns out (HiGHS's own model keeps them)."""
     b = copy.copy(hm.builder)
-    b.rows = [*hm.builder.rows, *rows]
+    b.rows = [*hm.builder.rows, *(row for row, _ in rows)]
     k = len(rows)
-    lower = np.concatenate([hm.row_lower, np.array([r.rhs for r in rows]) / hm.builder.scale])
+    lower = np.concatenate([hm.row_lower, np.array([lp for _, lp in rows])])
     upper = np.concatenate([hm.row_upper, np.full(k, INF)])
     last_only = np.flatnonzero(hm.builder.first_tier_rows() == len(costs))
     if len(costs) > 1:
