@@ -41,6 +41,19 @@ class Settings:
     terminal_fall_share: float = 0.5
     time_limit_seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        # a unit typed as text ("£k") is the enum; anything else is refused now, not after
+        # a solve when a report needs it
+        if isinstance(self.money_unit, MoneyUnit):
+            return
+        try:
+            object.__setattr__(self, "money_unit", MoneyUnit(self.money_unit))
+        except ValueError:
+            raise InputError([Issue(
+                "setting 'money_unit' must be £, £k or £m", table="settings",
+                column="money_unit", found=repr(self.money_unit), code="FO-V12",
+                hint="pick one of: £, £k, £m")]) from None
+
 
 @dataclass(frozen=True)
 class Origin:
