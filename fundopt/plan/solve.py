@@ -6,13 +6,14 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from os import PathLike
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fundopt._support import paused_gc
-from fundopt.errors import InfeasibleError, VerificationError
+from fundopt.errors import InfeasibleError, VerificationError, expect
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
@@ -37,7 +38,7 @@ def build(problem: FundingProblem, options: dict[str, object] | None = None) -> 
     require_highspy()
     from fundopt.solver.highs import compile_to_highs
 
-    index = ProblemIndex(problem)
+    index = ProblemIndex(problem.as_validated())
     return compile_to_highs(build_model(problem, index, pyomo=False), options)
 
 
@@ -60,7 +61,11 @@ def solve(
     limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
     independent check (it is then never returned).
     """
+    expect(problem, FundingProblem, "solve's problem",
+           "read a workbook first: fo.solve(fo.read_workbook('budget.xlsx'))"
+           if isinstance(problem, str | PathLike) else "")
     on_infeasible = OnInfeasible(on_infeasible)
+    problem = problem.as_validated()  # a table changed in place since: validated again
     require_highspy()
     with paused_gc():
         return _solve(problem, on_infeasible, progress)

@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundopt.errors import Severity
 from fundopt.problem.schema import Column, ColumnKind
 from fundopt.problem.validation.issues import Checker
 
@@ -88,7 +89,11 @@ def _text_cell(ck: Checker, table: str, pos: int, col: Column, v: Any) -> str | 
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if col.kind is ColumnKind.YEAR and isinstance(v, int) and 1900 < v < 2200:
-        v = f"{v}-{(v + 1) % 100:02d}"
+        label = f"{v}-{(v + 1) % 100:02d}"
+        ck.add(table, pos, col.name, f"the number {v} was read as the fiscal year {label}",
+               found=v, code="FO-V13", severity=Severity.WARNING,
+               hint=f"type {label} as text (format the cell as Text) to say so")
+        v = label
     if not isinstance(v, (str, int)) or isinstance(v, bool):
         ck.add(table, pos, col.name, f"expected text in '{col.name}'", found=v, code="FO-V10")
         return None

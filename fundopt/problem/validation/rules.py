@@ -19,6 +19,7 @@ _LIMIT_COLUMNS = ("floor_amount", "floor_ratio", "cap_amount", "cap_ratio")
 
 def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
     _check_need_weights(ck, t["recipients"])
+    _check_must_spend_in_whole_pounds(ck, t["envelopes"])
     _check_eligibility(ck, t)
     _check_baselines(ck, t["baselines"])
     _check_baselines_in_baseline_year(ck, t)
@@ -37,6 +38,21 @@ def _check_need_weights(ck: Checker, recipients: pd.DataFrame) -> None:
             ck.add("recipients", int(pos), "need_weight", "'need_weight' must not be negative",
                    found=row["need_weight"], code="FO-V16",
                    hint="a need weight is a share of need: 0 or more (blank: no need target)")
+
+
+def _check_must_spend_in_whole_pounds(ck: Checker, envelopes: pd.DataFrame) -> None:
+    """A plan is in whole pounds, so an envelope that must be spent exactly has to be a whole
+    number of pounds, or no plan can spend it (found here, not as a rounding failure)."""
+    for pos, row in rows(envelopes):
+        amount = row["amount"]
+        if row["must_spend"] and amount is not None and round(amount, 2) != round(amount):
+            ck.add(
+                "envelopes", int(pos), "amount",
+                f"a must-spend envelope of £{amount:,.2f} is not a whole number of pounds, so "
+                "no plan in whole pounds can spend it exactly",
+                found=amount, code="FO-V34",
+                hint="round it to whole pounds, or clear must_spend",
+            )
 
 
 def _check_baselines_in_baseline_year(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
