@@ -188,9 +188,14 @@ class FakeHighs:
         self.status = status
         self.options: dict[str, object] = {"solver": solver}
         self.runs: list[object] = []
+        self.HandleKeyboardInterrupt = False
 
     def run(self) -> None:
         self.runs.append(self.options["solver"])
+
+    def solve(self) -> None:  # highspy's run with HandleKeyboardInterrupt (fundopt's way)
+        assert self.HandleKeyboardInterrupt
+        self.run()
 
     def getOptionValue(self, name: str) -> tuple[object, object]:
         return highspy.HighsStatus.kOk, self.options.get(name)
@@ -214,23 +219,27 @@ class FakeModel:
         self.options = options or {}
 
 
-@pytest.mark.parametrize("solver", ["simplex", "ipm"])
+@pytest.mark.parametrize("solver", ["simplex", "ipx"])
 @pytest.mark.parametrize("status", list(MS.__members__.values()), ids=list(MS.__members__))
 def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus, solver: str):
     highs = FakeHighs(status, solver)
     model = FakeModel(highs, {"time_limit": 30.0})
-    if solver == "ipm":  # a limit is the user's: never a second, simplex run after it
-        with contextlib.suppress(fo.FundoptError):
+    if solver == "ipx":  # a limit is the user's: never a second, simplex run after it
+        with contextlib.suppress(fo.FundoptError, KeyboardInterrupt):
             run(model)  # type: ignore[arg-type]
         failed = status in (MS.kNotset, MS.kSolveError, MS.kPostsolveError, MS.kUnknown)
         # (run() itself retries "unbounded or infeasible" without presolve, by simplex)
         again = failed or status == MS.kUnboundedOrInfeasible
-        assert highs.runs == (["ipm", "simplex"] if again else ["ipm"])
+        assert highs.runs == (["ipx", "simplex"] if again else ["ipx"])
         assert highs.options["solver"] == "simplex"  # later runs warm-start
         highs.runs.clear()
         highs.options["solver"] = "simplex"
     if status in (MS.kOptimal, MS.kInfeasible):
         assert run(model) == status  # type: ignore[arg-type]
+        return
+    if status == MS.kInterrupt:  # HiGHS stopped at Ctrl+C: the caller's usual interrupt
+        with pytest.raises(KeyboardInterrupt):
+            run(model)  # type: ignore[arg-type]
         return
     with pytest.raises(fo.FundoptError) as caught:
         run(model)  # type: ignore[arg-type]
@@ -243,7 +252,7 @@ def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus
     if status == MS.kTimeLimit:
         assert code == "FO-L05"
         assert "time limit (30 s)" in str(caught.value)
-    elif status in (MS.kIterationLimit, MS.kInterrupt, MS.kMemoryLimit):
+    elif status in (MS.kIterationLimit, MS.kMemoryLimit):
         assert code == "FO-L05"
     else:
         assert code == "FO-L12"

@@ -153,7 +153,9 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
         if q is None:
             continue
         fy = funded(r)
-        if rec[r]["last_year"] and fy and fy[-1] != horizon[-1] and B[r] and exists(r, t0):
+        # a baseline above zero: £0 or none has nothing to glide from (a baseline for a
+        # recipient not existing in t0 is refused, FO-V32)
+        if rec[r]["last_year"] and fy and fy[-1] != horizon[-1] and B[r] > 0:
             g = float(np.ceil(B[r] / (len(fy) + 1)))
             for k, t in enumerate(fy):
                 if k == 0:
@@ -241,6 +243,8 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
                 members = [r for r in rec if rec[r]["kind"] == kind
                            and rec[r]["need_weight"] is not None and t in funded(r)]
                 W = sum(rec[r]["need_weight"] for r in members)
+                if W <= 0:  # weights summing to 0: no target shares, no need rows
+                    continue
                 for r in members:
                     pi = rec[r]["need_weight"] / W
                     terms = add(X(r, t), *[X(o, t, -pi) for o in members])

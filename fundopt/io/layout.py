@@ -144,6 +144,7 @@ _KIND_TEXT: dict[ColumnKind, str] = {
     ColumnKind.MONEY: "amount in {unit}, not negative",
     ColumnKind.SHARE: "percentage from 0% to 100%",
     ColumnKind.RATIO: "multiplier, not negative (e.g. 1.02)",
+    ColumnKind.RATE: "rate of change, from 0 to below 1 (0.02 or 2% = +2%)",
     ColumnKind.NUMBER: "number",
     ColumnKind.PENALTY: "value lost per pound of breach, not negative; blank = a hard rule",
     ColumnKind.BOOL: "TRUE or FALSE",

@@ -11,8 +11,11 @@ Macros are never run: openpyxl cannot run them and fundopt does not keep them.
 
 from __future__ import annotations
 
+import errno
 import io
+import os
 import re
+import stat
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +28,11 @@ ACCEPTED_SUFFIXES = (".xlsx", ".xlsm")
 _MERGE_RE = re.compile(
     rb"<(?:\w+:)?mergeCell\b[^>]*?\bref=\"([A-Za-z]{1,3})(\d+):([A-Za-z]{1,3})(\d+)\""
 )
-_DOCTYPE_RE = re.compile(rb"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+#: A DOCTYPE or ENTITY declaration in UTF-8 (what Excel writes) or UTF-16 either way round
+#: (XML allows it, and an attack may hide in it)
+_DOCTYPE_RE = re.compile(b"|".join(re.escape(word.encode(encoding)) for encoding in
+                                   ("utf-8", "utf-16-le", "utf-16-be")
+                                   for word in ("<!DOCTYPE", "<!ENTITY")), re.IGNORECASE)
 _CHUNK = 1 << 20
 
 
@@ -68,29 +75,60 @@ def read_input_bytes(path: Path, limits: SafetyLimits) -> bytes:
     if "\n" in str(path) or "\t" in str(path) or "\r" in str(path):
         raise _refuse(path, "FO-F02", f"the path {str(path)!r} contains a line break or tab",
                       r'in Python write paths as r"C:\folder\file.xlsx" or with forward slashes')
-    if path.is_dir():
+    try:
+        st = path.stat()  # follows links: a link that loops fails here, not in a read
+    except FileNotFoundError:
+        st = None
+    except OSError as e:
+        if e.errno == errno.ELOOP:
+            raise _refuse(path, "FO-F14", f"'{name}' is a symbolic link that loops back on "
+                          "itself", "give the path of the .xlsx file itself") from None
+        raise _unreadable(path, e) from e
+    if st is not None and stat.S_ISDIR(st.st_mode):
         raise _refuse(path, "FO-F14", f"'{path}' is a folder, not an Excel file",
                       "give the path of an .xlsx file")
-    if not path.exists():
+    if st is None:
         folder = path.parent
         near = sorted(p.name for p in folder.glob("*.xlsx"))[:5] if folder.is_dir() else []
         hint = (f"files in that folder: {', '.join(near)}" if near
                 else "check the file name and folder")
         raise _refuse(path, "FO-F01",
                       f"input file not found: '{name}' (looked for {path.resolve()})", hint)
+    if not stat.S_ISREG(st.st_mode):
+        raise _not_a_file(path)
     try:
-        size = path.stat().st_size
-        if size > limits.max_file_bytes:
-            raise _refuse(path, "FO-X04", f"'{name}' is {size:,} bytes, over the limit of "
-                          f"{limits.max_file_bytes:,}", "split or trim the workbook", security=True)
-        with path.open("rb") as f:
-            return f.read()
+        if st.st_size > limits.max_file_bytes:
+            raise _too_big(path, st.st_size, limits)
+        # never blocks on a pipe with no writer, and reads at most one byte past the limit,
+        # so a file that grows (or a device that never ends) cannot exhaust memory
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+        with os.fdopen(fd, "rb") as f:
+            if not stat.S_ISREG(os.fstat(f.fileno()).st_mode):  # swapped since the check
+                raise _not_a_file(path)
+            data = f.read(limits.max_file_bytes + 1)
+        if len(data) > limits.max_file_bytes:
+            raise _too_big(path, len(data), limits)
+        return data
     except PermissionError as e:
         raise _refuse(path, "FO-F16", f"cannot read '{name}' (permission denied)",
                       "check the file's permissions, or copy it somewhere you can read") from e
     except OSError as e:
-        raise _refuse(path, "FO-F16", f"cannot read '{name}' ({e.strerror or e})",
-                      "check the file is available (synced, not online-only) and try again") from e
+        raise _unreadable(path, e) from e
+
+
+def _not_a_file(path: Path) -> InputError:
+    return _refuse(path, "FO-F14", f"'{path.name}' is not a regular file (a device, pipe or "
+                   "socket, which could be read without end)", "give the path of an .xlsx file")
+
+
+def _too_big(path: Path, size: int, limits: SafetyLimits) -> InputError:
+    return _refuse(path, "FO-X04", f"'{path.name}' is {size:,} bytes or more, over the limit "
+                   f"of {limits.max_file_bytes:,}", "split or trim the workbook", security=True)
+
+
+def _unreadable(path: Path, e: OSError) -> InputError:
+    return _refuse(path, "FO-F16", f"cannot read '{path.name}' ({e.strerror or e})",
+                   "check the file is available (synced, not online-only) and try again")
 
 
 def _looks_like_text(head: bytes) -> bool:
@@ -111,11 +149,15 @@ def check_container(data: bytes, path: Path, limits: SafetyLimits) -> list[Issue
                       "it may be an online-only file or a failed download; open it in Excel "
                       "and save it again")
     if data.startswith(CFB_MAGIC):
-        if "EncryptedPackage".encode("utf-16-le") in data or suffix in ACCEPTED_SUFFIXES:
+        # an encrypted .xlsx is an OLE container holding an EncryptedPackage stream; any
+        # other OLE file is an old .xls, whatever its name says
+        if "EncryptedPackage".encode("utf-16-le") in data:
             raise _refuse(path, "FO-F04", f"'{name}' is password-protected (encrypted)",
                           "in Excel use File > Info > Protect Workbook > Encrypt with Password, "
                           "clear the password and save again")
-        raise _refuse(path, "FO-F03", f"'{name}' is in the old Excel 97-2003 (.xls) format",
+        renamed = " (whatever its extension says)" if suffix != ".xls" else ""
+        raise _refuse(path, "FO-F03",
+                      f"'{name}' is in the old Excel 97-2003 (.xls) format{renamed}",
                       "open it in Excel and use Save As > Excel Workbook (.xlsx)")
     if suffix == ".csv" or (not data.startswith(ZIP_MAGICS) and _looks_like_text(data[:4096])):
         raise _refuse(path, "FO-F08", f"'{name}' is a text/CSV file, not an Excel workbook",

@@ -13,6 +13,7 @@ import pandas as pd
 
 from fundopt._support import reduce_frozen
 from fundopt.problem import FundingProblem
+from fundopt.solver.certificate import Certificate
 
 
 class PlanStatus(StrEnum):
@@ -35,6 +36,9 @@ class SolverInfo:
     times: Mapping[str, float] = field(default_factory=dict)
     rounding: str = ""  # how whole-pound rounding was reconciled
     log_warnings: tuple[str, ...] = ()
+    #: HiGHS's first answer failed the optimality certificate, so the LP was solved again
+    #: from scratch (``Plan.certificate`` is the second answer's)
+    resolved_cold: bool = False
 
 
 @dataclass(frozen=True)
@@ -54,7 +58,13 @@ class Plan:
     - ``binding``: family, rule, description (the rules the plan meets exactly);
     - ``breaches``: soft rules broken, with amount and penalty (empty unless negotiable
       rules were broken, or the plan is ``RELAXED``);
-    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan.
+    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan,
+      then the optimality certificate's row (family ``optimality``).
+
+    ``certificate`` proves the LP behind the plan was solved to optimality, from the LP's
+    own matrix and HiGHS's duals, and states the cost of whole pounds against the LP's
+    bound (:class:`~fundopt.solver.certificate.Certificate`; None only for a Plan made by
+    hand).
     """
 
     problem: FundingProblem
@@ -70,6 +80,7 @@ class Plan:
     breaches: pd.DataFrame
     checks: pd.DataFrame
     solver: SolverInfo = field(default_factory=SolverInfo)
+    certificate: Certificate | None = None
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective_terms", MappingProxyType(dict(self.objective_terms)))

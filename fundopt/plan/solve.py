@@ -6,21 +6,23 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from enum import StrEnum
+from os import PathLike
 from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from fundopt._support import paused_gc
-from fundopt.errors import InfeasibleError, VerificationError
+from fundopt.errors import InfeasibleError, VerificationError, expect
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
-from fundopt.plan.verify import check_rules
+from fundopt.plan.verify import CHECK_COLUMNS, check_rules
 from fundopt.problem import FundingProblem
 from fundopt.solver.run import MS, require_highspy, run
 
 if TYPE_CHECKING:
+    from fundopt.solver.certificate import Certificate
     from fundopt.solver.highs import HighsModel
 
 
@@ -36,7 +38,7 @@ def build(problem: FundingProblem, options: dict[str, object] | None = None) -> 
     require_highspy()
     from fundopt.solver.highs import compile_to_highs
 
-    index = ProblemIndex(problem)
+    index = ProblemIndex(problem.as_validated())
     return compile_to_highs(build_model(problem, index, pyomo=False), options)
 
 
@@ -59,7 +61,11 @@ def solve(
     limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
     independent check (it is then never returned).
     """
+    expect(problem, FundingProblem, "solve's problem",
+           "read a workbook first: fo.solve(fo.read_workbook('budget.xlsx'))"
+           if isinstance(problem, str | PathLike) else "")
     on_infeasible = OnInfeasible(on_infeasible)
+    problem = problem.as_validated()  # a table changed in place since: validated again
     require_highspy()
     with paused_gc():
         return _solve(problem, on_infeasible, progress)
@@ -129,16 +135,22 @@ def finish(
     progress: Callable[[str, float], None] | None = None,
     allowed: Mapping[str, float] | None = None,
     room: np.ndarray | None = None,
+    certificate: Certificate | None = None,
 ) -> Plan:
-    """Round, verify and assemble the Plan from a solved model.
+    """Certify, round, verify and assemble the Plan from a solved model.
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
     how far rounding may take a row past its limit (see
-    :meth:`fundopt.explain.diagnosis.Relaxation.rounding_room`).
+    :meth:`fundopt.explain.diagnosis.Relaxation.rounding_room`). ``certificate``: the
+    solve's optimality certificate when the caller has it already (a sweep), else it is
+    worked out here (and the LP re-solved cold if HiGHS's answer fails it).
     """
+    from fundopt.solver.certificate import certified, with_whole_pounds
     from fundopt.solver.rounding import round_plan
 
+    if certificate is None:
+        certificate, _ = certified(hm)
     # the plan reports this solve; rounding may re-solve the model with margins
     solved = _Solved.read(hm)
     check = _ExactCheck(problem, hm.builder.index, allowed or {})
@@ -148,19 +160,37 @@ def finish(
     checks = check(alloc, carry)
     _time_round_and_verify(times, t, check.seconds, progress)
     _refuse_if_failed(checks)
-    return assemble_plan(
+    certificate = with_whole_pounds(certificate, hm, alloc, carry)
+    plan = assemble_plan(
         problem,
         hm,
         solved.col_value,
         solved.row_dual,
         allocations,
         carry_forward,
-        checks,
-        _solver_info(hm, solved, times, method),
+        pd.concat([checks, certificate_row(certificate, hm)], ignore_index=True),
+        replace(_solver_info(hm, solved, times, method),
+                resolved_cold=certificate.resolved_cold),
         PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
         row_value=solved.row_value,
         objective=solved.objective,
     )
+    return replace(plan, certificate=certificate)
+
+
+def certificate_row(certificate: Certificate, hm: HighsModel) -> pd.DataFrame:
+    """The certificate as a row of the checks table: the duality gap (pounds of value)
+    against its tolerance."""
+    from fundopt.solver.certificate import GAP_TOLERANCE
+
+    scale = hm.builder.scale
+    limit = GAP_TOLERANCE * max(scale, abs(certificate.objective))
+    gap = certificate.duality_gap
+    return pd.DataFrame([{
+        "family": "optimality", "rule": "certificate", "year": "", "recipient": "",
+        "lhs": gap, "sense": "<=", "rhs": limit, "slack": limit - gap, "soft": False,
+        "passed": certificate.passed, "detail": certificate.summary(),
+    }], columns=CHECK_COLUMNS)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from fundopt.errors import InputError, Issue
+from fundopt.errors import InputError, Issue, UsageError, expect
 from fundopt.problem.funding_problem import TABLE_NAMES, FundingProblem, Settings
 from fundopt.problem.schema import TABLES_BY_NAME, ColumnKind, ShareScope
 
@@ -360,7 +360,13 @@ class Scenario:
     overrides: tuple[Override, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        if isinstance(self.overrides, str | Override) or not isinstance(self.overrides, Iterable):
+            raise UsageError(f"scenario {self.name!r}: overrides must be a list of changes "
+                             f"such as fo.ScaleEnvelope(...), not {self.overrides!r:.60}")
         object.__setattr__(self, "overrides", tuple(self.overrides))
+        for o in self.overrides:
+            expect(o, Override, f"an override of scenario {self.name!r}",
+                   "use fo.ScaleEnvelope, fo.SetEnvelope, fo.SetCliffEdge, ... (docs)")
         if not str(self.name).strip():
             raise ValueError("a scenario needs a name")
 

@@ -113,6 +113,7 @@ class ColumnKind(StrEnum):
     MONEY = "money"  # >= 0, in the template's money unit
     SHARE = "share"  # a fraction in [0, 1] (a percentage in Excel)
     RATIO = "ratio"  # a non-negative multiplier, may exceed 1
+    RATE = "rate"  # a rate of change: 0.02 (or 2%) is +2%; not negative, below 1
     NUMBER = "number"  # any finite number
     PENALTY = "penalty"  # >= 0, value lost per pound of breach; blank = a hard rule
     BOOL = "bool"
@@ -396,7 +397,9 @@ CLIFF_EDGES = TableSpec(
             doc="blank = the default for all",
         ),
         C("max_fall_rate", K.SHARE, doc="largest year-on-year fall in total funding, e.g. 5%"),
-        C("max_rise_rate", K.RATIO, required=False, doc="largest rise; blank = no limit"),
+        C("max_rise_rate", K.RATE, required=False,
+          doc="largest year-on-year rise in total funding as a rate, e.g. 0.02 or 2% for "
+              "+2% (not a multiplier like 1.02); blank = no limit"),
         C("penalty", K.PENALTY, required=False),
     ),
     "How far a recipient's total funding may fall (or rise) from one year to the next.",

@@ -39,6 +39,7 @@ from fundopt.plan.solve import build, finish
 from fundopt.plan.tables import RowKinds
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import Scenario
+from fundopt.solver.certificate import certified
 from fundopt.solver.highs import HighsModel
 from fundopt.solver.run import MS, run
 from fundopt.whatif import outcome
@@ -187,16 +188,20 @@ class SweepEngine:
             times["solve"] = time.perf_counter() - t
             if status == MS.kInfeasible:
                 return self._diagnose(scenario, problem, method, t0)
+            # proved the best from the LP's own arrays, else loaded afresh and solved cold
+            # (a warm start's wrong "optimal", a stale bound left in the loaded model)
+            certificate, _ = certified(hm)
             if is_base:
                 # the optimal basis, before rounding's re-solves (with margins) move it:
                 # every scenario starts from it
                 self.basis = hm.highs.getBasis()
             if not self.whole_pounds and not is_base:
                 kinds = self.row_kinds if method is Method.IN_PLACE else None
-                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0)
+                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0,
+                                       certificate=certificate)
             if problem is None:
                 problem = scenario.apply(self.problem)
-            plan = finish(problem, hm, times, time.perf_counter())
+            plan = finish(problem, hm, times, time.perf_counter(), certificate=certificate)
         except FundoptError as e:
             return outcome.not_solved(scenario, ScenarioStatus.FAILED, method,
                                       f"{type(e).__name__}: {e}", t0)

@@ -31,6 +31,7 @@ from fundopt.formulation.index import scale_for
 from fundopt.plan.tables import RowKinds, prices_and_binding
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import ScaleEnvelope, Scenario, SetEnvelope
+from fundopt.problem.validation import MAX_MONEY
 from fundopt.solver.highs import HighsModel
 
 QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
@@ -79,7 +80,10 @@ class EnvelopeLinks:
             if new is None:
                 return None
             amounts = new
-        if not (np.isfinite(amounts).all() and (amounts >= 0).all()):
+        # an amount validation refuses (implausibly large too) goes the usual way, which says
+        # why naming the cell, even with whole_pounds=False
+        if not (np.isfinite(amounts).all() and (amounts >= 0).all()
+                and (amounts <= MAX_MONEY).all()):
             return None
         largest = float(amounts.max()) if len(amounts) else 0.0
         if scale_for(max(largest, self.base.index.largest_other_amount)) != self.base.scale:

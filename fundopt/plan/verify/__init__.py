@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import pandas as pd
 
+from fundopt.errors import UsageError, expect
 from fundopt.plan.verify.allocations import check_allocations
 from fundopt.plan.verify.checks import CHECK_COLUMNS, PENNY, Checks, F
 from fundopt.plan.verify.cliff_edges import check_cliff_edges
@@ -48,8 +49,32 @@ RULE_CHECKS: tuple[tuple[str, Callable[[Checks, PlanFacts], None]], ...] = (
 
 def verify(problem: FundingProblem, plan: Plan) -> pd.DataFrame:
     """The hard rules the plan breaks (an empty table for a good plan)."""
+    from fundopt.plan.plan import Plan
+
+    expect(problem, FundingProblem, "verify's problem")
+    expect(plan, Plan, "verify's plan", "pass the plan fo.solve returned")
+    problem = problem.as_validated()
+    _refuse_another_problems_plan(problem, plan)
     checks = check_rules(problem, plan.allocations, plan.carry_forward)
     return checks[~checks["passed"]].reset_index(drop=True)
+
+
+def _refuse_another_problems_plan(problem: FundingProblem, plan: Plan) -> None:
+    """A plan may be checked against another problem (a scenario's plan against the base:
+    the rules it breaks), but only one that has the recipients, activities, streams and
+    years it allocates."""
+    a = plan.allocations
+    known = {"recipient": set(problem.recipients["recipient"]),
+             "activity": set(problem.activities["activity"]),
+             "stream": set(problem.streams["stream"]), "year": set(problem.horizon)}
+    strange = [f"{column} '{v}'" for column, ids in known.items()
+               for v in sorted(set(a[column]) - ids)] if len(a) else []
+    if strange:
+        raise UsageError(
+            f"the plan allocates to {', '.join(strange[:5])}"
+            + (f" and {len(strange) - 5} more" if len(strange) > 5 else "")
+            + ", which this problem does not have: it was made for another problem "
+            "(check it against plan.problem, or a scenario of it)")
 
 
 def check_rules(

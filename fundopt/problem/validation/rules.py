@@ -18,14 +18,60 @@ _LIMIT_COLUMNS = ("floor_amount", "floor_ratio", "cap_amount", "cap_ratio")
 
 
 def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    _check_need_weights(ck, t["recipients"])
+    _check_must_spend_in_whole_pounds(ck, t["envelopes"])
     _check_eligibility(ck, t)
     _check_baselines(ck, t["baselines"])
+    _check_baselines_in_baseline_year(ck, t)
     _check_limits(ck, t)
     _check_commitments(ck, t["commitments"])
     _check_cliff_edges(ck, t["cliff_edges"])
     _check_local_shares(ck, t)
     _check_share_targets(ck, t["share_targets"])
     _check_value_tranches(ck, t["value_tranches"])
+
+
+def _check_need_weights(ck: Checker, recipients: pd.DataFrame) -> None:
+    # a target share of weight / sum of weights means nothing for a negative weight
+    for pos, row in rows(recipients):
+        if row["need_weight"] is not None and row["need_weight"] < 0:
+            ck.add("recipients", int(pos), "need_weight", "'need_weight' must not be negative",
+                   found=row["need_weight"], code="FO-V16",
+                   hint="a need weight is a share of need: 0 or more (blank: no need target)")
+
+
+def _check_must_spend_in_whole_pounds(ck: Checker, envelopes: pd.DataFrame) -> None:
+    """A plan is in whole pounds, so an envelope that must be spent exactly has to be a whole
+    number of pounds, or no plan can spend it (found here, not as a rounding failure)."""
+    for pos, row in rows(envelopes):
+        amount = row["amount"]
+        if row["must_spend"] and amount is not None and round(amount, 2) != round(amount):
+            ck.add(
+                "envelopes", int(pos), "amount",
+                f"a must-spend envelope of £{amount:,.2f} is not a whole number of pounds, so "
+                "no plan in whole pounds can spend it exactly",
+                found=amount, code="FO-V34",
+                hint="round it to whole pounds, or clear must_spend",
+            )
+
+
+def _check_baselines_in_baseline_year(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    """A baseline is funding in the baseline year: a recipient first funded in a horizon
+    year did not exist then (its first cliff edge and its glide path would start from
+    money it never had)."""
+    first = {r: fy for r, fy in zip(t["recipients"]["recipient"], t["recipients"]["first_year"],
+                                    strict=True) if r is not None and fy}
+    for pos, row in rows(t["baselines"]):
+        r = row["recipient"]
+        if r in first:
+            ck.add(
+                "baselines", int(pos), "recipient",
+                f"'{r}' has a baseline (funding in the baseline year) but its first funded "
+                f"year is {first[r]}, so it did not exist in the baseline year",
+                found=r, code="FO-V32",
+                hint="leave its first_year blank on Recipients if it was funded before the "
+                     "horizon, or delete this baseline row",
+            )
 
 
 def _check_eligibility(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
