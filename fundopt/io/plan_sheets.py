@@ -22,6 +22,7 @@ from openpyxl.styles import Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.io import report_tables as rt
+from fundopt.io import winners
 from fundopt.io.layout import MONEY_FORMATS, SHARE_FORMAT, TEMPLATE_VERSION
 from fundopt.io.problem_sheets import write_extra_sheet
 from fundopt.io.xlsx import (
@@ -85,6 +86,7 @@ def build_plan_workbook(plan: Plan,
     assert summary is not None
     summary.title = SHEETS[0]
     _summary(w, summary)
+    _against_todays_method(w, wb, summary)
     u = w.unit.value
     ws = wb.create_sheet(SHEETS[1])
     w.table(ws, f"Allocations: one row per recipient, activity, stream and year (in {u})",
@@ -102,6 +104,9 @@ def build_plan_workbook(plan: Plan,
     _audit(w, wb.create_sheet(SHEETS[9]))
     for name, extra in (extra_sheets or {}).items():
         write_extra_sheet(wb, name, extra, w.unit)
+    sources = winners.sources_sheet(plan)
+    if sources is not None and winners.SOURCES not in wb.sheetnames:
+        write_extra_sheet(wb, winners.SOURCES, sources, w.unit)
     for sheet in wb.worksheets:
         fit_columns(sheet)
         fit_page(sheet)
@@ -109,6 +114,24 @@ def build_plan_workbook(plan: Plan,
 
 
 VALUE_FORMAT = "#,##0"  # the objective: pounds of value
+
+
+def _against_todays_method(w: _Writer, wb: Workbook, summary: Worksheet) -> None:
+    """The *Winners and losers* sheet (second) and the Summary's lines on it
+    (fundopt/io/winners.py), when the problem says which stream paid each baseline."""
+    plan = w.plan
+    table = plan.against_todays_method
+    start = summary.max_row + 2
+    set_value(summary.cell(row=start, column=1), "planned years")
+    set_value(summary.cell(row=start, column=2), winners.indicative_note(plan))
+    if not len(table):
+        return
+    ws = write_extra_sheet(wb, winners.SHEET, winners.winners_sheet(table), w.unit)
+    wb.move_sheet(ws, offset=1 - wb.sheetnames.index(ws.title))
+    w.table(summary, f"Against today's method: the largest winners and losers (difference "
+            f"over the plan, in {w.unit.value}; sheet {winners.SHEET})",
+            winners.summary_table(plan, table), money=("difference",),
+            shares=("difference_rate",), start_row=start + 2)
 
 
 def _summary(w: _Writer, ws: Worksheet) -> None:
