@@ -81,10 +81,10 @@ def _derived_rows() -> list[dict[str, object]]:
         out.append(_row("force_grant", f"2026-27 core grant: {names[f]}", "2026-27",
                         float(core), "£", "derived", "wg_2026", "para 4 (4.022%)", note))
     pre = money.precept()
-    for f, r in pre.loc[pre["status"] != "estimated"].iterrows():
+    for f, r in pre.loc[pre["status"] == "derived"].iterrows():  # published: force_figure
         out.append(_row("precept", f"2026-27 precept: {names[f]}", "2026-27",
-                        float(r["precept"]), "£", str(r["status"]), "wg_2026_prov", "",
-                        f"{r['basis']} (its figures are force_figure rows)"))
+                        float(r["precept"]), "£", "derived", "wg_2026_prov",
+                        "its force_figure rows", str(r["basis"])))
     rest = sorted(names[f] for f in pre.index[pre["status"] == "estimated"])
     out.append(_row("precept", "2026-27 precept of the other forces", "2026-27",
                     float(pre.loc[pre["status"] == "estimated", "precept"].sum()), "£",

@@ -321,6 +321,7 @@ BASELINES = TableSpec(
             ref="activities",
             doc="blank = the recipient's whole baseline",
         ),
+        C("amount", K.MONEY),
         C(
             "stream",
             K.REF,
@@ -329,7 +330,6 @@ BASELINES = TableSpec(
             doc="the stream that paid it (today's method continues each stream's share); "
             "blank = not said",
         ),
-        C("amount", K.MONEY),
     ),
     "Funding from the streams in the baseline year, per recipient (per activity and stream "
     "where known).",
