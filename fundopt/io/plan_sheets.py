@@ -9,6 +9,7 @@ pounds divided by the unit, unrounded, with a number format for display.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import platform
 from collections.abc import Mapping
 from dataclasses import fields
@@ -18,7 +19,7 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.io import report_tables as rt
@@ -110,6 +111,8 @@ def build_plan_workbook(plan: Plan,
     for sheet in wb.worksheets:
         fit_columns(sheet)
         fit_page(sheet)
+    if sources is not None and winners.SOURCES in wb.sheetnames:
+        winners.wrap_columns(wb[winners.SOURCES], winners.SOURCE_WIDTHS)
     return wb
 
 
@@ -128,10 +131,19 @@ def _against_todays_method(w: _Writer, wb: Workbook, summary: Worksheet) -> None
         return
     ws = write_extra_sheet(wb, winners.SHEET, winners.winners_sheet(table), w.unit)
     wb.move_sheet(ws, offset=1 - wb.sheetnames.index(ws.title))
-    w.table(summary, f"Against today's method: the largest winners and losers (difference "
-            f"over the plan, in {w.unit.value}; sheet {winners.SHEET})",
-            winners.summary_table(plan, table), money=("difference",),
-            shares=("difference_rate",), start_row=start + 2)
+    frame = winners.summary_table(plan, table)
+    last = w.table(summary, f"Against today's method: the largest winners and losers "
+                   f"(difference over the plan, in {w.unit.value}; sheet {winners.SHEET})",
+                   frame, money=("difference",), shares=("difference_rate",),
+                   start_row=start + 2)
+    why = list(frame.columns).index("why") + 1
+    for row in range(last - len(frame) + 1, last + 1):  # long sentences wrap in their column
+        for col in range(1, why):
+            summary.cell(row=row, column=col).alignment = Alignment(vertical="top")
+        cell = summary.cell(row=row, column=why)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # a 60-wide column holds about 55 characters a line; spreadsheets do not size rows
+        summary.row_dimensions[row].height = 13.0 * max(1, math.ceil(len(str(cell.value)) / 55))
 
 
 def _summary(w: _Writer, ws: Worksheet) -> None:

@@ -16,6 +16,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
+from openpyxl.styles import Alignment
+from openpyxl.utils import get_column_letter
+from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.explain.todays_method import COLUMNS, largest
 from fundopt.io.xlsx import ExtraSheet
@@ -71,11 +74,15 @@ def _need_gap(plan: Plan, recipient: str, table: pd.DataFrame) -> float | None:
     return (target - mine) / mine if mine else None
 
 
-def _limits(plan: Plan, recipient: str) -> str:
+#: The limits that hold back a loser's loss (a winner's gain is held by any of them).
+HOLD_LOSS = ("floor", "cliff_edge", "glide_path")
+
+
+def _limits(plan: Plan, recipient: str, families: tuple[str, ...] = tuple(LIMIT_WORDS)) -> str:
     b = plan.binding
     if not len(b) or "recipient" not in b.columns:
         return ""
-    mine = b.loc[(b["recipient"] == recipient) & b["family"].isin(list(LIMIT_WORDS))]
+    mine = b.loc[(b["recipient"] == recipient) & b["family"].isin(list(families))]
     parts = []
     for fam, grp in mine.groupby("family", sort=True):
         years = ", ".join(sorted(str(y) for y in grp["year"].dropna().unique()))
@@ -86,7 +93,7 @@ def _limits(plan: Plan, recipient: str) -> str:
 def why(plan: Plan, recipient: str, table: pd.DataFrame, difference: float) -> str:
     """Why a recipient gains or loses against today's method, in a sentence."""
     gap = _need_gap(plan, recipient, table)
-    limits = _limits(plan, recipient)
+    limits = _limits(plan, recipient, tuple(LIMIT_WORDS) if difference > 0 else HOLD_LOSS)
     if gap is not None and abs(gap) >= 0.001:
         side = "below" if gap > 0 else "above"
         if difference > 0:
@@ -146,6 +153,28 @@ def sources_sheet(plan: Plan) -> ExtraSheet | None:
                                   f"the input workbook's {SOURCES} sheet).")
 
 
+#: Column widths (characters) the Sources sheet wraps its long text to, so it prints.
+SOURCE_WIDTHS = {"item": 30, "source": 40, "locator": 22, "url": 40, "note": 60}
+
+
+def wrap_columns(ws: Worksheet, widths: dict[str, int], header_row: int = 3) -> None:
+    """Wrap the named columns' text at the given widths and size each row to its longest
+    wrapped cell (spreadsheets do not size rows themselves), so a wide table prints."""
+    header = {str(c.value): c.column for c in ws[header_row] if c.value is not None}
+    columns = {header[name]: width for name, width in widths.items() if name in header}
+    for col, width in columns.items():
+        ws.column_dimensions[get_column_letter(col)].width = width
+    for row in ws.iter_rows(min_row=header_row + 1):
+        lines = 1
+        for cell in row:
+            if cell.column in columns and isinstance(cell.value, str):
+                cell.alignment = Alignment(wrap_text=True, vertical="top")
+                lines = max(lines, math.ceil(len(cell.value) / (columns[cell.column] - 4)))
+            else:
+                cell.alignment = Alignment(vertical="top")
+        ws.row_dimensions[row[0].row].height = 12.5 * lines
+
+
 def compare_sheet(tables: dict[str, pd.DataFrame]) -> ExtraSheet:
     """Winners and losers per scenario: one block of rows per scenario."""
     parts = [t.assign(scenario=name) for name, t in tables.items() if len(t)]
@@ -157,5 +186,15 @@ def compare_sheet(tables: dict[str, pd.DataFrame]) -> ExtraSheet:
                            "problem (difference = optimised - today's method).")
 
 
-__all__ = ["SHEET", "SOURCES", "compare_sheet", "indicative_note", "sources_sheet",
-           "summary_table", "why", "winners_sheet"]
+__all__ = [
+    "SHEET",
+    "SOURCES",
+    "SOURCE_WIDTHS",
+    "compare_sheet",
+    "indicative_note",
+    "sources_sheet",
+    "summary_table",
+    "why",
+    "winners_sheet",
+    "wrap_columns",
+]
