@@ -246,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     solve = sub.add_parser("solve", parents=[common], help="solve a workbook and write the plan",
                            description="Read IN.xlsx (default: the shipped reference model), "
-                           "solve it and write the plan to a new workbook.")
+                           "solve it and write the plan to a new workbook (with a Winners and "
+                           "losers sheet against today's method when the Baselines sheet says "
+                           "which stream paid each baseline).")
     solve.add_argument("input", nargs="?", metavar="IN.xlsx")
     solve.add_argument("-o", "--output", metavar="OUT.xlsx",
                        help="where to write the plan (default: IN-plan.xlsx in this folder)")
@@ -260,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="solve the scenarios on the Scenarios sheet and compare them",
                           description="Read IN.xlsx (default: the shipped reference model), "
                           "solve it and every scenario on its Scenarios sheet, and write the "
-                          "comparison to a new workbook.")
+                          "comparison to a new workbook, each scenario also against today's "
+                          "method (sheet Winners and losers).")
     comp.add_argument("input", nargs="?", metavar="IN.xlsx")
     comp.add_argument("-o", "--output", metavar="OUT.xlsx",
                       help="where to write the comparison (default: IN-compare.xlsx here)")
