@@ -32,7 +32,10 @@ from fundopt.errors import (
 )
 
 if TYPE_CHECKING:  # the heavy imports wait until a command runs, so --help is quick
+    from fundopt.io.xlsx import ExtraSheet
     from fundopt.problem import FundingProblem
+    from fundopt.problem.scenarios import Scenario
+    from fundopt.whatif.sweep import SweepResult
 
 REFERENCE_MODEL = "england_wales_soc.xlsx"
 MAX_ISSUES_SHOWN = 200
@@ -173,13 +176,15 @@ def cmd_compare(args: argparse.Namespace) -> int:
     whole_pounds = not args.lp_only
     if args.workers > 1:
         with process_pool(args.workers) as pool:
-            result = compare(problem, scenarios, executor=pool, whole_pounds=whole_pounds)
+            result = compare(problem, scenarios, executor=pool, whole_pounds=whole_pounds,
+                             keep_plans=whole_pounds)
     else:
-        result = compare(problem, scenarios, whole_pounds=whole_pounds)
+        result = compare(problem, scenarios, whole_pounds=whole_pounds, keep_plans=whole_pounds)
     _stage("solve", time.perf_counter() - t)
     t = time.perf_counter()
+    extra = _compare_winners(problem, scenarios, result)
     written = write_compare(result, out, problem.settings.money_unit, scenarios=scenarios,
-                            overwrite=args.overwrite, input_path=source)
+                            overwrite=args.overwrite, input_path=source, extra_sheets=extra)
     _stage("write", time.perf_counter() - t)
     for row in result.summary.to_dict("records"):
         change = (f"objective {float(row['objective_change']):+,.2f}"
@@ -191,6 +196,27 @@ def cmd_compare(args: argparse.Namespace) -> int:
              sys.stderr)
         return int(ExitCode.INFEASIBLE)
     return int(ExitCode.OK)
+
+
+def _compare_winners(problem: FundingProblem, scenarios: Sequence[Scenario],
+                     result: SweepResult) -> dict[str, ExtraSheet]:
+    """The *Winners and losers* sheet of a comparison, and each scenario's largest winner
+    and loser against today's method, printed."""
+    from fundopt.explain.todays_method import largest, scenarios_against_todays_method
+    from fundopt.io.winners import SHEET, compare_sheet
+
+    if result.plans:  # each scenario's own problem, already applied
+        tables = {name: plan.against_todays_method for name, plan in result.plans.items()}
+        tables = {name: t for name, t in tables.items() if len(t)}
+    else:
+        tables = scenarios_against_todays_method(problem, scenarios, result.allocations)
+    for name, table in tables.items():
+        up, down = largest(table, 1, kind=None)
+        if len(up) and len(down):
+            _say(f"  {name}: against today's method, largest winner {up['name'][0]} "
+                 f"{up['difference'][0] / 1e6:+,.1f}m, largest loser {down['name'][0]} "
+                 f"{down['difference'][0] / 1e6:+,.1f}m")
+    return {SHEET: compare_sheet(tables)} if tables else {}
 
 
 def cmd_validate(args: argparse.Namespace) -> int:
@@ -220,7 +246,9 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     solve = sub.add_parser("solve", parents=[common], help="solve a workbook and write the plan",
                            description="Read IN.xlsx (default: the shipped reference model), "
-                           "solve it and write the plan to a new workbook.")
+                           "solve it and write the plan to a new workbook (with a Winners and "
+                           "losers sheet against today's method when the Baselines sheet says "
+                           "which stream paid each baseline).")
     solve.add_argument("input", nargs="?", metavar="IN.xlsx")
     solve.add_argument("-o", "--output", metavar="OUT.xlsx",
                        help="where to write the plan (default: IN-plan.xlsx in this folder)")
@@ -234,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                           help="solve the scenarios on the Scenarios sheet and compare them",
                           description="Read IN.xlsx (default: the shipped reference model), "
                           "solve it and every scenario on its Scenarios sheet, and write the "
-                          "comparison to a new workbook.")
+                          "comparison to a new workbook, each scenario also against today's "
+                          "method (sheet Winners and losers).")
     comp.add_argument("input", nargs="?", metavar="IN.xlsx")
     comp.add_argument("-o", "--output", metavar="OUT.xlsx",
                       help="where to write the comparison (default: IN-compare.xlsx here)")

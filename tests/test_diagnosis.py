@@ -350,27 +350,32 @@ def test_the_command_line_can_relax_and_write_the_flagged_plan(tmp_path, capsys)
 
 
 def test_a_huge_conflict_still_gets_a_whole_pound_relaxed_plan():
-    # half the core grant in the first year: 43 floors and 17 cliff edges give way, and
-    # the forces sit on their limits with no pound to spare; rounding may take a broken
-    # rule past its allowance by its reach (under £1 an amount), never any other rule
+    # 70% of the core grant in the first year: 43 floors, 15 cliff edges and, the year
+    # after, 43 rise limits give way, and the forces sit on their limits with no pound to
+    # spare; rounding may take a broken rule past its allowance by its reach (under £1 an
+    # amount), never any other rule
     from pathlib import Path
 
     ref = fo.read_workbook(Path(__file__).resolve().parent.parent / "models"
                            / "england_wales_soc.xlsx")
     first = ref.horizon[0]
-    half = fo.Scenario("half", (fo.ScaleEnvelope("core_police_grant", first, 0.5),)).apply(ref)
+    half = fo.Scenario("cut", (fo.ScaleEnvelope("core_grant", first, 0.7),)).apply(ref)
     plan = fo.solve(half, on_infeasible="relax")
     assert plan.status is fo.PlanStatus.RELAXED and plan.passed
     broken = set(plan.breaches["rule"])
-    assert len(broken) >= 40 and all(r.startswith(("floor_", "cliff_edge")) for r in broken)
+    assert len(broken) >= 40
+    assert all(r.startswith(("floor_", "cliff_edge", "rise_limit")) for r in broken)
     checks = check_rules(half, plan.allocations, plan.carry_forward)
     assert checks[~checks["rule"].isin(broken)]["passed"].all()
-    grant = plan.allocations[(plan.allocations["stream"] == "core_police_grant")
+    grant = plan.allocations[(plan.allocations["stream"] == "core_grant")
                              & (plan.allocations["year"] == first)]["amount"].sum()
-    envelope = half.envelopes[(half.envelopes["stream"] == "core_police_grant")
+    envelope = half.envelopes[(half.envelopes["stream"] == "core_grant")
                               & (half.envelopes["year"] == first)]["amount"].iloc[0]
     assert grant <= envelope
     # each floor breaks by what the cheapest way out said, within rounding's reach
+    # (soft rules, such as a national programme's cliff edge, break at their own penalty)
     way = {r.rule: r.amount for r in diagnosed(half).way_out.rules}
-    for rule, amount in zip(plan.breaches["rule"], plan.breaches["amount"], strict=True):
+    soft = plan.breaches["penalty"].notna() if "penalty" in plan.breaches else False
+    for rule, amount in zip(plan.breaches["rule"][~soft], plan.breaches["amount"][~soft],
+                            strict=True):
         assert amount == pytest.approx(way[rule], abs=500.0)

@@ -6,11 +6,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from builders import M, frame, tiny, values
+from builders import M, amount, frame, tiny, values
 from whatif_problems import regional_problem
 
 import fundopt as fo
-from fundopt.problem.scenarios import OVERRIDES, OVERRIDES_BY_KIND
+from fundopt.problem.scenarios import OVERRIDES, OVERRIDES_BY_KIND, SetNeedWeight
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,20 @@ def test_an_invalid_result_names_the_scenario(problem: fo.FundingProblem) -> Non
 
 def test_every_override_kind_is_registered() -> None:
     assert {o.kind for o in OVERRIDES} == set(OVERRIDES_BY_KIND)
-    assert len(OVERRIDES) == 8
+    assert len(OVERRIDES) == 9
+
+
+def test_set_need_weight_moves_the_needs_target() -> None:
+    # a and b share £100m; with weights 3 : 1 the need penalty puts £75m with a
+    p = tiny(recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force"] * 2,
+                              region=["north", "south"], need_weight=[1.0, 1.0]),
+             settings=fo.Settings(need_penalty=0.1, volatility_penalty=0.0))
+    moved = fo.Scenario("a's need x3", (SetNeedWeight("a", 3.0),)).apply(p)
+    assert list(p.recipients["need_weight"]) == [1.0, 1.0]  # the base is untouched
+    plan = fo.solve(moved)
+    assert amount(plan, recipient="a") == 75 * M
+    with pytest.raises(fo.InputError, match="no such recipient"):
+        fo.Scenario("typo", (SetNeedWeight("zz", 1.0),)).apply(p)
 
 
 def _withdrawal_problem() -> fo.FundingProblem:

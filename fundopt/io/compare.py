@@ -8,7 +8,7 @@ one column per scenario), *Changes* (each recipient's change on the base), *Bind
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -28,7 +28,8 @@ _SUMMARY_MONEY = ("gained", "lost", "moved", "biggest_winner_change", "biggest_l
 
 
 def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
-                           scenarios: Sequence[Scenario] = ()) -> Workbook:
+                           scenarios: Sequence[Scenario] = (),
+                           extra_sheets: Mapping[str, ExtraSheet] | None = None) -> Workbook:
     wb = Workbook()
     first = wb.active
     assert first is not None
@@ -61,6 +62,8 @@ def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
     write_extra_sheet(wb, "Allocations", ExtraSheet(
         result.allocations, money_columns=("amount",),
         note="Every funded line of every scenario."), unit)
+    for name, extra in (extra_sheets or {}).items():  # e.g. winners and losers
+        write_extra_sheet(wb, name, extra, unit)
     if scenarios:
         write_extra_sheet(wb, "Scenarios", scenarios_sheet(scenarios, unit), unit)
     return wb
@@ -68,10 +71,12 @@ def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
 
 def write_compare(result: SweepResult, path: str | Path, unit: MoneyUnit, *,
                   scenarios: Sequence[Scenario] = (), overwrite: bool = False,
-                  input_path: str | Path | None = None) -> Path:
+                  input_path: str | Path | None = None,
+                  extra_sheets: Mapping[str, ExtraSheet] | None = None) -> Path:
     """Write ``result`` to a new workbook at ``path`` (complete or not at all); never over
-    the input workbook or an existing file unless ``overwrite``."""
-    wb = build_compare_workbook(result, unit, scenarios)
+    the input workbook or an existing file unless ``overwrite``. ``extra_sheets`` go
+    before *Scenarios* (``fundopt compare`` adds *Winners and losers*)."""
+    wb = build_compare_workbook(result, unit, scenarios, extra_sheets)
     protect = [input_path] if input_path else []
     return write_atomically(path, wb.save, overwrite=overwrite, protect=protect)
 

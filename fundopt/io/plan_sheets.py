@@ -9,6 +9,7 @@ pounds divided by the unit, unrounded, with a number format for display.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import platform
 from collections.abc import Mapping
 from dataclasses import fields
@@ -18,10 +19,11 @@ from pathlib import Path
 import pandas as pd
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
-from openpyxl.styles import Font
+from openpyxl.styles import Alignment, Font
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.io import report_tables as rt
+from fundopt.io import winners
 from fundopt.io.layout import MONEY_FORMATS, SHARE_FORMAT, TEMPLATE_VERSION
 from fundopt.io.problem_sheets import write_extra_sheet
 from fundopt.io.xlsx import (
@@ -85,6 +87,7 @@ def build_plan_workbook(plan: Plan,
     assert summary is not None
     summary.title = SHEETS[0]
     _summary(w, summary)
+    _against_todays_method(w, wb, summary)
     u = w.unit.value
     ws = wb.create_sheet(SHEETS[1])
     w.table(ws, f"Allocations: one row per recipient, activity, stream and year (in {u})",
@@ -102,13 +105,45 @@ def build_plan_workbook(plan: Plan,
     _audit(w, wb.create_sheet(SHEETS[9]))
     for name, extra in (extra_sheets or {}).items():
         write_extra_sheet(wb, name, extra, w.unit)
+    sources = winners.sources_sheet(plan)
+    if sources is not None and winners.SOURCES not in wb.sheetnames:
+        write_extra_sheet(wb, winners.SOURCES, sources, w.unit)
     for sheet in wb.worksheets:
         fit_columns(sheet)
         fit_page(sheet)
+    if sources is not None and winners.SOURCES in wb.sheetnames:
+        winners.wrap_columns(wb[winners.SOURCES], winners.SOURCE_WIDTHS)
     return wb
 
 
 VALUE_FORMAT = "#,##0"  # the objective: pounds of value
+
+
+def _against_todays_method(w: _Writer, wb: Workbook, summary: Worksheet) -> None:
+    """The *Winners and losers* sheet (second) and the Summary's lines on it
+    (fundopt/io/winners.py), when the problem says which stream paid each baseline."""
+    plan = w.plan
+    table = plan.against_todays_method
+    start = summary.max_row + 2
+    set_value(summary.cell(row=start, column=1), "planned years")
+    set_value(summary.cell(row=start, column=2), winners.indicative_note(plan))
+    if not len(table):
+        return
+    ws = write_extra_sheet(wb, winners.SHEET, winners.winners_sheet(table), w.unit)
+    wb.move_sheet(ws, offset=1 - wb.sheetnames.index(ws.title))
+    frame = winners.summary_table(plan, table)
+    last = w.table(summary, f"Against today's method: the largest winners and losers "
+                   f"(difference over the plan, in {w.unit.value}; sheet {winners.SHEET})",
+                   frame, money=("difference",), shares=("difference_rate",),
+                   start_row=start + 2)
+    why = list(frame.columns).index("why") + 1
+    for row in range(last - len(frame) + 1, last + 1):  # long sentences wrap in their column
+        for col in range(1, why):
+            summary.cell(row=row, column=col).alignment = Alignment(vertical="top")
+        cell = summary.cell(row=row, column=why)
+        cell.alignment = Alignment(wrap_text=True, vertical="top")
+        # a 60-wide column holds about 55 characters a line; spreadsheets do not size rows
+        summary.row_dimensions[row].height = 13.0 * max(1, math.ceil(len(str(cell.value)) / 55))
 
 
 def _summary(w: _Writer, ws: Worksheet) -> None:

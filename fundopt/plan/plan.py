@@ -111,6 +111,17 @@ class Plan:
             index="recipient", columns="year", values="amount", aggfunc="sum", fill_value=0
         ).astype("int64")
 
+    @property
+    def against_todays_method(self) -> pd.DataFrame:
+        """The plan against today's method, per recipient and horizon year: recipient,
+        name, kind, year, year_status (confirmed or indicative), optimised, todays_method,
+        difference and difference_rate (pounds; empty when the problem's *Baselines* do not
+        say which stream paid each baseline). See
+        :func:`fundopt.explain.todays_method.against_todays_method`."""
+        from fundopt.explain.todays_method import against_todays_method
+
+        return against_todays_method(self)
+
     def _repr_html_(self) -> str:
         years = self.allocations.groupby("year")["amount"].sum()
         head = (

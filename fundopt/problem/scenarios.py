@@ -18,6 +18,7 @@ The overrides, and what each does to the tables:
   unit (rows of *Other income* naming that contributor).
 - :class:`ScaleIncome`: other income up or down (*Other income*).
 - :class:`AddCommitment`: a new multi-year promise (*Commitments*).
+- :class:`SetNeedWeight`: a recipient's needs target (*Recipients*, need_weight).
 - :class:`SetSetting`: a numeric setting, e.g. ``need_penalty``.
 """
 
@@ -317,6 +318,29 @@ class AddCommitment(Override):
             "amount": float(self.amount), "penalty": self.penalty})
 
 
+@dataclass(frozen=True)
+class SetNeedWeight(Override):
+    """Set a recipient's ``need_weight`` (its needs target, *Recipients*): how the plan
+    moves as the needs target moves."""
+
+    recipient: str
+    weight: float
+    kind: ClassVar[str] = "set_need_weight"
+    columns: ClassVar[tuple[tuple[str, str, ColumnKind], ...]] = (
+        ("recipient", "recipient", ColumnKind.REF), ("weight", "value", ColumnKind.NUMBER))
+
+    def edit(self, draft: Draft) -> None:
+        rec = draft.table("recipients").copy()
+        mask = rec["recipient"] == self.recipient
+        if not mask.any():
+            raise _fail(self, "no such recipient", "check sheet Recipients")
+        if "need_weight" not in rec.columns:
+            rec["need_weight"] = None
+        rec["need_weight"] = rec["need_weight"].astype(object)
+        rec.loc[mask, "need_weight"] = float(self.weight)
+        draft.put("recipients", rec)
+
+
 #: Settings a scenario may change (the numeric ones).
 NUMERIC_SETTINGS: tuple[str, ...] = ("need_penalty", "volatility_penalty", "terminal_fall_share",
                                      "time_limit_seconds")
@@ -342,7 +366,7 @@ class SetSetting(Override):
 
 OVERRIDES: tuple[type[Override], ...] = (
     ScaleEnvelope, SetEnvelope, SetCliffEdge, SetShareTarget, RemoveContribution, ScaleIncome,
-    AddCommitment, SetSetting,
+    AddCommitment, SetNeedWeight, SetSetting,
 )
 OVERRIDES_BY_KIND: dict[str, type[Override]] = {o.kind: o for o in OVERRIDES}
 
@@ -413,6 +437,7 @@ __all__ = [
     "Scenario",
     "SetCliffEdge",
     "SetEnvelope",
+    "SetNeedWeight",
     "SetSetting",
     "SetShareTarget",
     "scenarios_from",

@@ -249,6 +249,14 @@ STREAMS = TableSpec(
             required=False,
             doc="Most of a year's envelope that may be carried into the next year; blank = 0",
         ),
+        C(
+            "paid_by",
+            K.REF,
+            required=False,
+            ref="recipients",
+            doc="The recipient whose PCC pays this stream out of its own budget (e.g. its "
+            "contribution to its regional unit); blank = central money",
+        ),
     ),
     "Funding streams.",
     key=("stream",),
@@ -315,9 +323,18 @@ BASELINES = TableSpec(
             doc="blank = the recipient's whole baseline",
         ),
         C("amount", K.MONEY),
+        C(
+            "stream",
+            K.REF,
+            required=False,
+            ref="streams",
+            doc="the stream that paid it (today's method continues each stream's share); "
+            "blank = not said",
+        ),
     ),
-    "Funding from the streams in the baseline year, per recipient (per activity where known).",
-    key=("recipient", "activity"),
+    "Funding from the streams in the baseline year, per recipient (per activity and stream "
+    "where known).",
+    key=("recipient", "activity", "stream"),
 )
 
 
