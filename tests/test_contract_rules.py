@@ -162,3 +162,19 @@ def test_a_local_share_row_for_a_year_replaces_the_blank_year_row() -> None:
     plan = fo.solve(p)
     assert plan.objective == pytest.approx(260 * M)
     assert plan.objective == pytest.approx(rebuild_objective(p), rel=1e-9)
+
+
+def test_a_need_weight_too_small_beside_its_kind_is_refused_by_its_cell() -> None:
+    """Need weights are relative: a share below 1e-7 of the kind's total is under the
+    solver's precision (HiGHS would drop the coefficient), so it is refused by name, while
+    large weights in pounds are fine (the reference model states them in pounds)."""
+    ok = tiny(recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force", "force"],
+                               region=["n", "s"], need_weight=[2e12, 1e12]))
+    assert list(ok.recipients["need_weight"]) == [2e12, 1e12]
+    with pytest.raises(fo.InputError) as err:
+        tiny(recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force", "force"],
+                              region=["n", "s"], need_weight=[1e9, 1e-6]))
+    (issue,) = err.value.issues
+    assert (issue.code, issue.table, issue.row, issue.column) == (
+        "FO-V17", "recipients", 1, "need_weight")
+    assert "too small beside the other force weights" in issue.message

@@ -30,12 +30,17 @@ _NEVER_NEGATIVE = (ColumnKind.MONEY, ColumnKind.RATIO, ColumnKind.RATE, ColumnKi
 #: or unit mistake, and would make the LP's coefficients so far apart that HiGHS refuses
 #: it or overflows (a cap_ratio of 1e300, a need_weight of 1e12). Sizes, not signs.
 MAX_RATIO = 1_000.0  # a floor or cap of 1,000 times the baseline
-MAX_NUMBER = 1e9  # need weights (a population fits), values per pound
+MAX_NUMBER = 1e9  # values per pound
 MAX_PENALTY = 1e6  # value lost per pound of breach
 _MOST: dict[ColumnKind, tuple[float, str]] = {
     ColumnKind.RATIO: (MAX_RATIO, "a multiple of the baseline is at most 1,000"),
     ColumnKind.NUMBER: (MAX_NUMBER, "a weight or value is at most 1,000,000,000 in size"),
     ColumnKind.PENALTY: (MAX_PENALTY, "a penalty is at most 1,000,000 per pound"),
+}
+#: Columns whose limit is not their kind's: a need weight is relative (only its share of
+#: its kind's weights matters, see rules.py) and is often stated in pounds or people.
+_MOST_BY_COLUMN: dict[str, tuple[float, str]] = {
+    "need_weight": (MAX_MONEY, "a need weight is at most 10 trillion (pounds or people)"),
 }
 
 #: Reads one non-blank cell: (checker, table, position, column, value) -> value or None.
@@ -193,9 +198,10 @@ def _in_range(ck: Checker, table: str, pos: int, col: Column, v: Any, x: float) 
             hint="check the money unit",
         )
         return None
-    if col.kind in _MOST and abs(x) > _MOST[col.kind][0]:
+    most = _MOST_BY_COLUMN.get(col.name) or _MOST.get(col.kind)
+    if most is not None and abs(x) > most[0]:
         ck.add(table, pos, col.name, f"'{col.name}' is implausibly large", found=v,
-               code="FO-V17", hint=f"{_MOST[col.kind][1]}; check what was typed")
+               code="FO-V17", hint=f"{most[1]}; check what was typed")
         return None
     if col.kind is ColumnKind.RATE and x >= 1:
         ck.add(

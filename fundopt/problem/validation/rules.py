@@ -6,6 +6,7 @@ One function per sheet, run in the order of :data:`fundopt.problem.schema.TABLES
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pandas as pd
 
@@ -31,13 +32,31 @@ def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
     _check_value_tranches(ck, t["value_tranches"])
 
 
+#: A need share below this is under the solver's precision (HiGHS drops matrix entries
+#: below 1e-9): a weight that small beside its kind's total is a typing or unit mistake.
+LEAST_NEED_SHARE = 1e-7
+
+
 def _check_need_weights(ck: Checker, recipients: pd.DataFrame) -> None:
     # a target share of weight / sum of weights means nothing for a negative weight
+    totals: dict[Any, float] = {}
     for pos, row in rows(recipients):
-        if row["need_weight"] is not None and row["need_weight"] < 0:
+        weight = row["need_weight"]
+        if weight is not None and weight < 0:
             ck.add("recipients", int(pos), "need_weight", "'need_weight' must not be negative",
-                   found=row["need_weight"], code="FO-V16",
+                   found=weight, code="FO-V16",
                    hint="a need weight is a share of need: 0 or more (blank: no need target)")
+        elif weight is not None:
+            totals[row["kind"]] = totals.get(row["kind"], 0.0) + float(weight)
+    for pos, row in rows(recipients):
+        weight, total = row["need_weight"], totals.get(row["kind"], 0.0)
+        if weight is not None and 0 < weight < LEAST_NEED_SHARE * total:
+            ck.add("recipients", int(pos), "need_weight",
+                   f"'need_weight' is too small beside the other {row['kind']} weights "
+                   f"(a share of {weight / total:.2g} of their total)", found=weight,
+                   code="FO-V17",
+                   hint="weights are relative: check the unit (all in £, or all in £m), or "
+                        "leave it blank for no need target")
 
 
 def _check_must_spend_in_whole_pounds(ck: Checker, envelopes: pd.DataFrame) -> None:
