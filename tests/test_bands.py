@@ -147,3 +147,17 @@ def reference() -> fo.FundingProblem:
     from pathlib import Path
 
     return fo.read_workbook(Path(__file__).parent.parent / "models" / "england_wales_soc.xlsx")
+
+
+def test_the_command_line_asks_for_bands(tmp_path, monkeypatch, capsys):
+    from fundopt import cli
+    from fundopt.io import write_template
+
+    workbook = write_template(tmp_path / "budget.xlsx")
+    monkeypatch.chdir(tmp_path)
+    assert cli.main(["solve", str(workbook), "--bands"]) == 0
+    out = capsys.readouterr().out
+    assert any(line.startswith("bands") and line.endswith(" s") for line in out.splitlines())
+    assert "recipient-years are set by the rules and the policy" in out
+    assert cli.main(["solve", "--help"]) == 0
+    assert "--bands" in capsys.readouterr().out
