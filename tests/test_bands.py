@@ -106,6 +106,7 @@ def test_the_face_by_complementary_slackness_is_the_objective_row_with_no_give()
     columns = hm.builder.index.columns_of_recipient_year
     by_duals, by_row = FaceLp(hm, policy_face(hm, point)), \
         FaceLp(hm, policy_face(hm, point, give_pounds=0.01))
+    assert by_duals.warm and by_row.warm  # HiGHS took the optimum's basis
     for cols in columns.values():
         j = hm.col_of_x[cols]
         assert np.allclose(by_duals.least_and_most(j), by_row.least_and_most(j), atol=1e-6)
@@ -119,6 +120,17 @@ def test_bands_do_not_change_the_plan(reference: fo.FundingProblem):
     assert len(with_bands.bands) == 10
     assert (with_bands.bands["least"] <= with_bands.bands["allocated"] + 2).all()
     assert (with_bands.bands["allocated"] <= with_bands.bands["most"] + 2).all()
+
+
+def test_a_sweeps_plans_carry_no_explanations_but_the_same_allocation():
+    # reasons and ranging would add to every scenario: a sweep leaves them out
+    p = tiny(value_tranches=values(a=2.0, b=1.0),
+             limits=frame(recipient=["b"], floor_amount=[30 * M]))
+    result = fo.compare(p, [fo.Scenario("more", (fo.ScaleEnvelope("core", None, 1.1),))],
+                        keep_plans=True)
+    base = result.plans["base"]
+    assert base.reasons.empty and base.sensitivity.empty and base.bands.empty
+    assert base.fingerprint == fo.solve(p).fingerprint
 
 
 def test_long_rows_sharing_columns_become_one_total_each():

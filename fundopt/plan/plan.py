@@ -60,7 +60,8 @@ class Plan:
       rules were broken, or the plan is ``RELAXED``);
     - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan;
     - ``reasons``: recipient, name, year, allocated, reason (a
-      :class:`~fundopt.ReasonCode`), words, rule, sheet, cell: what set each number;
+      :class:`~fundopt.ReasonCode`), words, rule, sheet, cell: what set each number
+      (empty from a sweep);
     - ``sensitivity``: family, rule, description, year, limit, shadow_price,
       allowable_increase, allowable_decrease, objective_at_increase,
       objective_at_decrease, sheet, cell: for each envelope and binding rule, the range of

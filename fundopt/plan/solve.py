@@ -16,7 +16,7 @@ from fundopt.errors import InfeasibleError, VerificationError
 from fundopt.explain.bands import BandOptions
 from fundopt.formulation import ExtraRules, ProblemIndex, build_model
 from fundopt.formulation.own_rules import OwnRule
-from fundopt.plan.explanations import REASONS_ONLY, Explanations, FirstSolve, add_explanations
+from fundopt.plan.explanations import NONE, Explanations, FirstSolve, add_explanations
 from fundopt.plan.own_rules import compile_own_rules
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
@@ -81,7 +81,7 @@ def solve(
 
 def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
            progress: Callable[[str, float], None] | None,
-           explanations: Explanations = REASONS_ONLY,
+           explanations: Explanations = NONE,
            extra_rules: ExtraRules | None = None) -> Plan:
     from fundopt.solver.highs import compile_to_highs
 
@@ -148,10 +148,10 @@ def finish(
     progress: Callable[[str, float], None] | None = None,
     allowed: Mapping[str, float] | None = None,
     room: np.ndarray | None = None,
-    explanations: Explanations = REASONS_ONLY,
+    explanations: Explanations = NONE,
 ) -> Plan:
-    """Round, verify and assemble the Plan from a solved model, with its explanations
-    (reasons always; ranging and bands as ``explanations`` asks).
+    """Round, verify and assemble the Plan from a solved model, with the explanations
+    (reasons, ranging, bands) ``explanations`` asks for (none by default: a sweep).
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
