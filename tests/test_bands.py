@@ -112,6 +112,29 @@ def test_the_face_by_complementary_slackness_is_the_objective_row_with_no_give()
         assert np.allclose(by_duals.least_and_most(j), by_row.least_and_most(j), atol=1e-6)
 
 
+def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypatch):
+    # a three-year plan with cliff edges, a floor and the volatility penalty: some band
+    # ends are answered by the basis the face LP holds; asking HiGHS each time gives the
+    # same bands, with more re-solves
+    from fundopt.explain import basis_check
+    from fundopt.explain.bands import allocation_bands
+
+    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
+             value_tranches=values(a=1.0, b=1.0),
+             baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
+             cliff_edges=frame(max_fall_rate=[0.1]),
+             limits=frame(recipient=["b"], floor_amount=[45 * M]),
+             settings=fo.Settings(need_penalty=0.0, volatility_penalty=0.01))
+    hm = build(p)
+    run(hm)
+    face = policy_face(hm, LpPoint.read(hm.highs))
+    checked = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
+    monkeypatch.setattr(basis_check.BasisCheck, "answered", lambda self, cols: (False, False))
+    asked = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
+    assert checked.re_solves < asked.re_solves == 2 * len(asked.table)
+    assert checked.table[["least", "most"]].equals(asked.table[["least", "most"]])
+
+
 def test_bands_do_not_change_the_plan(reference: fo.FundingProblem):
     plain = fo.solve(reference)
     assert plain.bands.empty and list(plain.bands.columns) == list(BAND_COLUMNS)

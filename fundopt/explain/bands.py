@@ -64,7 +64,7 @@ class BandRun:
 
     table: pd.DataFrame
     seconds: float
-    re_solves: int
+    re_solves: int  # the ends the face LP's basis did not answer already
     iterations: int
 
 
@@ -87,15 +87,13 @@ def allocation_bands(hm: HighsModel, face: Face, options: BandOptions,
     lp = FaceLp(hm, face)
     scale = hm.builder.scale
     out: list[tuple[str, str, str, str, float, float]] = []
-    solves = 0
     for key, cols in groups:
         j = hm.col_of_x[cols]
         least, most = lp.least_and_most(j[j >= 0])
-        solves += 2
         r, a, s, t = key
         out.append((r, a, s, t, least * scale, most * scale))
     table = _table(index.recipient_rows, out, allocated, options.set_by_rules_below)
-    return BandRun(table, time.perf_counter() - t0, solves, lp.iterations)
+    return BandRun(table, time.perf_counter() - t0, lp.re_solves, lp.iterations)
 
 
 def _table(recipients: Mapping[str, Mapping[str, object]],

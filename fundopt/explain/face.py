@@ -30,6 +30,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from fundopt.explain.basis_check import BasisCheck
 from fundopt.explain.dense_rows import share_long_rows
 
 if TYPE_CHECKING:
@@ -122,8 +123,9 @@ class FaceLp:
 
     Columns fixed on the face are taken out (their values move into the row limits), rows
     left with no entry are dropped, long rows share total columns
-    (:mod:`fundopt.explain.dense_rows`); it starts from the optimum's basis and each range
-    is two primal simplex re-solves, each from the basis the last one ended on.
+    (:mod:`fundopt.explain.dense_rows`); it starts from the optimum's basis and each end of
+    a range is a primal simplex re-solve from the basis the last one ended on, unless that
+    basis is already optimal for it (:mod:`fundopt.explain.basis_check`).
     """
 
     def __init__(self, hm: HighsModel, face: Face) -> None:
@@ -146,16 +148,19 @@ class FaceLp:
         self.highs = h = new_highs()
         for key, value in FACE_OPTIONS.items():
             h.setOptionValue(key, value)  # type: ignore[arg-type]
-        pass_lp(h, sp.csc_array(shared.matrix),
-                np.concatenate([face.col_lower[kept], np.full(k, -np.inf)]),
-                np.concatenate([face.col_upper[kept], np.full(k, np.inf)]),
-                np.zeros(self.n_cols),
-                np.concatenate([(lower - shift)[rows], np.zeros(k)]),
-                np.concatenate([(upper - shift)[rows], np.zeros(k)]), maximise=False)
+        bounds = (np.concatenate([face.col_lower[kept], np.full(k, -np.inf)]),
+                  np.concatenate([face.col_upper[kept], np.full(k, np.inf)]),
+                  np.concatenate([(lower - shift)[rows], np.zeros(k)]),
+                  np.concatenate([(upper - shift)[rows], np.zeros(k)]))
+        pass_lp(h, sp.csc_array(shared.matrix), bounds[0], bounds[1], np.zeros(self.n_cols),
+                bounds[2], bounds[3], maximise=False)
         status = np.concatenate([face.col_status[kept], np.full(k, _BASIC)])
         row_status = np.concatenate([face.row_status[rows], np.full(k, _LOWER)])
         self.warm = _set_basis(h, status, row_status)
-        self.iterations = 0
+        h.run()  # no objective yet: factorises the basis (no iterations when it was taken)
+        self.check = BasisCheck(h, shared.matrix, *bounds)
+        self.iterations = int(h.getInfo().simplex_iteration_count)
+        self.re_solves = 0
 
     def least_and_most(self, columns: np.ndarray) -> tuple[float, float]:
         """The least and the most ``sum(x[columns])`` (LP column numbers) on the face, in
@@ -166,15 +171,22 @@ class FaceLp:
         if not len(free):
             return const, const
         h = self.highs
+        answered = self.check.answered(free)
+        here = float(self.check.x[free].sum()) + const  # the sum at the current point
         ends = []
-        for sign in (1.0, -1.0):  # minimise the sum, then minimise minus the sum
+        for sign, done in zip((1.0, -1.0), answered, strict=True):
+            if done:  # this basis is optimal for it already: HiGHS would stop at once
+                ends.append(here)
+                continue
             h.changeColsCost(len(free), free, np.full(len(free), sign))
             h.run()
+            self.re_solves += 1
             self.iterations += int(h.getInfo().simplex_iteration_count)
             ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
             ends.append(sign * float(h.getInfo().objective_function_value) + const
                         if ok else np.nan)
-        h.changeColsCost(len(free), free, np.zeros(len(free)))
+            h.changeColsCost(len(free), free, np.zeros(len(free)))
+            self.check.read()
         return ends[0], ends[1]
 
 
