@@ -51,6 +51,16 @@ def test_an_own_rule_changes_the_plan_and_is_named_everywhere():
     assert [r.name for r in plan.own_rules] == ["a_share[2026-27]"]
 
 
+def test_a_plan_keeps_its_own_rules_across_processes():
+    # plain data, no Pyomo objects: a plan pickles with its rules and still verifies
+    import pickle
+
+    plan = fo.solve(P, extra_rules=a_at_most_60_percent)
+    again = pickle.loads(pickle.dumps(plan))
+    assert again.own_rules == plan.own_rules
+    assert fo.verify(P, again).empty
+
+
 def test_a_plan_breaking_an_own_rule_fails_verify():
     plan = fo.solve(P, extra_rules=a_at_most_60_percent)
     moved = plan.allocations.copy()

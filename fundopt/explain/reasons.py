@@ -129,7 +129,8 @@ def _reason(hm: HighsModel, r: str, t: str, amount: int, held: tuple[int, int, i
             ends: tuple[float, float] | None, bands: Bands | None, policy: _Policy,
             shared: int | None) -> tuple[ReasonCode, str, int | None]:
     """(code, words, row of the rule named) for one recipient-year; ``held`` is the sort
-    key of the rule of its own that holds it (its row last), if any."""
+    key of the rule of its own that holds it (its row last), if any; ``ends`` its band
+    (None when not worked out); ``shared`` the most valuable binding rule it shares."""
     rows = hm.builder.rows
     row = held[-1] if held is not None else None
     if ends is not None and bands is not None and not np.isnan(ends[1] - ends[0]) \
@@ -147,7 +148,7 @@ def _reason(hm: HighsModel, r: str, t: str, amount: int, held: tuple[int, int, i
         return (ReasonCode.POLICY_OR_CHOICE,
                 "No rule of its own binds: the value of money or the needs target sets it, "
                 "or it is one of several equally good amounts (solve with bands=True to "
-                "tell which)", shared)
+                "tell which)", None)
     return policy.reason(r, t, shared, rows)
 
 
