@@ -96,6 +96,7 @@ class Bands:
 
     ends: Mapping[tuple[str, str], tuple[float, float]]
     set_by_rules_below: float
+    give_pounds: float = 0.0  # the bands are over plans within this much value of the best
 
 
 def reasons_table(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray,
@@ -137,9 +138,11 @@ def _reason(hm: HighsModel, r: str, t: str, amount: int, held: tuple[int, int, i
             and ends[1] - ends[0] >= bands.set_by_rules_below:
         also = f"; {_lower_first(rows[row].info.description)} binds here" if row is not None \
             else ""
+        among = "equally good plans" if not bands.give_pounds else \
+            f"plans within {money(bands.give_pounds)} of value of the best"
         return (ReasonCode.CHOICE,
-                f"A choice among equally good plans: any amount from {money(ends[0])} to "
-                f"{money(ends[1])} is as good{also}; {CHOICE_CHOSEN_BY} {money(amount)}", row)
+                f"A choice among {among}: any amount from {money(ends[0])} to "
+                f"{money(ends[1])} would do{also}; {CHOICE_CHOSEN_BY} {money(amount)}", row)
     verb = "Set by" if ends is not None else "Held by"
     if row is not None:
         family = rows[row].info.family

@@ -110,7 +110,7 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
         totals_only = bands[bands["activity"] == ""]
         banded = Bands({(r, t): (lo, hi) for r, t, lo, hi in totals_only[
             ["recipient", "year", "least", "most"]].itertuples(index=False, name=None)},
-            options.bands.set_by_rules_below)
+            options.bands.set_by_rules_below, options.bands.give_pounds)
         times["bands"] = time.perf_counter() - t1
     reasons = empty_reasons()
     if options.reasons:
