@@ -57,8 +57,8 @@ def solve(
     The plan says what set each number (``plan.reasons``) and over what range each
     binding rule's shadow price holds (``plan.sensitivity``). ``bands=True`` (or a
     :class:`~fundopt.BandOptions`) also works out, for every recipient and year, the least
-    and the most it could get among plans as good as this one (``plan.bands``; two warm
-    re-solves each, several seconds on the reference model). ``extra_rules(model, alloc)``
+    and the most it could get among plans as good as this one (``plan.bands``; up to two
+    warm re-solves each, about 2 s on the reference model). ``extra_rules(model, alloc)``
     adds your own rules, written in Pyomo (:mod:`fundopt.formulation.own_rules`).
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
