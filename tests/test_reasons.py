@@ -64,6 +64,21 @@ def test_a_cliff_edge_holds_the_fall():
     assert b["rule"] == "cliff_edge[b,2026-27]"
 
 
+def test_an_envelope_only_one_recipient_may_draw_on_is_its_own():
+    # the core grant funds a only, a special grant of £5m funds b only: b's number is set
+    # by that envelope (a rule about b alone); a's by the value of money within the core
+    p = tiny().replace(streams=frame(stream=["core", "special"], name=["Core", "Special"]),
+                       envelopes=frame(stream=["core", "special"], year=["2026-27"] * 2,
+                                       amount=[100 * M, 5 * M]),
+                       eligibility=frame(stream=["core", "special"], recipient=["a", "b"]))
+    got = reasons(p)
+    b = got[("b", "2026-27")]
+    assert b["reason"] == R.ENVELOPE and b["rule"] == "envelope[special,2026-27]"
+    assert b["words"] == ("Set by the envelope: stream 'special' may spend at most £5.0m "
+                          "(plus carry-in) in 2026-27")
+    assert got[("a", "2026-27")]["reason"] == R.ENVELOPE  # likewise: only a draws on core
+
+
 def test_the_policy_terms_set_numbers_no_rule_holds():
     # equal value; with a need penalty and equal weights the only best split is 50/50
     need = tiny(value_tranches=values(a=1.0, b=1.0),
