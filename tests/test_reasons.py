@@ -52,6 +52,17 @@ def test_a_cap_and_a_commitment():
                                                last_year=["2026-27"], amount=[10 * M])))
     assert committed[("b", "2026-27")]["reason"] == R.COMMITMENT
     assert committed[("b", "2026-27")]["rule"] == "commitment[b,lp,*,2026-27]"
+    # a commitment holds its line, not a total with more in it: b's other activity (worth
+    # 3) takes the other £90m, so b's £100m is the value of money's, not the commitment's
+    two = tiny(activities=frame(activity=["lp", "soc"], name=["Local", "SOC"],
+                                threat=["local_policing", "fraud"]),
+               value_tranches=frame(recipient=["a", "b", "b"], activity=[None, "lp", "soc"],
+                                    tranche=[1, 1, 1], value=[2.0, 1.0, 3.0]),
+               commitments=frame(recipient=["b"], activity=["lp"], first_year=["2026-27"],
+                                 last_year=["2026-27"], amount=[10 * M]))
+    got = reasons(two)
+    assert got[("b", "2026-27")]["allocated"] == 100 * M
+    assert got[("b", "2026-27")]["reason"] == R.VALUE_OF_MONEY
 
 
 def test_a_cliff_edge_holds_the_fall():

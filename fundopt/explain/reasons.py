@@ -3,10 +3,11 @@ its cell (docs/formulation.md, "Reasons").
 
 From the rules the LP's optimum meets exactly (binding) and, when they were worked out,
 the bands: a binding rule of the recipient's own that holds its total (a floor, cap,
-commitment, cliff-edge limit, glide path, ...) is the reason; a number no rule of its own
-holds is set by the policy (value of money, needs target or, today, the volatility
-penalty) when its band is narrow, and is a choice among equally good plans when its band
-is wide. Without bands the two cannot be told apart, and the reason says so.
+cliff-edge limit, glide path, commitments covering all it gets, ...) is the reason; a
+number no rule of its own holds is set by the policy (value of money, needs target or,
+today, the volatility penalty) when its band is narrow, and is a choice among equally good
+plans when its band is wide. Without bands the two cannot be told apart, and the reason
+says so.
 """
 
 from __future__ import annotations
@@ -87,6 +88,8 @@ REASON_COLUMNS: dict[str, str] = {
 
 #: An auxiliary amount below this many pounds is zero (the optimum is exact to about 10p).
 _ZERO_POUNDS = 0.5
+#: An allocation above this (model units) is funded.
+_FUNDED = 1e-9
 
 
 @dataclass(frozen=True)
@@ -106,6 +109,14 @@ def reasons_table(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray
     index = hm.builder.index
     holds, shared = _rules_holding(hm, binding, price)
     policy = _Policy(hm, col_value)
+
+    def funded(key: tuple[str, str]) -> np.ndarray:
+        """The allocations of a recipient-year the LP's optimum puts money in."""
+        cols = index.columns_of_recipient_year[key]
+        j = hm.col_of_x[cols]
+        value = np.where(j >= 0, col_value[np.maximum(j, 0)], 0.0)
+        return cols[value > _FUNDED]
+
     out = []
     for r in sorted(index.recipient_rows):
         name = str(index.recipient_rows[r].get("name") or r)
@@ -117,7 +128,7 @@ def reasons_table(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray
                             f"No stream may fund {r} in {t} (sheet 'Eligibility')", "", "", ""))
                 continue
             ends = bands.ends.get(key) if bands is not None else None
-            held = min(holds.get(key, []), default=None)
+            held = _holding_rule(holds.get(key, []), funded(key))
             code, words, rule = _reason(hm, r, t, amount, held, ends, bands, policy,
                                         shared.get(key))
             sheet, cell = _cell(problem, hm.builder.rows[rule]) if rule is not None else ("", "")
@@ -126,14 +137,14 @@ def reasons_table(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray
     return pd.DataFrame(out, columns=list(REASON_COLUMNS))
 
 
-def _reason(hm: HighsModel, r: str, t: str, amount: int, held: tuple[int, int, int] | None,
+def _reason(hm: HighsModel, r: str, t: str, amount: int, held: int | None,
             ends: tuple[float, float] | None, bands: Bands | None, policy: _Policy,
             shared: int | None) -> tuple[ReasonCode, str, int | None]:
-    """(code, words, row of the rule named) for one recipient-year; ``held`` is the sort
-    key of the rule of its own that holds it (its row last), if any; ``ends`` its band
-    (None when not worked out); ``shared`` the most valuable binding rule it shares."""
+    """(code, words, row of the rule named) for one recipient-year; ``held`` is the row of
+    the rule of its own that holds it, if any; ``ends`` its band (None when not worked
+    out); ``shared`` the most valuable binding rule it shares."""
     rows = hm.builder.rows
-    row = held[-1] if held is not None else None
+    row = held
     if ends is not None and bands is not None and not np.isnan(ends[1] - ends[0]) \
             and ends[1] - ends[0] >= bands.set_by_rules_below:
         also = f"; {_lower_first(rows[row].info.description)} binds here" if row is not None \
@@ -191,12 +202,11 @@ class _Policy:
 
 
 def _rules_holding(hm: HighsModel, binding: np.ndarray, price: np.ndarray
-                   ) -> tuple[dict[tuple[str, str], list[tuple[int, int, int]]],
-                              dict[tuple[str, str], int]]:
-    """Per (recipient, year): sort keys (family rank, another year's rule?, row) of the
-    binding rules that hold its total (all its coefficients in the rule of one sign, and
-    the rule is about it: see :func:`_subjects`); and the binding rule with the highest
-    shadow price among those it shares with others."""
+                   ) -> tuple[dict[tuple[str, str], list[Holding]], dict[tuple[str, str], int]]:
+    """Per (recipient, year): the binding rules that bear on its total (all their
+    coefficients on it of one sign, and the rule is about it: see :func:`_subjects`), with
+    the allocations of it each covers; and the binding rule with the highest shadow price
+    among those it shares with others."""
     b = hm.builder
     codes = b.index.codes
     alloc_of = np.full(hm.matrix.shape[1], -1, dtype=np.int64)  # type: ignore[attr-defined]
@@ -204,7 +214,7 @@ def _rules_holding(hm: HighsModel, binding: np.ndarray, price: np.ndarray
     alloc_of[hm.col_of_x[ok]] = np.flatnonzero(ok)
     r_names, y_names = codes.names["recipient"], codes.names["year"]
     n_years = len(y_names)
-    holds: dict[tuple[str, str], list[tuple[int, int, int]]] = {}
+    holds: dict[tuple[str, str], list[Holding]] = {}
     best: dict[tuple[str, str], tuple[float, int]] = {}
     A = hm.by_rows
     for i in np.flatnonzero(binding).tolist():
@@ -223,14 +233,43 @@ def _rules_holding(hm: HighsModel, binding: np.ndarray, price: np.ndarray
         rises = np.bincount(at, weights=coef > 0, minlength=len(groups))
         falls = np.bincount(at, weights=coef < 0, minlength=len(groups))
         alone = len(np.unique(rec)) == 1
-        for g, up, down in zip(groups.tolist(), rises.tolist(), falls.tolist(), strict=True):
+        for k, (g, up, down) in enumerate(zip(groups.tolist(), rises.tolist(), falls.tolist(),
+                                              strict=True)):
             key = (r_names[g // n_years], y_names[g % n_years])
             if g // n_years in subjects and (up == 0 or down == 0):
                 other_year = int(info.year not in ("", key[1]))
-                holds.setdefault(key, []).append((_RANK[info.family], other_year, i))
+                holds.setdefault(key, []).append(
+                    Holding(_RANK[info.family], other_year, i, alloc[at == k]))
             elif not alone and price[i] > best.get(key, (0.0, -1))[0]:
                 best[key] = (float(price[i]), i)
     return holds, {key: i for key, (_, i) in best.items()}
+
+
+@dataclass(frozen=True)
+class Holding:
+    """A binding rule that bears on a recipient-year's total: its family's precedence,
+    whether it is another year's rule, its row, and the allocations of that recipient-year
+    it covers."""
+
+    rank: int
+    other_year: int
+    row: int
+    covers: np.ndarray
+
+
+def _holding_rule(candidates: list[Holding], funded: np.ndarray) -> int | None:
+    """The row of the rule that holds the total: the first, by family precedence, this
+    year's before another's, then row order, of a family whose binding rules together cover
+    every allocation the plan funds in that recipient-year (a floor covers them all; a
+    commitment its line, so the commitments hold a total made only of committed lines)."""
+    by_rank: dict[int, list[Holding]] = {}
+    for c in sorted(candidates, key=lambda c: (c.rank, c.other_year, c.row)):
+        by_rank.setdefault(c.rank, []).append(c)
+    for family in by_rank.values():
+        covered = np.concatenate([c.covers for c in family])
+        if np.isin(funded, covered).all():
+            return family[0].row
+    return None
 
 
 def _subjects(rec: np.ndarray, coef: np.ndarray) -> set[int]:
