@@ -86,6 +86,8 @@ def test_lines_get_bands_and_only_the_recipients_asked_for():
                               threat=["local_policing", "fraud"]),
              value_tranches=frame(recipient=["a", "b"], tranche=[1, 1], value=[2.0, 1.0]),
              limits=frame(recipient=["b"], floor_amount=[30 * M]))
+    with pytest.raises(ValueError, match=r"unknown recipient\(s\) 'aa' \(did you mean 'a'\?\)"):
+        fo.solve(p, bands=fo.BandOptions(recipients=("aa",)))
     plan = banded(p, recipients=("a",), lines=True)
     assert set(plan.bands["recipient"]) == {"a"}
     assert band(plan, "a") == (70 * M, 70 * M, True)

@@ -8,6 +8,7 @@ Each band is two warm re-solves of the face LP (:class:`~fundopt.explain.face.Fa
 
 from __future__ import annotations
 
+import difflib
 import time
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -76,6 +77,12 @@ def allocation_bands(hm: HighsModel, face: Face, options: BandOptions,
     t0 = time.perf_counter()
     index = hm.builder.index
     groups: list[tuple[tuple[str, str, str, str], np.ndarray]] = []
+    unknown = sorted(set(options.recipients) - set(index.recipient_rows))
+    if unknown:
+        near = difflib.get_close_matches(unknown[0], list(index.recipient_rows), n=1)
+        hint = f" (did you mean '{near[0]}'?)" if near else ""
+        names = ", ".join(f"'{r}'" for r in unknown)
+        raise ValueError(f"BandOptions names unknown recipient(s) {names}{hint}")
     wanted = set(options.recipients) or set(index.recipient_rows)
     for (r, t), cols in index.columns_of_recipient_year.items():
         if r in wanted:
