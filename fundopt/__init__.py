@@ -17,11 +17,15 @@ from fundopt.errors import (
     InputError,
     Issue,
     OutputError,
+    OwnRuleError,
     SecurityError,
     SolverError,
     UnboundedError,
     VerificationError,
 )
+from fundopt.explain.bands import BandOptions
+from fundopt.explain.reasons import ReasonCode
+from fundopt.formulation.own_rules import Allocations
 from fundopt.io import read_workbook, write_problem, write_template, write_workbook
 from fundopt.io.scenarios import read_scenarios
 from fundopt.plan import Plan, PlanStatus, SolverInfo
@@ -60,6 +64,8 @@ def write_mps(problem: FundingProblem, path: str) -> None:
 
 __all__ = [
     "AddCommitment",
+    "Allocations",
+    "BandOptions",
     "ExitCode",
     "FundingProblem",
     "FundoptError",
@@ -70,8 +76,10 @@ __all__ = [
     "OnInfeasible",
     "OutputError",
     "Override",
+    "OwnRuleError",
     "Plan",
     "PlanStatus",
+    "ReasonCode",
     "RecipientKind",
     "RemoveContribution",
     "ScaleEnvelope",

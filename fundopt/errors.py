@@ -190,6 +190,15 @@ class UsageError(FundoptError, TypeError):
     code = "FO-U02"
 
 
+class OwnRuleError(FundoptError):
+    """An analyst's own rule (``solve(problem, extra_rules=...)``) cannot be used as
+    written: not linear, a range, on something other than allocations, or it changed
+    fundopt's own model. The message names the rule."""
+
+    exit_code = ExitCode.USAGE
+    code = "FO-Y01"
+
+
 class OutputError(FundoptError):
     """The output could not be written; nothing partial was left behind."""
 

@@ -13,6 +13,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyomo.environ as pyo
@@ -23,6 +24,9 @@ from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpressio
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
+
+if TYPE_CHECKING:
+    from fundopt.formulation.own_rules import OwnRule
 
 INF = float("inf")
 
@@ -41,6 +45,7 @@ class Family(StrEnum):
     NATIONAL_SHARE = "national_share"
     REQUIREMENT = "requirement"
     SHARE_TARGET = "share_target"
+    OWN_RULE = "own_rule"  # an analyst's own rule, written in Pyomo (formulation/own_rules.py)
     ACCOUNTING = "accounting"  # defines objective terms; not a rule a user states
 
 
@@ -134,6 +139,8 @@ class LpBuilder:
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
         self.model: pyo.ConcreteModel | None = None
+        #: an analyst's own rules (fundopt.formulation.own_rules), rows after all others
+        self.own_rules: tuple[OwnRule, ...] = ()
         self.constraints: list[pyo.ConstraintData] = []
         self._vars: list[VarData] = []
         self._lists: dict[Family, pyo.ConstraintList] = {}
@@ -232,6 +239,31 @@ class LpBuilder:
             terms = Terms.join((terms, extra)) if isinstance(terms, Terms) \
                 else [*terms, *extra]
         n = self._add_arrays(terms) if isinstance(terms, Terms) else self._add_pairs(terms)
+        if not self._record(n, sense, rhs_pounds, info, penalty, report_terms, rhs_from):
+            return
+        if self.model is not None:
+            xs = self._vars
+            k = self._ptr[-1] - self._ptr[-2]
+            cols, vals = self._last_entries(k)
+            body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
+            self.constraints.append(self._list(info.family).add(
+                _relation(body, sense, self._rhs[-1])))
+
+    def adopt(self, constraint: pyo.ConstraintData, terms: Terms, sense: Sense,
+              rhs_pounds: float, info: RowInfo) -> None:
+        """Record a row already on :attr:`model`, an analyst's own rule
+        (:mod:`fundopt.formulation.own_rules`): its numbers and its meaning, as :meth:`row`
+        records them, without a second Pyomo constraint. ``terms`` must not be empty."""
+        n = self._add_arrays(terms)
+        if not self._record(n, sense, rhs_pounds, info, None, (), None):
+            raise ValueError(f"{info.rule}: a row with no terms")
+        self.constraints.append(constraint)
+
+    def _record(self, n: int, sense: Sense, rhs_pounds: float, info: RowInfo,
+                penalty: float | None, report_terms: Sequence[tuple[int, float]],
+                rhs_from: Cell | None) -> bool:
+        """Record the bounds and meaning of a row whose ``n`` entries were just added;
+        False (nothing recorded) for a row with no entries that holds anyway."""
         rhs = rhs_pounds / self.scale
         if not n:
             ok = (
@@ -246,19 +278,14 @@ class LpBuilder:
                     f"{info.description}: no allocation can meet it, because nothing can be "
                     f"funded there (check the eligibility table and funded years)"
                 )
-            return
+            return False
         self._ptr.append(self._ptr[-1] + n)
         self._rhs.append(rhs)
         self._sense.append(_SENSE_CODE[sense])
         if rhs_from is not None:
             self.rhs_from[len(self.rows)] = rhs_from
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
-        if self.model is not None:
-            xs = self._vars
-            k = self._ptr[-1] - self._ptr[-2]
-            cols, vals = self._last_entries(k)
-            body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
-            self.constraints.append(self._list(info.family).add(_relation(body, sense, rhs)))
+        return True
 
     def _add_pairs(self, terms: Sequence[Term]) -> int:
         """Record a row's entries given as pairs (merged, zeros dropped); how many."""

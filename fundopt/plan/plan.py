@@ -12,6 +12,10 @@ from typing import Any
 import pandas as pd
 
 from fundopt._support import reduce_frozen
+from fundopt.explain.bands import empty_bands
+from fundopt.explain.ranging import empty_sensitivity
+from fundopt.explain.reasons import empty_reasons
+from fundopt.formulation.own_rules import OwnRule
 from fundopt.problem import FundingProblem
 from fundopt.solver.certificate import Certificate
 
@@ -59,7 +63,22 @@ class Plan:
     - ``breaches``: soft rules broken, with amount and penalty (empty unless negotiable
       rules were broken, or the plan is ``RELAXED``);
     - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan,
-      then the optimality certificate's row (family ``optimality``).
+      then the optimality certificate's row (family ``optimality``);
+    - ``reasons``: recipient, name, year, allocated, reason (a
+      :class:`~fundopt.ReasonCode`), words, rule, sheet, cell: what set each number
+      (empty from a sweep);
+    - ``sensitivity``: family, rule, description, year, limit, shadow_price,
+      allowable_increase, allowable_decrease, objective_at_increase,
+      objective_at_decrease, sheet, cell: for each envelope and binding rule, the range of
+      its limit over which its shadow price holds (empty from a sweep);
+    - ``bands``: recipient, name, activity, stream, year, allocated, least, most, width,
+      set_by_rules: the least and most each could get among plans as good as this one
+      (empty unless asked for: ``solve(problem, bands=True)``).
+
+    ``own_rules`` are the analyst's own rules it was solved with
+    (``solve(problem, extra_rules=...)``); :func:`fundopt.verify` checks them too. The
+    tables' columns and display names are in docs/formulation.md ("Bands", "Reasons",
+    "Ranging").
 
     ``certificate`` proves the LP behind the plan was solved to optimality, from the LP's
     own matrix and HiGHS's duals, and states the cost of whole pounds against the LP's
@@ -81,6 +100,10 @@ class Plan:
     checks: pd.DataFrame
     solver: SolverInfo = field(default_factory=SolverInfo)
     certificate: Certificate | None = None
+    reasons: pd.DataFrame = field(default_factory=empty_reasons)
+    sensitivity: pd.DataFrame = field(default_factory=empty_sensitivity)
+    bands: pd.DataFrame = field(default_factory=empty_bands)
+    own_rules: tuple[OwnRule, ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "objective_terms", MappingProxyType(dict(self.objective_terms)))

@@ -14,7 +14,11 @@ import pandas as pd
 
 from fundopt._support import paused_gc
 from fundopt.errors import InfeasibleError, VerificationError, expect
-from fundopt.formulation import ProblemIndex, build_model
+from fundopt.explain.bands import BandOptions
+from fundopt.formulation import ExtraRules, ProblemIndex, build_model
+from fundopt.formulation.own_rules import OwnRule
+from fundopt.plan.explanations import NONE, Explanations, FirstSolve, add_explanations
+from fundopt.plan.own_rules import compile_own_rules
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
 from fundopt.plan.verify import CHECK_COLUMNS, check_rules
@@ -47,8 +51,17 @@ def solve(
     *,
     on_infeasible: OnInfeasible | str = OnInfeasible.RAISE,
     progress: Callable[[str, float], None] | None = None,
+    bands: bool | BandOptions = False,
+    extra_rules: ExtraRules | None = None,
 ) -> Plan:
     """The best allocation that keeps every rule, rounded to whole pounds and verified.
+
+    The plan says what set each number (``plan.reasons``) and over what range each
+    binding rule's shadow price holds (``plan.sensitivity``). ``bands=True`` (or a
+    :class:`~fundopt.BandOptions`) also works out, for every recipient and year, the least
+    and the most it could get among plans as good as this one (``plan.bands``; up to two
+    warm re-solves each, about 2 s on the reference model). ``extra_rules(model, alloc)``
+    adds your own rules, written in Pyomo (:mod:`fundopt.formulation.own_rules`).
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
     :class:`~fundopt.explain.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their
@@ -66,13 +79,16 @@ def solve(
            if isinstance(problem, str | PathLike) else "")
     on_infeasible = OnInfeasible(on_infeasible)
     problem = problem.as_validated()  # a table changed in place since: validated again
+    explanations = Explanations.of(bands)
     require_highspy()
     with paused_gc():
-        return _solve(problem, on_infeasible, progress)
+        return _solve(problem, on_infeasible, progress, explanations, extra_rules)
 
 
 def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
-           progress: Callable[[str, float], None] | None) -> Plan:
+           progress: Callable[[str, float], None] | None,
+           explanations: Explanations = NONE,
+           extra_rules: ExtraRules | None = None) -> Plan:
     from fundopt.solver.highs import compile_to_highs
 
     times: dict[str, float] = {}
@@ -89,7 +105,8 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     try:
         # the rows as numbers, straight to HiGHS: the Pyomo objects of the same LP
         # (build_model's default) would cost more than the solve at 100k variables
-        builder = build_model(problem, index, pyomo=False)
+        builder = build_model(problem, index, pyomo=extra_rules is not None,
+                              extra_rules=extra_rules)
     except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
         from fundopt.explain.prechecks import raise_conflicts
 
@@ -99,7 +116,9 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     options: dict[str, object] = {}
     if problem.settings.time_limit_seconds is not None:
         options["time_limit"] = float(problem.settings.time_limit_seconds)
-    hm = compile_to_highs(builder, options)
+    # own rules go through Pyomo's compiler, checked against the record
+    hm = compile_to_highs(builder, options) if extra_rules is None \
+        else compile_own_rules(builder, options)
     t = stage("handoff", t)
     status = run(hm)
     t = stage("solve", t)
@@ -119,10 +138,10 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         t = stage("relaxed solve", t)
         room, allowed = relaxation.rounding_room(hm)
         plan = finish(problem, hm, times, t, relaxed=True, progress=progress,
-                      allowed=allowed, room=room)
+                      allowed=allowed, room=room, explanations=explanations)
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
                                                      plan.breaches))
-    return finish(problem, hm, times, t, progress=progress)
+    return finish(problem, hm, times, t, progress=progress, explanations=explanations)
 
 
 def finish(
@@ -136,8 +155,11 @@ def finish(
     allowed: Mapping[str, float] | None = None,
     room: np.ndarray | None = None,
     certificate: Certificate | None = None,
+    explanations: Explanations = NONE,
 ) -> Plan:
-    """Certify, round, verify and assemble the Plan from a solved model.
+    """Certify, round, verify and assemble the Plan from a solved model, with the
+    explanations (reasons, ranging, bands) ``explanations`` asks for (none by default:
+    a sweep).
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
@@ -153,7 +175,8 @@ def finish(
         certificate, _ = certified(hm)
     # the plan reports this solve; rounding may re-solve the model with margins
     solved = _Solved.read(hm)
-    check = _ExactCheck(problem, hm.builder.index, allowed or {})
+    first = FirstSolve.read(hm, explanations)  # before rounding moves any bound
+    check = _ExactCheck(problem, hm.builder.index, allowed or {}, hm.builder.own_rules)
     alloc, carry, method = round_plan(hm, solved.col_value, check.failures, room)
     allocations = allocation_table(hm.builder.index, alloc)
     carry_forward = carry_table(carry)
@@ -175,7 +198,7 @@ def finish(
         row_value=solved.row_value,
         objective=solved.objective,
     )
-    return replace(plan, certificate=certificate)
+    return replace(add_explanations(plan, hm, first), certificate=certificate)
 
 
 def certificate_row(certificate: Certificate, hm: HighsModel) -> pd.DataFrame:
@@ -228,8 +251,9 @@ class _ExactCheck:
     remembered: the one rounding settles on was checked already, and is not checked twice."""
 
     def __init__(self, problem: FundingProblem, index: ProblemIndex,
-                 allowed: Mapping[str, float]) -> None:
+                 allowed: Mapping[str, float], own_rules: tuple[OwnRule, ...] = ()) -> None:
         self.problem, self.index, self.allowed = problem, index, allowed
+        self.own_rules = own_rules
         self.last: _Checked | None = None
 
     def __call__(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> pd.DataFrame:
@@ -241,7 +265,7 @@ class _ExactCheck:
                 return done
         t0 = time.perf_counter()
         checks = check_rules(self.problem, allocation_table(self.index, alloc),
-                             carry_table(carry))
+                             carry_table(carry), own_rules=self.own_rules)
         checks = allow_breaches(checks, self.allowed)
         self.last = (alloc.copy(), dict(carry), checks, time.perf_counter() - t0)
         return checks
