@@ -126,7 +126,8 @@ def choices_of(column: Column) -> tuple[str, ...]:
 
 def describe(column: Column, money_unit: MoneyUnit) -> str:
     """One line for a header comment and the template reference."""
-    parts = [_KIND_TEXT[column.kind].format(unit=money_unit.value, ref=column.ref)]
+    sheet = next((t.sheet for t in TABLES if t.name == column.ref), column.ref)
+    parts = [_KIND_TEXT[column.kind].format(unit=money_unit.value, ref=sheet)]
     if column.choices:
         parts.append("one of: " + ", ".join(column.choices))
     parts.append("required" if column.required else "optional")
@@ -137,7 +138,7 @@ def describe(column: Column, money_unit: MoneyUnit) -> str:
 
 _KIND_TEXT: dict[ColumnKind, str] = {
     ColumnKind.ID: "text id, unique in this sheet",
-    ColumnKind.REF: "an id from the {ref} table",
+    ColumnKind.REF: "an id from the {ref} sheet",
     ColumnKind.TEXT: "text",
     ColumnKind.ENUM: "a value from the drop-down",
     ColumnKind.YEAR: "fiscal year like 2026-27 (text)",
