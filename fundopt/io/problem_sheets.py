@@ -184,6 +184,7 @@ def _write_table(ws: Worksheet, spec: TableSpec, table: pd.DataFrame, unit: Mone
             set_value(ws.cell(row=r, column=j), value, number_format(column, unit))
     ws.freeze_panes = "A2"
     last = column_letter(len(spec.columns))
+    ws.auto_filter.ref = f"A{HEADER_ROW}:{last}{LAST_VALIDATED_ROW}"
     print_setup(ws, f"A1:{last}{max(FIRST_DATA_ROW, HEADER_ROW + len(table))}",
                 title_rows=f"{HEADER_ROW}:{HEADER_ROW}")
 

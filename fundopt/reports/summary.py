@@ -84,7 +84,7 @@ class Names:
             everything.update(table)
         self._all = everything
         ids = sorted(everything, key=len, reverse=True)  # longest first: no partial match
-        self._pattern = re.compile(r"'?\b(" + "|".join(map(re.escape, ids)) + r")\b'?") \
+        self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, ids)) + r")\b") \
             if ids else None
 
     def of(self, column: str) -> Mapping[str, str]:
