@@ -25,6 +25,7 @@ from fundopt.problem.schema import RecipientKind, Threat
 if TYPE_CHECKING:
     from fundopt.plan import Plan
     from fundopt.problem import FundingProblem
+    from fundopt.whatif.sweep import SweepResult
 
 KIND_WORDS: Mapping[str, str] = {"force": "forces", "regional_unit": "regional units",
                                  "national_programme": "national programmes"}
@@ -256,6 +257,27 @@ def winners_and_losers(frame: pd.DataFrame, names: Mapping[str, str] | None = No
     return winners.reset_index(drop=True), losers.reset_index(drop=True)
 
 
+def movers(result: SweepResult, scenario: str, problem: FundingProblem | None = None,
+           materiality: Materiality | None = None) -> pd.DataFrame:
+    """The recipients whose allocation over the horizon moved materially in ``scenario``
+    against the base of a :func:`fundopt.compare` result, largest move first: recipient,
+    name (with ``problem``), base, scenario, change (pounds) and change_rate. Empty when
+    nothing moved by :class:`Materiality`'s threshold (say :func:`no_material_change`)."""
+    m = materiality or Materiality()
+    c = result.changes.loc[result.changes["scenario"] == scenario]
+    per = c.groupby("recipient")[["base", "amount", "change"]].sum().astype(float)
+    per = per.loc[per["change"].abs() >= per["base"].map(m.threshold)]
+    per = per.reindex(per["change"].abs().sort_values(ascending=False, kind="stable").index)
+    names = _lookup(problem.recipients, "recipient") if problem is not None else {}
+    out = pd.DataFrame({"recipient": per.index.astype(str),
+                        "name": [names.get(str(r), str(r)) for r in per.index],
+                        "base": per["base"].to_numpy(), "scenario": per["amount"].to_numpy(),
+                        "change": per["change"].to_numpy()})
+    out["change_rate"] = [d / b if b else math.nan for d, b in zip(out["change"], out["base"],
+                                                                   strict=True)]
+    return out
+
+
 def no_material_change(materiality: Materiality | None = None) -> str:
     m = materiality or Materiality()
     return f"No material change: no recipient moves by {m.describe()}."
@@ -297,6 +319,7 @@ __all__ = [
     "largest_changes",
     "millions",
     "money_change",
+    "movers",
     "no_material_change",
     "objective_in_words",
     "objective_sentence",
