@@ -174,3 +174,14 @@ def test_what_bound_is_in_words(tmp_path: Path) -> None:
     # names, not ids, in the rule; its years; its shadow price
     assert rows[0] == ("stream 'Serious and organised crime grant' envelope", "2026-27",
                        pytest.approx(0.995))
+
+
+def test_docs_describe_every_sheet() -> None:
+    from fundopt.io.plan_sheets import AUDIT
+    from fundopt.io.result_sheets import SHEETS
+
+    text = (Path(__file__).resolve().parents[2] / "docs" / "results.md").read_text()
+    for spec in (*SHEETS, AUDIT):
+        assert f"| {spec.title} |" in text, spec.title
+    for title in ("Summary", "Totals", "Changes", "Why infeasible", "Scenarios"):
+        assert f"| {title} |" in text, title
