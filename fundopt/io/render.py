@@ -80,6 +80,9 @@ def render(ws: Worksheet, spec: SheetSpec, frame: pd.DataFrame, ctx: Context,
         description += (f" Printing covers the first {spec.print_rows:,} of its {n_rows:,} rows:"
                         " to print others, filter the table and print the selection.")
     widths = [_width(c, ctx.unit) for c in columns]
+    for j, value in enumerate(heading[:-1]):  # a heading cell followed by another cannot spill
+        if j < len(widths):
+            widths[j] = max(widths[j], len(str(value)) * 1.3 + 2)  # bold, 13 points
     shown = len(columns) if spec.print_columns is None else min(spec.print_columns,
                                                                   len(columns))
     _heading(ws, heading)

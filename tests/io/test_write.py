@@ -213,9 +213,16 @@ def reference_plan() -> object:
 
 
 KILLED_WRITER = """
-import pickle, sys
+import os, pickle, sys, time
 from fundopt.io import write_workbook
 plan = pickle.load(open(sys.argv[1], "rb"))
+if sys.argv[3] == "slow disk":  # the bytes are in the temporary file, not yet in place
+    real = os.fsync
+    def fsync(fd):
+        print("syncing", flush=True)
+        time.sleep(30)
+        real(fd)
+    os.fsync = fsync
 print("writing", flush=True)
 write_workbook(plan, sys.argv[2], overwrite=True)
 """
@@ -242,11 +249,16 @@ def test_a_write_killed_at_any_moment_leaves_the_old_file_or_the_new_one(
     (tmp_path / "timing.xlsx").unlink()
     rng = random.Random(7)
     outcomes = set()
-    for _ in range(6):
-        with subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(saved), str(target)],
-                              stdout=subprocess.PIPE, text=True) as child:
+    # kills at random moments, then two while the temporary file is being synced to disk
+    # (the content is made in memory: that is the moment the file exists but is not in place)
+    for when in [*(rng.uniform(0.45, 1.1) for _ in range(6)), "slow disk", "slow disk"]:
+        with subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(saved), str(target),
+                               str(when)], stdout=subprocess.PIPE, text=True) as child:
             assert child.stdout is not None and child.stdout.readline().strip() == "writing"
-            time.sleep(rng.uniform(0.45, 1.0) * seconds)  # mostly while the file is saved
+            if when == "slow disk":
+                assert child.stdout.readline().strip() == "syncing"
+            else:
+                time.sleep(float(when) * seconds)
             child.send_signal(signal.SIGKILL)
             child.wait()
         data = target.read_bytes()
@@ -258,7 +270,7 @@ def test_a_write_killed_at_any_moment_leaves_the_old_file_or_the_new_one(
             outcomes.add("new")
             previous = data
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
-    assert leftovers and "old" in outcomes  # kills did land while the file was being saved
+    assert leftovers and "old" in outcomes  # kills did land while the file was being written
     for p in leftovers:  # a killed run cannot clean up; the next write does, once stale
         os.utime(p, (0, 0))
     write_workbook(reference_plan, target, overwrite=True)  # type: ignore[arg-type]
