@@ -22,6 +22,7 @@ from fundopt.io.layout import (
     choices_of,
     describe,
     header_text,
+    list_source,
 )
 from fundopt.io.render import POINTS_PER_LINE, lines, print_setup
 from fundopt.io.scenarios import SCENARIOS_SPEC, scenarios_frame
@@ -71,9 +72,11 @@ def column_reference(unit: MoneyUnit) -> Iterator[tuple[str, str, str, str, str]
     examples["scenarios"] = {str(k): v for k, v in first.items()}
     for spec in table_specs():
         for col in spec.columns:
+            source = list_source(spec, col)
+            allowed = ", ".join(choices_of(col)) or (f"{source[1]} (drop-down)" if source
+                                                       else "")
             yield (spec.sheet, header_text(col, unit), standalone(describe(col, unit)),
-                   ", ".join(choices_of(col)), shown(examples[spec.name].get(col.name),
-                                                     col.kind))
+                   allowed, shown(examples[spec.name].get(col.name), col.kind))
 
 
 def standalone(text: str) -> str:

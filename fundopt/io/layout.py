@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fundopt.problem.schema import TABLES, Column, ColumnKind, MoneyUnit, TableSpec
+from fundopt.problem.schema import TABLES, TABLES_BY_NAME, Column, ColumnKind, MoneyUnit, TableSpec
 
 TEMPLATE_VERSION = "1"
 HEADER_ROW = 1
@@ -122,6 +122,31 @@ def choices_of(column: Column) -> tuple[str, ...]:
     if column.kind is ColumnKind.BOOL:
         return ("TRUE", "FALSE")
     return ()
+
+
+YEARS_TABLE = "years"
+
+
+def id_list_name(table: str) -> str:
+    """The workbook name of the list of a table's ids (``fundopt_recipients``)."""
+    return f"fundopt_{table}"
+
+
+def list_source(spec: TableSpec, column: Column) -> tuple[str, str, str] | None:
+    """(formula, what it offers, error shown for anything else) of a column's drop-down, or
+    None for a free column."""
+    choices = choices_of(column)
+    if choices:
+        return ('"' + ",".join(choices) + '"', "one of " + ", ".join(choices),
+                "Pick a value from the list")
+    if column.kind is ColumnKind.REF and column.ref in TABLES_BY_NAME:
+        sheet = TABLES_BY_NAME[column.ref].sheet
+        return (id_list_name(column.ref), f"an id from the {sheet} sheet",
+                f"Pick an id from the {sheet} sheet (add it there first if it is new)")
+    if column.kind is ColumnKind.YEAR and spec.name != YEARS_TABLE:
+        return (id_list_name(YEARS_TABLE), "a year from the Years sheet",
+                "Pick a year from the Years sheet (add it there first if it is new)")
+    return None
 
 
 def describe(column: Column, money_unit: MoneyUnit) -> str:

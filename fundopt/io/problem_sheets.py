@@ -31,11 +31,13 @@ from fundopt.io.layout import (
     SHARE_FORMAT,
     TEMPLATE_VERSION,
     VERSION_KEY,
+    YEARS_TABLE,
     SettingKind,
-    choices_of,
     column_letter,
     describe,
     header_text,
+    id_list_name,
+    list_source,
     number_format,
 )
 from fundopt.io.render import print_setup
@@ -49,10 +51,9 @@ from fundopt.io.xlsx import (
     write_frame,
 )
 from fundopt.problem import FundingProblem
-from fundopt.problem.schema import TABLES, TABLES_BY_NAME, Column, ColumnKind, MoneyUnit, TableSpec
+from fundopt.problem.schema import TABLES, Column, ColumnKind, MoneyUnit, TableSpec
 
 LAST_VALIDATED_ROW = 5000
-YEARS_TABLE = "years"
 #: Column widths (characters) by kind of column, before the header's own width.
 _WIDTH = {ColumnKind.ID: 24, ColumnKind.REF: 24, ColumnKind.TEXT: 30, ColumnKind.YEAR: 11,
           ColumnKind.MONEY: 14, ColumnKind.SHARE: 11, ColumnKind.BOOL: 12}
@@ -80,11 +81,6 @@ def build_problem_workbook(problem: FundingProblem,
     return wb
 
 
-def id_list_name(table: str) -> str:
-    """The workbook name of the list of a table's ids (``fundopt_recipients``)."""
-    return f"fundopt_{table}"
-
-
 def _define_id_lists(wb: Workbook) -> None:
     """A named range per table with ids (and Years): its id column from row 2 to the last
     filled row, however many rows are added later (OFFSET/COUNTA)."""
@@ -100,23 +96,6 @@ def _define_id_lists(wb: Workbook) -> None:
         count = f"MAX(1,COUNTA({sheet}!${letter}:${letter})-1)"
         wb.defined_names[id_list_name(spec.name)] = DefinedName(
             id_list_name(spec.name), attr_text=f"OFFSET({first},0,0,{count},1)")
-
-
-def _list_source(spec: TableSpec, column: Column) -> tuple[str, str, str] | None:
-    """(formula, what it offers, error shown for anything else) of a column's drop-down, or
-    None for a free column."""
-    choices = choices_of(column)
-    if choices:
-        return ('"' + ",".join(choices) + '"', "one of " + ", ".join(choices),
-                "Pick a value from the list")
-    if column.kind is ColumnKind.REF and column.ref in TABLES_BY_NAME:
-        sheet = TABLES_BY_NAME[column.ref].sheet
-        return (id_list_name(column.ref), f"an id from the {sheet} sheet",
-                f"Pick an id from the {sheet} sheet (add it there first if it is new)")
-    if column.kind is ColumnKind.YEAR and spec.name != YEARS_TABLE:
-        return (id_list_name(YEARS_TABLE), "a year from the Years sheet",
-                "Pick a year from the Years sheet (add it there first if it is new)")
-    return None
 
 
 def _write_settings(ws: Worksheet, problem: FundingProblem) -> None:
@@ -157,7 +136,7 @@ def _write_table(ws: Worksheet, spec: TableSpec, table: pd.DataFrame, unit: Mone
         cell = ws.cell(row=HEADER_ROW, column=j)
         header = header_text(column, unit)
         set_value(cell, header)
-        source = _list_source(spec, column)
+        source = list_source(spec, column)
         meaning = describe(column, unit) + (f"; drop-down: {source[1]}" if source else "")
         cell.comment = Comment(meaning, "fundopt", width=320, height=140)
         letter = column_letter(j)

@@ -107,7 +107,8 @@ def template_markdown() -> str:
         out += ["| header | meaning | allowed values | example |", "|---|---|---|---|"]
         for sheet, header, meaning, allowed, example in reference:
             if sheet == spec.sheet:
-                listed = ", ".join(f"`{c}`" for c in allowed.split(", ")) if allowed else "-"
+                listed = ", ".join(f"`{c}`" for c in allowed.split(", ")) \
+                    if allowed and "(drop-down)" not in allowed else allowed or "-"
                 out.append(f"| `{header}` | {meaning} | {listed} | "
                            f"{f'`{example}`' if example else '(blank)'} |")
     return "\n".join(out) + "\n"
