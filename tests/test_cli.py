@@ -258,6 +258,19 @@ def test_compare_reports_each_scenario_as_it_finishes(workbook: Path, tmp_path: 
     assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
 
 
+def test_compare_in_worker_processes_gives_the_same_lines(workbook: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    serial, parallel = tmp_path / "serial.xlsx", tmp_path / "parallel.xlsx"
+    assert cli.main(["compare", str(workbook), "-o", str(serial)]) == 0
+    first = [line for line in capsys.readouterr().out.splitlines() if ": optimal" in line]
+    assert cli.main(["compare", str(workbook), "-o", str(parallel), "--workers", "2"]) == 0
+    second = [line for line in capsys.readouterr().out.splitlines() if ": optimal" in line
+              and not line.startswith("scenario ")]
+    assert [line for line in first if not line.startswith("scenario ")] == second
+    assert cli.main(["compare", str(workbook), "--workers", "0"]) == ExitCode.USAGE
+
+
 def test_progress_lines_name_the_stage_and_what_highs_is_doing(
         monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
         capsys: pytest.CaptureFixture[str]) -> None:
