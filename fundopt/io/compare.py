@@ -12,7 +12,7 @@ problem's money unit; a winner or loser is named only for a material change
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -23,7 +23,7 @@ from fundopt.io.atomic import write_atomically
 from fundopt.io.render import Context, write_sheet
 from fundopt.io.scenarios import scenarios_frame
 from fundopt.io.sheet_spec import Col, Format, SheetSpec
-from fundopt.io.xlsx import BAD_FILL
+from fundopt.io.xlsx import BAD_FILL, ExtraSheet, extra_sheet_spec
 from fundopt.problem.scenarios import SHEET_COLUMNS, Scenario
 from fundopt.problem.schema import MoneyUnit
 from fundopt.reports.summary import Materiality, Names
@@ -132,13 +132,18 @@ def _specs(result: SweepResult, scenarios: Sequence[Scenario], unit: MoneyUnit
 
 def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
                            scenarios: Sequence[Scenario] = (),
-                           problem: FundingProblem | None = None) -> Workbook:
+                           problem: FundingProblem | None = None,
+                           extra_sheets: Mapping[str, pd.DataFrame | ExtraSheet] | None = None
+                           ) -> Workbook:
     ctx = Context(unit, Names(problem) if problem is not None else None)
     wb = Workbook()
     first = wb.active
     assert first is not None
     wb.remove(first)
-    for spec, obj in _specs(result, scenarios, unit):
+    specs = _specs(result, scenarios, unit)
+    extras = [(extra_sheet_spec(name, extra), None) for name, extra in
+              (extra_sheets or {}).items()]
+    for spec, obj in [*specs[:-1], *extras, specs[-1]]:  # extra sheets before Scenarios
         write_sheet(wb, spec, obj, ctx)
     return wb
 
@@ -146,11 +151,12 @@ def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
 def write_compare(result: SweepResult, path: str | Path, unit: MoneyUnit, *,
                   scenarios: Sequence[Scenario] = (), overwrite: bool = False,
                   input_path: str | Path | None = None,
-                  problem: FundingProblem | None = None) -> Path:
+                  problem: FundingProblem | None = None,
+                  extra_sheets: Mapping[str, pd.DataFrame | ExtraSheet] | None = None) -> Path:
     """Write ``result`` to a new workbook at ``path`` (complete or not at all); never over
     the input workbook or an existing file unless ``overwrite``. With ``problem``, ids are
-    shown beside their names."""
-    wb = build_compare_workbook(result, unit, scenarios, problem)
+    shown beside their names; ``extra_sheets`` go before *Scenarios*."""
+    wb = build_compare_workbook(result, unit, scenarios, problem, extra_sheets)
     protect = [input_path] if input_path else []
     return write_atomically(path, wb.save, overwrite=overwrite, protect=protect)
 

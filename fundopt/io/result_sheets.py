@@ -59,6 +59,15 @@ def _limits(part: str) -> Any:
 
 
 SHEETS: tuple[SheetSpec, ...] = (
+    SheetSpec("Winners and losers", attribute("against_todays_method"),
+              "Each recipient's allocation per year in this plan and under today's method "
+              "(the needs formula damped by a floor), and the difference (positive: a "
+              "winner).",
+              (*RECIPIENT, Col("year", "Year"), Col("year_status", "Year status"),
+               Col("optimised", "This plan", M),
+               Col("todays_method", "Today's method", M),
+               Col("difference", "Difference", Format.CHANGE),
+               Col("difference_rate", "Difference", Format.CHANGE_RATE)), freeze_columns=2),
     SheetSpec("Recipients by year", rt.recipients_by_year,
               "Each recipient's total funding (allocation plus other income) per year, baseline "
               "year first, and its change on the year before. Highlighted: a floor, cap or "
@@ -66,13 +75,6 @@ SHEETS: tuple[SheetSpec, ...] = (
               (*RECIPIENT, Col("total *", "Total {}", M), Col("change *", "Change {}",
                                                               Format.CHANGE_RATE)),
               freeze_columns=2, marks=_limits("total")),
-    SheetSpec("Against today's method", attribute("against_todays_method"),
-              "Each recipient's allocation per year in this plan and under today's method "
-              "(the needs formula damped by a floor), and the difference.",
-              (*RECIPIENT, Col("year", "Year"), Col("optimised", "This plan", M),
-               Col("todays_method", "Today's method", M),
-               Col("difference", "Difference", Format.CHANGE),
-               Col("difference_rate", "Difference", Format.CHANGE_RATE)), freeze_columns=2),
     SheetSpec("Allocations", rt.allocations_table,
               "One row per recipient, activity, stream and year: the plan's allocation.",
               (Col("recipient", "Recipient"), Col("recipient_name", "Recipient name"),

@@ -81,7 +81,9 @@ def rendered(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, 
                                "todays_method": (t["allocation"] * tilt).round()})
     comparison["difference"] = comparison["optimised"] - comparison["todays_method"]
     comparison["difference_rate"] = comparison["difference"] / comparison["todays_method"]
-    object.__setattr__(plan, "against_todays_method", comparison)
+    carrying = type("PlanWith", (type(plan),), {
+        "against_todays_method": property(lambda _self: comparison)})
+    object.__setattr__(plan, "__class__", carrying)  # the table as the Plan carries it
     results = write_workbook(plan, folder / "results.xlsx")
     template = write_template(folder / "template.xlsx")
     scenarios = read_scenarios(REFERENCE, problem)

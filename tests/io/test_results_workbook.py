@@ -22,10 +22,12 @@ from fundopt.reports.summary import Materiality, Names, winners_and_losers
 
 
 def _with(plan: Plan, **tables: pd.DataFrame) -> Plan:
-    """``plan`` carrying tables the Plan does not have yet (as other work will add them)."""
+    """``plan`` carrying tables (as other work adds them to the Plan): a subclass whose
+    properties return them, whether the Plan has no such name yet or a property of it."""
+    carrying = type("PlanWith", (type(plan),), {
+        name: property(lambda _self, table=table: table) for name, table in tables.items()})
     plan = dataclasses.replace(plan)
-    for name, table in tables.items():
-        object.__setattr__(plan, name, table)
+    object.__setattr__(plan, "__class__", carrying)
     return plan
 
 
@@ -185,3 +187,18 @@ def test_docs_describe_every_sheet() -> None:
         assert f"| {spec.title} |" in text, spec.title
     for title in ("Summary", "Totals", "Changes", "Why infeasible", "Scenarios"):
         assert f"| {title} |" in text, title
+
+
+def test_a_comparison_takes_extra_sheets_before_its_scenarios(tmp_path: Path) -> None:
+    import fundopt as fo
+    from fundopt.io.compare import write_compare
+    from fundopt.io.examples import EXAMPLE_SCENARIOS, example_problem
+
+    problem = example_problem()
+    result = fo.compare(problem, EXAMPLE_SCENARIOS)
+    extra = pd.DataFrame({"scenario": ["envelope +10%"], "difference": [1_000_000.0]})
+    out = write_compare(result, tmp_path / "c.xlsx", MoneyUnit.MILLIONS,
+                        scenarios=EXAMPLE_SCENARIOS, problem=problem,
+                        extra_sheets={"Winners and losers": extra})
+    names = openpyxl.load_workbook(out).sheetnames
+    assert names[-2:] == ["Winners and losers", "Scenarios"]
