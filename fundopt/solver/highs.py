@@ -25,6 +25,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from fundopt._support import paused_gc
 from fundopt.formulation.builder import LpArrays, LpBuilder
+from fundopt.solver.watch import watched
 
 INF = highspy.kHighsInf
 
@@ -79,15 +80,18 @@ def run_highs(h: highspy.Highs) -> highspy.HighsModelStatus:
     """Run HiGHS; after an interior-point solve, switch ``h`` to dual simplex so every later
     run starts from the basis crossover left. If interior point fails (a numerical or
     unknown outcome; not a limit, which is the user's), dual simplex tries. Returns the
-    model status."""
+    model status. Inside :func:`fundopt.solver.watch.watching`, each run reports its
+    progress and stops at a Ctrl-C."""
     ms = highspy.HighsModelStatus
-    solve_interruptibly(h)
+    with watched(h):
+        solve_interruptibly(h)
     status = h.getModelStatus()
     if h.getOptionValue("solver")[1] in (INTERIOR_POINT, "ipm"):
         h.setOptionValue("solver", "simplex")
         if status in (ms.kNotset, ms.kSolveError, ms.kPostsolveError, ms.kUnknown):
             h.clearSolver()
-            solve_interruptibly(h)
+            with watched(h):
+                solve_interruptibly(h)
             status = h.getModelStatus()
     return status
 
