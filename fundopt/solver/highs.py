@@ -71,9 +71,17 @@ def solve_interruptibly(h: highspy.Highs) -> None:
     (:func:`fundopt.solver.run.run` then raises ``KeyboardInterrupt``), instead of the
     interrupt waiting for the whole solve or landing inside HiGHS. The solve runs in a
     thread of highspy's while this one waits; measured on the reference model, the same
-    iterations and objective as ``run()``, in the same time."""
+    iterations and objective as ``run()``, in the same time.
+
+    The interrupt callback is removed again afterwards: left subscribed, a later ``run()``
+    in this thread (rounding's margin re-solves, bands) would call Python from inside
+    HiGHS, and a Ctrl-C landing there raises through HiGHS's C++ and crashes the process
+    (seen: a segmentation fault in about 1 Ctrl-C of 10 during ``fundopt compare``)."""
     h.HandleKeyboardInterrupt = True
-    h.solve()
+    try:
+        h.solve()
+    finally:
+        h.HandleKeyboardInterrupt = False
 
 
 def run_highs(h: highspy.Highs) -> highspy.HighsModelStatus:
