@@ -277,3 +277,16 @@ def test_an_unlimited_range_says_so_and_rules_come_before_the_policy(tmp_path: P
     # a number a rule sets comes before the many the policy sets, its code in words
     assert [(r["Recipient"], r["Reason"]) for r in sheet_rows(out, "Reasons")] == [
         ("cumbria", "cap"), ("avon", "value of money")]
+
+
+def test_a_plan_without_bands_tiers_or_changes_has_no_such_sheets(tmp_path: Path) -> None:
+    # Tiers and Changes are declared ahead of the tables (priority tiers, re-plans); until
+    # a Plan carries them, and Bands until it is solved with bands, there is no sheet
+    import fundopt as fo
+    from fundopt.io.template import example_problem
+
+    plan = fo.solve(example_problem())
+    names = openpyxl.load_workbook(write_workbook(plan, tmp_path / "plan.xlsx")).sheetnames
+    assert not {"Tiers", "Changes", "Bands", "Breaches"} & set(names)
+    assert {"Reasons", "Sensitivity"} <= set(names)
+    assert names[0] == "Summary" and names[-1] == "Audit"
