@@ -1,8 +1,9 @@
 """Read one sheet of the template into raw column values, collecting every problem with its cell.
 
 Used by :mod:`fundopt.io.read`. A table is the header in row 1 and the rows below it up
-to the first blank row; anything after that blank row is an error, as are merged cells,
-error values (``#REF!``, ``#SPILL!``, ...) and formulas that have no saved result.
+to the first blank row; anything after that blank row is an error, as are merged cells
+inside the table (to its right or below it they are formatting, and accepted), error values
+(``#REF!``, ``#SPILL!``, ...) and formulas that have no saved result.
 """
 
 from __future__ import annotations
@@ -72,7 +73,8 @@ def read_table(ws: Worksheet, fws: Worksheet, spec: TableSpec, unit: MoneyUnit |
     c = _Collector(ws.title, out)
     max_col = max(ws.max_column, len(spec.columns))
     header = _read_header(ws, spec, unit, max_col, c)
-    _check_merges(ws, max_col, c)
+    merges = _Merges(ws, _width(ws, max_col, len(spec.columns)), c)
+    merges.reach(HEADER_ROW)
     value_rows = ws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
     formula_rows = fws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
     ended_at: int | None = None
@@ -93,6 +95,7 @@ def read_table(ws: Worksheet, fws: Worksheet, spec: TableSpec, unit: MoneyUnit |
         if all(empty):
             ended_at = r - 1
             continue
+        merges.reach(r)
         if ws.row_dimensions[r].hidden:
             hidden.append(r)
         out.excel_rows.append(r)
@@ -188,11 +191,33 @@ def _read_header(ws: Worksheet, spec: TableSpec, unit: MoneyUnit | None, max_col
     return header
 
 
-def _check_merges(ws: Worksheet, max_col: int, c: _Collector) -> None:
-    for rng in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        if rng.min_col <= max_col:
-            c.add(rng.coord, "merged cells inside the table", found=rng.coord, code="FO-S07",
-                  hint="unmerge them (Home > Merge & Center > Unmerge Cells)")
-            for row in range(rng.min_row, rng.max_row + 1):
+def _width(ws: Worksheet, max_col: int, columns: int) -> int:
+    """How many columns the table spans: to its last header (the schema's count if none)."""
+    for idx in range(max_col, 0, -1):
+        value = ws.cell(row=HEADER_ROW, column=idx).value
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return idx
+    return columns
+
+
+class _Merges:
+    """Merged ranges that overlap the table, reported (FO-S07) as the table reaches their
+    first row; their cells are flagged so they get no second message. A range to the right
+    of the table's last header, or below the blank row that ends it, is formatting outside
+    the table and is accepted (data in such cells is still found: a column with no header,
+    data after the end of the table)."""
+
+    def __init__(self, ws: Worksheet, width: int, c: _Collector) -> None:
+        self.c = c
+        self.pending = sorted((rng for rng in ws.merged_cells.ranges if rng.min_col <= width),
+                              key=lambda rng: (rng.min_row, rng.min_col), reverse=True)
+
+    def reach(self, row: int) -> None:
+        """Report the ranges that start at or above ``row``, a row of the table."""
+        while self.pending and self.pending[-1].min_row <= row:
+            rng = self.pending.pop()
+            self.c.add(rng.coord, "merged cells inside the table", found=rng.coord,
+                       code="FO-S07", hint="unmerge them (Home > Merge & Center > Unmerge Cells)")
+            for r in range(rng.min_row, rng.max_row + 1):
                 for col in range(rng.min_col, rng.max_col + 1):
-                    c.out.flagged.add(f"{column_letter(col)}{row}")
+                    self.c.out.flagged.add(f"{column_letter(col)}{r}")

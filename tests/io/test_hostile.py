@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import math
 import os
+import re
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
@@ -205,3 +207,123 @@ def test_a_plan_checked_against_another_problem_says_so() -> None:
     other = fo.read_workbook("models/england_wales_soc.xlsx")
     with pytest.raises(UsageError, match="made for another problem"):
         fo.verify(other, plan)
+
+
+# -- huge numbers through the Scenarios sheet ---------------------------------------------------
+REFERENCE = Path("models/england_wales_soc.xlsx")
+
+
+def _with_scenario(folder: Path, override: str, value: float, **cells: str) -> tuple[Path, int]:
+    """The reference model with one more row on its Scenarios sheet; (path, that row)."""
+    path = folder / "scenarios.xlsx"
+    wb = openpyxl.load_workbook(REFERENCE)
+    ws = wb["Scenarios"]
+    header = [c.value for c in ws[3]]
+    assert header[:2] == ["scenario", "override"]  # the sheet's layout this test relies on
+    row = ws.max_row + 1
+    for name, text in {"scenario": "huge", "override": override, **cells}.items():
+        ws.cell(row, header.index(name) + 1, text)
+    ws.cell(row, header.index("value") + 1, value)
+    wb.save(path)
+    return path, row
+
+
+@pytest.mark.parametrize(("override", "value", "cells", "code", "api"), [
+    ("set_envelope", 1e20, {"stream": "transformation_fund", "year": "2028-29"}, "FO-V17",
+     None),  # £m: refused as the cell is read, as a money cell of any sheet is
+    ("scale_envelope", 1e20, {"stream": "core_police_grant"}, "FO-V17",
+     fo.ScaleEnvelope("core_police_grant", None, 1e20)),
+    ("scale_envelope", 1e300, {"stream": "core_police_grant"}, "FO-V05",  # overflows to inf
+     fo.ScaleEnvelope("core_police_grant", None, 1e300)),
+    ("set_cliff_edge", 1e300, {}, "FO-V08", fo.SetCliffEdge(None, 1e300)),
+    ("set_setting", 1e300, {"setting": "need_penalty"}, "FO-V00",
+     fo.SetSetting("need_penalty", 1e300)),
+])
+def test_a_huge_number_on_the_scenarios_sheet_is_refused_naming_its_cell(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, value: float,
+        cells: dict[str, str], code: str, api: fo.scenarios.Override | None) -> None:
+    path, row = _with_scenario(tmp_path, override, value, **cells)
+    problem = read_workbook(path)
+    with untouched(path), pytest.raises(fo.InputError) as caught:
+        fo.read_scenarios(path, problem)
+    (found,) = caught.value.issues  # once, though the rate is refused in each of 11 rows
+    assert found.code == code and str(found).startswith(f"'Scenarios'!N{row}: ")
+    if api is not None:  # the words the API gives for the same override, at the sheet's cell
+        with pytest.raises(fo.InputError) as direct:
+            fo.Scenario("huge", (api,)).apply(problem)
+        assert found.message == direct.value.issues[0].message
+        assert found.code == direct.value.issues[0].code
+    with untouched(path):
+        exit_code = cli.main(["compare", "--lp-only", str(path), "-o", str(tmp_path / "c.xlsx")])
+    text = "".join(capsys.readouterr())
+    assert exit_code == ExitCode.INPUT and "Traceback" not in text
+    assert f"{code} 'Scenarios'!N{row}: " in text and text.count("'Scenarios'!") == 1
+
+
+# -- merged cells outside a table -------------------------------------------------------------
+@pytest.mark.parametrize("merged", ["J2:M5", "H3:K3", "A70:C72"])  # to the right; below
+def test_merged_cells_outside_a_table_are_accepted(tmp_path: Path, merged: str) -> None:
+    path = edited(tmp_path, lambda wb: wb["Recipients"].merge_cells(merged))
+    with untouched(path):
+        problem = read_workbook(path)
+    assert not [w for w in problem.warnings if w.code == "FO-S07"]
+    assert len(problem.recipients) == len(read_workbook(template(tmp_path, "plain.xlsx"))
+                                           .recipients)
+
+
+@pytest.mark.parametrize("merged", ["G1:H1", "A2:A3"])  # the last header and beyond; two rows
+def test_merged_cells_overlapping_a_table_are_still_refused(tmp_path: Path, merged: str) -> None:
+    path = edited(tmp_path, lambda wb: wb["Recipients"].merge_cells(merged))
+    assert str(issue(path, "FO-S07")).startswith(f"'Recipients'!{merged}:")
+
+
+# -- a damaged list of sheets ---------------------------------------------------------------------
+def _rewrite(path: Path, change: Callable[[str, bytes], bytes | None]) -> None:
+    """Rewrite an xlsx part by part; a part ``change`` returns None for is left out."""
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            new = change(name, data)
+            if new is not None:
+                z.writestr(name, new)
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    ("sheets emptied", ("it has no sheets (its list of sheets, xl/workbook.xml, is empty",)),
+    ("sheets tag renamed", ("it lists the sheets 'Instructions', 'Settings', 'Recipients', ",
+                            "but none of them could be read")),
+    ("a sheet's part missing", ("it lists the sheet 'Recipients', but it could not be read",)),
+])
+def test_a_damaged_list_of_sheets_is_one_clear_message(tmp_path: Path, damage: str,
+                                                       words: tuple[str, ...],
+                                                       capsys: pytest.CaptureFixture[str]
+                                                       ) -> None:
+    path = tmp_path / "damaged.xlsx"
+    path.write_bytes(REFERENCE.read_bytes())
+
+    def change(name: str, data: bytes) -> bytes | None:
+        if damage == "sheets emptied" and name == "xl/workbook.xml":
+            return re.sub(rb"<sheets>.*</sheets>", b"<sheets></sheets>", data)
+        if damage == "sheets tag renamed" and name == "xl/workbook.xml":
+            return data.replace(b"<sheets>", b"<sheetz>").replace(b"</sheets>", b"</sheetz>")
+        recipients = "xl/worksheets/sheet3.xml"  # once: twenty messages, 1,370 with the others
+        return None if damage == "a sheet's part missing" and name == recipients else data
+
+    _rewrite(path, change)
+    err = read_error(path)
+    (found,) = err.issues
+    assert found.code == "FO-F06" and all(w in found.message for w in words)
+    assert "repair" in found.hint
+    exit_code, text = _cli(path, capsys)
+    assert exit_code == ExitCode.INPUT and text.count("FO-") == 1
+
+
+def test_a_workbook_with_none_of_the_template_sheets_is_one_message(tmp_path: Path) -> None:
+    path = tmp_path / "other.xlsx"
+    wb = openpyxl.Workbook()
+    wb.active["A1"] = "budget"
+    wb.save(path)
+    (found,) = read_error(path).issues
+    assert found.code == "FO-S01" and "not a fundopt input workbook" in found.message
+    assert found.found == "sheets: 'Sheet'" and "fundopt template" in found.hint
