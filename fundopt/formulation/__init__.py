@@ -33,7 +33,11 @@ CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
 def build_model(problem: FundingProblem, index: ProblemIndex | None = None, *,
                 pyomo: bool = True) -> LpBuilder:
     """The LP of ``problem``: its rows as numbers, the meaning of every row and variable,
-    and (unless ``pyomo=False``) the Pyomo model, ``.model``."""
+    and (unless ``pyomo=False``) the Pyomo model, ``.model``.
+
+    A rule no allocation can count towards is kept as a row with no variable (listed in
+    ``.unmeetable``; the LP is then infeasible and is diagnosed as usual); the Pyomo model
+    cannot hold one, so with ``pyomo=True`` it raises :class:`~fundopt.InfeasibleError`."""
     with paused_gc():  # many small objects, no cycles: the collector only slows it down
         b = LpBuilder(index or ProblemIndex(problem), pyomo=pyomo)
         for _, add in CONSTRAINT_FAMILIES:

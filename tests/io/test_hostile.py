@@ -327,3 +327,108 @@ def test_a_workbook_with_none_of_the_template_sheets_is_one_message(tmp_path: Pa
     (found,) = read_error(path).issues
     assert found.code == "FO-S01" and "not a fundopt input workbook" in found.message
     assert found.found == "sheets: 'Sheet'" and "fundopt template" in found.hint
+
+
+# -- a rule nothing can fund: relaxed like any other ------------------------------------------
+M = 1_000_000
+
+
+def _unfundable(kind: str) -> tuple[fo.FundingProblem, str, str, int]:
+    """A two-force problem (force b is worth twice force a a pound; stream 'core' £100m a
+    year funds anyone, stream 'other' £10m funds nobody) with one rule no allocation can
+    count towards; (problem, that rule, its cell once written, the pounds it misses by)."""
+    from builders import frame, tiny, values
+
+    years = ("2025-26", "2026-27", "2027-28") if kind == "commitment after last year" \
+        else ("2025-26", "2026-27")
+    horizon = years[1:]
+    base = tiny(years=years, value_tranches=values(a=1.0, b=2.0))
+    two = base.replace(
+        streams=frame(stream=["core", "other"], name=["Core grant", "Other grant"]),
+        envelopes=frame(stream=["core"] * len(horizon) + ["other"] * len(horizon),
+                        year=[*horizon, *horizon], amount=[100 * M] * len(horizon)
+                        + [10 * M] * len(horizon),
+                        must_spend=[False] * len(horizon)
+                        + [kind == "must-spend envelope"] * len(horizon)))
+    commitment = {"recipient": ["a"], "activity": ["lp"], "first_year": ["2026-27"],
+                  "amount": [3 * M]}
+    if kind == "must-spend envelope":
+        return two, "envelope[other,2026-27]", "'Envelopes'!C3", 10 * M
+    if kind == "commitment from an ineligible stream":
+        return (two.replace(commitments=frame(**commitment, stream=["other"],
+                                              last_year=["2026-27"])),
+                "commitment[a,lp,other,2026-27]", "'Commitments'!F2", 3 * M)
+    if kind == "commitment after last year":
+        a_ends = two.recipients.assign(last_year=["2026-27", None])
+        return (two.replace(recipients=a_ends, commitments=frame(
+                    **commitment, stream=[None], last_year=["2027-28"])),
+                "commitment[a,lp,*,2027-28]", "'Commitments'!F2", 3 * M)
+    return (two.replace(requirements=frame(threat=["fraud"], year=["2026-27"], region=[None],
+                                           amount=[5 * M])),
+            "requirement[fraud,*,2026-27]", "'National requirements'!D2", 5 * M)
+
+
+UNFUNDABLE = ["must-spend envelope", "commitment from an ineligible stream",
+              "commitment after last year", "requirement for a threat nobody may be funded for"]
+
+
+@pytest.mark.parametrize("kind", UNFUNDABLE)
+def test_a_rule_nothing_can_fund_is_relaxed_like_any_other(tmp_path: Path, kind: str,
+                                                           capsys: pytest.CaptureFixture[str]
+                                                           ) -> None:
+    from fundopt.io import write_problem
+
+    made, rule, cell, short = _unfundable(kind)
+    path = write_problem(made, tmp_path / "in.xlsx")
+    problem = read_workbook(path)
+    plan = fo.solve(problem, on_infeasible="relax")
+    assert plan.status is fo.PlanStatus.RELAXED and plan.passed
+    (breach,) = plan.breaches.itertuples()
+    assert (breach.rule, breach.amount, breach.where) == (rule, short, cell)
+    # every other rule holds, and the rest is the best plan: all of core to b, worth twice
+    # a, but for a's £3m commitment in 2026-27 where that one can be funded
+    assert fo.verify(problem, plan)["rule"].tolist() == [rule]
+    by = plan.allocations.groupby(["recipient", "stream", "year"])["amount"].sum()
+    kept = 3 * M if kind == "commitment after last year" else 0
+    assert by.get(("a", "core", "2026-27"), 0) == kept
+    assert by[("b", "core", "2026-27")] == 100 * M - kept
+    assert plan.allocations.loc[plan.allocations["stream"] == "other", "amount"].sum() == 0
+    out = tmp_path / "out"
+    out.mkdir()
+    with untouched(path):
+        assert cli.main(["solve", str(path), "-o", str(out / "plan.xlsx"), "--relax"]) == 0
+    text = "".join(capsys.readouterr())
+    assert "1 promise(s) were broken" in text and "Traceback" not in text
+    assert (out / "plan.xlsx").exists()
+
+
+@pytest.mark.parametrize("kind", UNFUNDABLE)
+def test_a_rule_nothing_can_fund_is_named_with_its_cell_and_cheapest_fix(
+        tmp_path: Path, kind: str, capsys: pytest.CaptureFixture[str]) -> None:
+    from fundopt.formulation import build_model
+    from fundopt.io import write_problem
+
+    made, rule, cell, short = _unfundable(kind)
+    path = write_problem(made, tmp_path / "in.xlsx")
+    with pytest.raises(fo.InfeasibleError, match="no allocation can meet it"):
+        build_model(made)  # a Pyomo constraint cannot be a constant: refused there
+    recorded = build_model(made, pyomo=False)  # kept, with no variable, in the LP's numbers
+    assert [recorded.rows[i].info.rule for i in recorded.unmeetable] == [rule]
+    with pytest.raises(fo.InfeasibleError) as caught:
+        fo.solve(read_workbook(path))
+    table = caught.value.diagnosis.to_frame()
+    first = table.iloc[0]
+    assert (first["rule"], first["shortfall_pounds"]) == (rule, short)
+    assert f"'{first['sheet']}'!{first['cell']}" == cell
+    if kind == "must-spend envelope":  # the closed-form checks do not see this one
+        assert caught.value.diagnosis.of("check")[0].where == "'Envelopes'!C3,D3"
+        assert "no recipient may be funded from stream 'other' that year" in str(caught.value)
+        assert ("let £10.0m of the must-spend envelope of stream 'other' go unspent in "
+                "2026-27 ('Envelopes'!C3)") in str(caught.value)
+    out = tmp_path / "out"
+    out.mkdir()
+    with untouched(path):
+        code = cli.main(["solve", str(path), "-o", str(out / "plan.xlsx")])
+    text = "".join(capsys.readouterr())
+    assert code == ExitCode.INFEASIBLE and cell in text and "Traceback" not in text
+    assert not (out / "plan.xlsx").exists() and (out / "plan-diagnosis.xlsx").exists()
