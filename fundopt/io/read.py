@@ -36,7 +36,8 @@ from fundopt.io.layout import (
     SettingKind,
 )
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
-from fundopt.io.sheets import SheetTable, formula_text, read_table
+from fundopt.io.sheets import SheetTable, formula_text, occupied, read_table
+from fundopt.io.slim import slim_package
 from fundopt.problem import FundingProblem, Origin, Settings
 from fundopt.problem.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
 
@@ -58,7 +59,7 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     limits = limits or SafetyLimits()
     data = read_input_bytes(file, limits)
     issues = check_container(data, file, limits)
-    values, formulas = _load(data, file)
+    values, formulas = _load(data, file, limits)
     _check_sheets_loaded(data, values, file)
     issues += _workbook_warnings(values, file)
     sheets = _find_sheets(values, issues)
@@ -99,8 +100,10 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     return problem
 
 
-def _load(data: bytes, file: Path) -> tuple[Workbook, Workbook]:
-    """The workbook twice: saved values (data_only) and formulas (to explain blanks)."""
+def _load(data: bytes, file: Path, limits: SafetyLimits) -> tuple[Workbook, Workbook]:
+    """The workbook twice: saved values (data_only) and formulas (to explain blanks), each
+    without the cells and rows that are only formatted (:mod:`fundopt.io.slim`)."""
+    data = slim_package(data, file, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # features openpyxl drops on load do not matter here
@@ -221,7 +224,7 @@ def _read_settings(values: Workbook, formulas: Workbook, issues: list[Issue]
         issues.append(Issue(message=message, sheet=SETTINGS_SHEET, cell=cell, **kw))
 
     known = [VERSION_KEY, *SETTINGS_BY_KEY]
-    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+    for r in occupied(ws, fws, FIRST_DATA_ROW):  # a row with no cell has no setting
         key_cell, value_cell = ws.cell(r, 1), ws.cell(r, 2)
         if key_cell.value is None or str(key_cell.value).strip() == "":
             continue

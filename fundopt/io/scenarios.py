@@ -32,7 +32,7 @@ from fundopt.io.cells import parse_value
 from fundopt.io.layout import parse_header
 from fundopt.io.read import _load
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
-from fundopt.io.sheets import formula_text
+from fundopt.io.sheets import formula_text, occupied
 from fundopt.io.xlsx import ExtraSheet
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import OVERRIDES_BY_KIND, SHEET_COLUMNS, Override, Scenario
@@ -82,9 +82,10 @@ def read_scenarios(path: str | Path, problem: FundingProblem, *,
     """
     check_defusedxml()
     file = Path(path)
-    data = read_input_bytes(file, limits or SafetyLimits())
-    check_container(data, file, limits or SafetyLimits())
-    values, formulas = _load(data, file)
+    limits = limits or SafetyLimits()
+    data = read_input_bytes(file, limits)
+    check_container(data, file, limits)
+    values, formulas = _load(data, file, limits)
     sheet = next((n for n in values.sheetnames if n.strip().lower() == SHEET.lower()), None)
     if sheet is None:
         return ()
@@ -117,11 +118,14 @@ class _SheetReader:
                                  cell=cell))
 
     def _header(self) -> tuple[int, dict[str, int]] | None:
-        for r in range(1, min(self.ws.max_row, _HEADER_SEARCH_ROWS) + 1):
+        # only the cells the sheet has: a stray value in column XFD costs one cell, not 16,384
+        for r, cells in occupied(self.ws, self.fws, 1).items():
+            if r > _HEADER_SEARCH_ROWS:
+                break
             first = self.ws.cell(row=r, column=1).value
             if isinstance(first, str) and first.strip().lower() == "scenario":
                 columns: dict[str, int] = {}
-                for c in range(1, self.ws.max_column + 1):
+                for c in cells:
                     text = self.ws.cell(row=r, column=c).value
                     parsed = parse_header(text) if isinstance(text, str) else None
                     if parsed is not None:

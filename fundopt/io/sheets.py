@@ -68,53 +68,72 @@ def _is_empty(value: Any, formula: Any) -> bool:
 
 def read_table(ws: Worksheet, fws: Worksheet, spec: TableSpec, unit: MoneyUnit | None
                ) -> SheetTable:
-    """Read ``spec``'s table from ``ws`` (values) and ``fws`` (the same sheet's formulas)."""
+    """Read ``spec``'s table from ``ws`` (values) and ``fws`` (the same sheet's formulas).
+
+    Only the rows and cells the sheet has are visited (a row with no cell is blank), so a
+    stray value at row 1,048,576 costs one row, not a million."""
     out = SheetTable()
     c = _Collector(ws.title, out)
     max_col = max(ws.max_column, len(spec.columns))
     header = _read_header(ws, spec, unit, max_col, c)
     merges = _Merges(ws, _width(ws, max_col, len(spec.columns)), c)
     merges.reach(HEADER_ROW)
-    value_rows = ws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
-    formula_rows = fws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
     ended_at: int | None = None
     hidden: list[int] = []
-    for row_cells, formula_cells in zip(value_rows, formula_rows, strict=False):
-        r = row_cells[0].row
-        formulas = [f.value for f in formula_cells]
-        empty = [_is_empty(cell.value, f) for cell, f in zip(row_cells, formulas, strict=False)]
+    expected = FIRST_DATA_ROW
+    for r, columns in occupied(ws, fws, FIRST_DATA_ROW).items():
+        if ended_at is None and r > expected:  # the rows in between have no cell: blank
+            ended_at = expected - 1
+        idxs = sorted(set(header) | {col - 1 for col in columns})
+        row_cells = [ws.cell(row=r, column=i + 1) for i in idxs]
+        formulas = [fws.cell(row=r, column=i + 1).value for i in idxs]
+        empty = [_is_empty(cell.value, f) for cell, f in zip(row_cells, formulas, strict=True)]
         if ended_at is not None:
             if not all(empty):
-                first = column_letter(empty.index(False) + 1)
-                c.add(f"{first}{r}",
+                k = empty.index(False)
+                c.add(f"{column_letter(idxs[k] + 1)}{r}",
                       f"data after the end of the table (it ended at row {ended_at})",
-                      found=repr(row_cells[empty.index(False)].value), code="FO-S10",
+                      found=repr(row_cells[k].value), code="FO-S10",
                       hint="a blank row ends a table: delete the blank row, or the stray data")
                 break
             continue
         if all(empty):
             ended_at = r - 1
             continue
+        expected = r + 1
         merges.reach(r)
         if ws.row_dimensions[r].hidden:
             hidden.append(r)
         out.excel_rows.append(r)
-        for idx, cell in enumerate(row_cells):
+        for idx, cell, formula, blank in zip(idxs, row_cells, formulas, empty, strict=True):
             col = header.get(idx)
             if col is None:
-                if not empty[idx]:
+                if not blank:
                     c.add(cell.coordinate, "data in a column with no header",
                           found=repr(cell.value), code="FO-S04",
                           hint=f"add a header or clear the column; headers are: "
                                f"{', '.join(spec.column_names)}")
                 continue
-            out.columns[col].append(_read_cell(cell.value, cell.data_type, formulas[idx],
+            out.columns[col].append(_read_cell(cell.value, cell.data_type, formula,
                                                cell.coordinate, spec, col, unit, c))
     if hidden:
         shown = ", ".join(str(r) for r in hidden[:10]) + (" ..." if len(hidden) > 10 else "")
         c.add(f"A{hidden[0]}", f"rows {shown} are hidden but were read", code="FO-S08",
               severity=Severity.WARNING, hint="unhide them to check them")
     return out
+
+
+def occupied(ws: Worksheet, fws: Worksheet, first_row: int) -> dict[int, list[int]]:
+    """Row -> the columns that have a cell, for the rows from ``first_row`` on, in order: all
+    the sheet holds (cells only formatted were dropped before loading, fundopt.io.slim).
+    openpyxl keeps a sheet's cells in ``_cells``, keyed (row, column), and has no public way
+    to visit only those: ``iter_rows`` makes every cell of its range."""
+    rows: dict[int, set[int]] = {}
+    for sheet in (ws, fws):
+        for r, col in sheet._cells:
+            if r >= first_row:
+                rows.setdefault(r, set()).add(col)
+    return {r: sorted(rows[r]) for r in sorted(rows)}
 
 
 def _read_cell(value: Any, data_type: str, formula: Any, coordinate: str, spec: TableSpec,

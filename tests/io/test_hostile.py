@@ -3,21 +3,35 @@ one is at fault, a documented exit code, no traceback, and the input left untouc
 
 from __future__ import annotations
 
+import io
 import math
 import os
 import re
+import time
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
-from xlsx_fixtures import cell_issue, edited, issue, read_error, template, untouched
+from openpyxl.utils import get_column_letter
+from xlsx_fixtures import (
+    cell_issue,
+    edited,
+    issue,
+    patch_part,
+    read_error,
+    sheet_part,
+    template,
+    untouched,
+)
 
 import fundopt as fo
 from fundopt import cli
 from fundopt.errors import ExitCode, SecurityError, Severity, UsageError
-from fundopt.io import read_workbook
+from fundopt.io import SafetyLimits, read_workbook
+from fundopt.io.slim import slim_package
 
 
 def _set(*changes: tuple[str, str, object]):
@@ -432,3 +446,133 @@ def test_a_rule_nothing_can_fund_is_named_with_its_cell_and_cheapest_fix(
     text = "".join(capsys.readouterr())
     assert code == ExitCode.INFEASIBLE and cell in text and "Traceback" not in text
     assert not (out / "plan.xlsx").exists() and (out / "plan-diagnosis.xlsx").exists()
+
+
+# -- bloated but legal files ------------------------------------------------------------------
+RECIPIENTS_PART = "xl/worksheets/sheet3.xml"  # data in A1:G60 of the reference model
+
+
+def _below_recipients(folder: Path, rows: str, name: str = "bloated.xlsx") -> Path:
+    """The reference model with ``rows`` (sheet XML) added below the Recipients table."""
+    path = folder / name
+    path.write_bytes(REFERENCE.read_bytes())
+    assert sheet_part(path, "Recipients") == RECIPIENTS_PART
+    patch_part(path, RECIPIENTS_PART, lambda xml: xml.replace("</sheetData>",
+                                                              rows + "</sheetData>"))
+    return path
+
+
+def _formatted_cells(first_row: int, rows: int, columns: int) -> str:
+    letters = [get_column_letter(c) for c in range(1, columns + 1)]
+    return "".join(f'<row r="{r}">' + "".join(f'<c r="{x}{r}" s="1"/>' for x in letters)
+                   + "</row>" for r in range(first_row, first_row + rows))
+
+
+def _cells_loaded(path: Path) -> int:
+    """How many cell objects openpyxl makes of the Recipients sheet fundopt reads."""
+    data = path.read_bytes()
+    wb = openpyxl.load_workbook(io.BytesIO(slim_package(data, path, SafetyLimits())))
+    return len(wb["Recipients"]._cells)
+
+
+@pytest.mark.parametrize("bloat", ["1M formatted empty cells", "1M formatted empty rows"])
+def test_formatting_without_data_costs_no_more_than_the_data(
+        tmp_path: Path, bloat: str, capsys: pytest.CaptureFixture[str]) -> None:
+    # once 234 s and 3 GB (cells), 88 s (rows): openpyxl made an object of each
+    rows = _formatted_cells(61, 1_000, 1_000) if bloat.endswith("cells") else "".join(
+        f'<row r="{r}" s="1" customFormat="1"/>' for r in range(61, 1_000_061))
+    path = _below_recipients(tmp_path, rows)
+    assert path.stat().st_size > 2_000_000
+    start = time.perf_counter()
+    with untouched(path):
+        problem = read_workbook(path)
+    assert time.perf_counter() - start < 60  # about 3 s here; a loose bound for busy machines
+    reference = read_workbook(REFERENCE)
+    for name, table in reference.tables().items():
+        pd.testing.assert_frame_equal(getattr(problem, name), table)
+    assert _cells_loaded(path) == _cells_loaded(REFERENCE)  # bounded by the data itself
+    assert _cli(path, capsys)[0] == ExitCode.OK
+
+
+@pytest.mark.parametrize(("cell", "code"), [("A1048576", "FO-S10"), ("XFD2", "FO-S04")])
+def test_one_stray_value_far_away_costs_one_cell(tmp_path: Path, cell: str, code: str) -> None:
+    # once 82 s and 3.4 GB (A1048576): every row in between was made and looked at
+    path = tmp_path / "stray.xlsx"
+    wb = openpyxl.load_workbook(REFERENCE)
+    wb["Recipients"][cell] = "stray"
+    wb.save(path)
+    start = time.perf_counter()
+    cell_issue(path, code, f"'Recipients'!{cell}")
+    assert time.perf_counter() - start < 30  # about 1 s
+
+
+def test_a_cell_placed_by_counting_keeps_its_place(tmp_path: Path) -> None:
+    # a cell with no r is placed after the one before it: the formatted A62 is kept, so the
+    # value stays in B62, and the sheet is not slimmed although it has 1 MB of formatting
+    rows = '<row r="62"><c r="A62" s="1"/><c t="inlineStr"><is><t>stray</t></is></c></row>'
+    path = _below_recipients(tmp_path, rows + _formatted_cells(63, 100, 500))
+    assert slim_package(path.read_bytes(), path, SafetyLimits()) == path.read_bytes()
+    found = cell_issue(path, "FO-S10", "'Recipients'!B62")
+    assert found.found == "'stray'"
+
+
+def test_a_formatted_cell_is_removed_whole_and_nothing_else(tmp_path: Path) -> None:
+    sheet = ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+             '<x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>recipient</x:t>'
+             '</x:is></x:c><x:c r="B1" s="2" foo="/&gt;&lt;"/><x:c r="C1" s="1"></x:c>'
+             '<x:c r="D1"><x:v>5</x:v></x:c><x:c r="E1"><x:f>1+1</x:f></x:c></x:row>'
+             '<x:row r="2" s="1" customFormat="1"/>'
+             + "".join(f"<x:row r='{r}' hidden='1' />" for r in range(3, 60_003))
+             + '</x:sheetData></x:worksheet>')
+    path = tmp_path / "prefixed.xlsx"
+    with zipfile.ZipFile(REFERENCE) as z, zipfile.ZipFile(path, "w") as out:
+        for info in z.infolist():
+            out.writestr(info, sheet if info.filename == RECIPIENTS_PART else z.read(info))
+    with zipfile.ZipFile(io.BytesIO(slim_package(path.read_bytes(), path, SafetyLimits()))) as z:
+        slim = z.read(RECIPIENTS_PART).decode()
+    assert slim == ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/'
+                    'main"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>'
+                    'recipient</x:t></x:is></x:c><x:c r="D1"><x:v>5</x:v></x:c><x:c r="E1">'
+                    '<x:f>1+1</x:f></x:c></x:row></x:sheetData></x:worksheet>')
+
+
+def test_too_many_shared_strings_are_refused_before_loading(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # 3M took 98 s; openpyxl reads each shared string, used by a cell or not
+    path = tmp_path / "strings.xlsx"
+    path.write_bytes(REFERENCE.read_bytes())
+    sst = ('<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
+           + "".join(f"<si><t>s{i}</t></si>" for i in range(60_000)) + "</sst>")
+    types = ('<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+             'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>')
+    with zipfile.ZipFile(REFERENCE) as z, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for info in z.infolist():
+            data = z.read(info)
+            out.writestr(info.filename, data.replace(b"</Types>", types.encode())
+                         if info.filename == "[Content_Types].xml" else data)
+        out.writestr("xl/sharedStrings.xml", sst)
+    err = read_error(path)
+    assert isinstance(err, SecurityError) and err.issues[0].code == "FO-X04"
+    assert "holds 60,000 different texts (shared strings; limit 50,000)" in str(err)
+    assert _cli(path, capsys)[0] == ExitCode.SECURITY
+    read_workbook(path, limits=SafetyLimits(max_shared_strings=60_000))  # a limit, not a ban
+
+
+def test_too_many_cells_with_data_are_refused_naming_the_fullest_sheet(tmp_path: Path) -> None:
+    path = tmp_path / "model.xlsx"
+    path.write_bytes(REFERENCE.read_bytes())
+    found = issue(path, "FO-X04", limits=SafetyLimits(max_cells=5_000))
+    assert "has 6,408 cells with data (2,567 on sheet 'Other income'" in found.message
+
+
+def test_a_sheet_in_utf16_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "utf16.xlsx"
+    path.write_bytes(REFERENCE.read_bytes())
+    patch_part(path, RECIPIENTS_PART, lambda xml: xml)  # the same XML, then re-encoded:
+    with zipfile.ZipFile(path) as z:
+        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in items:
+            z.writestr(name, data.decode().encode("utf-16") if name == RECIPIENTS_PART else data)
+    found = issue(path, "FO-F06")
+    assert f"has a part in UTF-16 ({RECIPIENTS_PART})" in found.message
