@@ -302,7 +302,7 @@ def _scan_part(archive: zipfile.ZipFile, info: zipfile.ZipInfo, path: Path,
                                   "which Excel never writes and fundopt does not read",
                                   "open it in Excel and save it again")
                 if is_sheet:
-                    merged += sum(_area(m) for m in _MERGE_RE.finditer(piece))
+                    merged += sum(area_of(m) for m in _MERGE_RE.finditer(piece))
                 else:
                     strings += len(_STRING_RE.findall(piece))
     except zipfile.BadZipFile as e:
@@ -323,6 +323,7 @@ def _col(letters: bytes) -> int:
     return n
 
 
-def _area(m: re.Match[bytes]) -> int:
+def area_of(m: re.Match[bytes]) -> int:
+    """Cells in the range a match's groups 1-4 give (column letters, row, letters, row)."""
     c1, r1, c2, r2 = _col(m.group(1)), int(m.group(2)), _col(m.group(3)), int(m.group(4))
     return (abs(c2 - c1) + 1) * (abs(r2 - r1) + 1)

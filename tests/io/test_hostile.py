@@ -576,3 +576,31 @@ def test_a_sheet_in_utf16_is_refused(tmp_path: Path) -> None:
             z.writestr(name, data.decode().encode("utf-16") if name == RECIPIENTS_PART else data)
     found = issue(path, "FO-F06")
     assert f"has a part in UTF-16 ({RECIPIENTS_PART})" in found.message
+
+
+def _linked(folder: Path, link: str) -> Path:
+    path = folder / "linked.xlsx"
+    path.write_bytes(REFERENCE.read_bytes())
+    patch_part(path, RECIPIENTS_PART, lambda xml: xml.replace(
+        "<pageMargins", f"<hyperlinks>{link}</hyperlinks><pageMargins", 1))
+    return path
+
+
+def test_a_hyperlink_over_a_column_costs_nothing(tmp_path: Path,
+                                                 capsys: pytest.CaptureFixture[str]) -> None:
+    # once 258 s and 8.8 GB: openpyxl made a cell for each of the million it covers
+    path = _linked(tmp_path, """<hyperlink ref="H1:H1048576" location="'Years'!A1"/>""")
+    start = time.perf_counter()
+    with untouched(path):
+        problem = read_workbook(path)
+    assert time.perf_counter() - start < 30  # about 1 s
+    pd.testing.assert_frame_equal(problem.recipients, read_workbook(REFERENCE).recipients)
+    assert _cells_loaded(path) == _cells_loaded(REFERENCE)
+    assert _cli(path, capsys)[0] == ExitCode.OK
+
+
+def test_a_hyperlink_over_a_range_that_cannot_be_removed_is_refused(tmp_path: Path) -> None:
+    path = _linked(tmp_path, '<hyperlink ref="H1:I1000000"><x/></hyperlink>')  # not Excel's
+    err = read_error(path)
+    assert isinstance(err, SecurityError) and err.issues[0].code == "FO-X05"
+    assert "a hyperlink over 2,000,000 cells (limit 100,000)" in str(err)
