@@ -3,6 +3,7 @@ one is at fault, a documented exit code, no traceback, and the input left untouc
 
 from __future__ import annotations
 
+import functools
 import io
 import math
 import os
@@ -227,41 +228,44 @@ def test_a_plan_checked_against_another_problem_says_so() -> None:
 REFERENCE = Path("models/england_wales_soc.xlsx")
 
 
-def _with_scenario(folder: Path, override: str, value: float, **cells: str) -> tuple[Path, int]:
-    """The reference model with one more row on its Scenarios sheet; (path, that row)."""
+def _with_scenario(folder: Path, override: str, value: float, **cells: str) -> tuple[Path, str]:
+    """The reference model with one more row on its Scenarios sheet; (path, its value cell)."""
     path = folder / "scenarios.xlsx"
     wb = openpyxl.load_workbook(REFERENCE)
     ws = wb["Scenarios"]
-    header = [c.value for c in ws[3]]
-    assert header[:2] == ["scenario", "override"]  # the sheet's layout this test relies on
+    top = next(r for r in range(1, 11) if ws.cell(r, 1).value == "scenario")  # under a note
+    header = [c.value for c in ws[top]]
     row = ws.max_row + 1
     for name, text in {"scenario": "huge", "override": override, **cells}.items():
         ws.cell(row, header.index(name) + 1, text)
-    ws.cell(row, header.index("value") + 1, value)
+    value_cell = ws.cell(row, header.index("value") + 1, value)
     wb.save(path)
-    return path, row
+    return path, value_cell.coordinate
 
 
-@pytest.mark.parametrize(("override", "value", "cells", "code", "api"), [
-    ("set_envelope", 1e20, {"stream": "transformation_fund", "year": "2028-29"}, "FO-V17",
-     None),  # £m: refused as the cell is read, as a money cell of any sheet is
-    ("scale_envelope", 1e20, {"stream": "core_police_grant"}, "FO-V17",
-     fo.ScaleEnvelope("core_police_grant", None, 1e20)),
-    ("scale_envelope", 1e300, {"stream": "core_police_grant"}, "FO-V05",  # overflows to inf
-     fo.ScaleEnvelope("core_police_grant", None, 1e300)),
-    ("set_cliff_edge", 1e300, {}, "FO-V08", fo.SetCliffEdge(None, 1e300)),
-    ("set_setting", 1e300, {"setting": "need_penalty"}, "FO-V00",
-     fo.SetSetting("need_penalty", 1e300)),
+@pytest.mark.parametrize(("override", "value", "code"), [
+    ("set_envelope", 1e20, "FO-V17"),  # £m: refused as the cell is read, as on any sheet
+    ("scale_envelope", 1e20, "FO-V17"),
+    ("scale_envelope", 1e300, "FO-V05"),  # the envelope overflows to inf
+    ("set_cliff_edge", 1e300, "FO-V08"),
+    ("set_setting", 1e300, "FO-V00"),
 ])
 def test_a_huge_number_on_the_scenarios_sheet_is_refused_naming_its_cell(
         tmp_path: Path, capsys: pytest.CaptureFixture[str], override: str, value: float,
-        cells: dict[str, str], code: str, api: fo.scenarios.Override | None) -> None:
-    path, row = _with_scenario(tmp_path, override, value, **cells)
+        code: str) -> None:
+    stream, year = read_workbook(REFERENCE).envelopes[["stream", "year"]].iloc[0]
+    cells, api = {
+        "set_envelope": ({"stream": stream, "year": year}, None),
+        "scale_envelope": ({"stream": stream}, fo.ScaleEnvelope(stream, None, value)),
+        "set_cliff_edge": ({}, fo.SetCliffEdge(None, value)),
+        "set_setting": ({"setting": "need_penalty"}, fo.SetSetting("need_penalty", value)),
+    }[override]
+    path, cell = _with_scenario(tmp_path, override, value, **cells)
     problem = read_workbook(path)
     with untouched(path), pytest.raises(fo.InputError) as caught:
         fo.read_scenarios(path, problem)
-    (found,) = caught.value.issues  # once, though the rate is refused in each of 11 rows
-    assert found.code == code and str(found).startswith(f"'Scenarios'!N{row}: ")
+    (found,) = caught.value.issues  # once, though a rate is refused in each cliff-edge row
+    assert found.code == code and str(found).startswith(f"'Scenarios'!{cell}: ")
     if api is not None:  # the words the API gives for the same override, at the sheet's cell
         with pytest.raises(fo.InputError) as direct:
             fo.Scenario("huge", (api,)).apply(problem)
@@ -271,7 +275,7 @@ def test_a_huge_number_on_the_scenarios_sheet_is_refused_naming_its_cell(
         exit_code = cli.main(["compare", "--lp-only", str(path), "-o", str(tmp_path / "c.xlsx")])
     text = "".join(capsys.readouterr())
     assert exit_code == ExitCode.INPUT and "Traceback" not in text
-    assert f"{code} 'Scenarios'!N{row}: " in text and text.count("'Scenarios'!") == 1
+    assert f"{code} 'Scenarios'!{cell}: " in text and text.count("'Scenarios'!") == 1
 
 
 # -- merged cells outside a table -------------------------------------------------------------
@@ -305,8 +309,8 @@ def _rewrite(path: Path, change: Callable[[str, bytes], bytes | None]) -> None:
 
 @pytest.mark.parametrize(("damage", "words"), [
     ("sheets emptied", ("it has no sheets (its list of sheets, xl/workbook.xml, is empty",)),
-    ("sheets tag renamed", ("it lists the sheets 'Instructions', 'Settings', 'Recipients', ",
-                            "but none of them could be read")),
+    ("sheets tag renamed", ("it lists the sheets {0}, {1}, {2}, {3}, {4} and ",
+                            "more, but none of them could be read")),
     ("a sheet's part missing", ("it lists the sheet 'Recipients', but it could not be read",)),
 ])
 def test_a_damaged_list_of_sheets_is_one_clear_message(tmp_path: Path, damage: str,
@@ -315,19 +319,20 @@ def test_a_damaged_list_of_sheets_is_one_clear_message(tmp_path: Path, damage: s
                                                        ) -> None:
     path = tmp_path / "damaged.xlsx"
     path.write_bytes(REFERENCE.read_bytes())
+    names = [f"'{name}'" for name in openpyxl.load_workbook(path).sheetnames]
+    recipients = sheet_part(path, "Recipients")  # once: 1,370 messages
 
     def change(name: str, data: bytes) -> bytes | None:
         if damage == "sheets emptied" and name == "xl/workbook.xml":
             return re.sub(rb"<sheets>.*</sheets>", b"<sheets></sheets>", data)
         if damage == "sheets tag renamed" and name == "xl/workbook.xml":
             return data.replace(b"<sheets>", b"<sheetz>").replace(b"</sheets>", b"</sheetz>")
-        recipients = "xl/worksheets/sheet3.xml"  # once: twenty messages, 1,370 with the others
         return None if damage == "a sheet's part missing" and name == recipients else data
 
     _rewrite(path, change)
     err = read_error(path)
     (found,) = err.issues
-    assert found.code == "FO-F06" and all(w in found.message for w in words)
+    assert found.code == "FO-F06" and all(w.format(*names) in found.message for w in words)
     assert "repair" in found.hint
     exit_code, text = _cli(path, capsys)
     assert exit_code == ExitCode.INPUT and text.count("FO-") == 1
@@ -449,16 +454,19 @@ def test_a_rule_nothing_can_fund_is_named_with_its_cell_and_cheapest_fix(
 
 
 # -- bloated but legal files ------------------------------------------------------------------
-RECIPIENTS_PART = "xl/worksheets/sheet3.xml"  # data in A1:G60 of the reference model
+@functools.cache
+def _recipients() -> tuple[str, int]:
+    """The part of the reference model's Recipients sheet, and the last row of its table."""
+    return sheet_part(REFERENCE, "Recipients"), openpyxl.load_workbook(REFERENCE)[
+        "Recipients"].max_row
 
 
 def _below_recipients(folder: Path, rows: str, name: str = "bloated.xlsx") -> Path:
     """The reference model with ``rows`` (sheet XML) added below the Recipients table."""
     path = folder / name
     path.write_bytes(REFERENCE.read_bytes())
-    assert sheet_part(path, "Recipients") == RECIPIENTS_PART
-    patch_part(path, RECIPIENTS_PART, lambda xml: xml.replace("</sheetData>",
-                                                              rows + "</sheetData>"))
+    patch_part(path, _recipients()[0], lambda xml: xml.replace("</sheetData>",
+                                                               rows + "</sheetData>"))
     return path
 
 
@@ -479,8 +487,9 @@ def _cells_loaded(path: Path) -> int:
 def test_formatting_without_data_costs_no_more_than_the_data(
         tmp_path: Path, bloat: str, capsys: pytest.CaptureFixture[str]) -> None:
     # once 234 s and 3 GB (cells), 88 s (rows): openpyxl made an object of each
-    rows = _formatted_cells(61, 1_000, 1_000) if bloat.endswith("cells") else "".join(
-        f'<row r="{r}" s="1" customFormat="1"/>' for r in range(61, 1_000_061))
+    below = _recipients()[1] + 1
+    rows = _formatted_cells(below, 1_000, 1_000) if bloat.endswith("cells") else "".join(
+        f'<row r="{r}" s="1" customFormat="1"/>' for r in range(below, below + 1_000_000))
     path = _below_recipients(tmp_path, rows)
     assert path.stat().st_size > 2_000_000
     start = time.perf_counter()
@@ -507,12 +516,13 @@ def test_one_stray_value_far_away_costs_one_cell(tmp_path: Path, cell: str, code
 
 
 def test_a_cell_placed_by_counting_keeps_its_place(tmp_path: Path) -> None:
-    # a cell with no r is placed after the one before it: the formatted A62 is kept, so the
-    # value stays in B62, and the sheet is not slimmed although it has 1 MB of formatting
-    rows = '<row r="62"><c r="A62" s="1"/><c t="inlineStr"><is><t>stray</t></is></c></row>'
-    path = _below_recipients(tmp_path, rows + _formatted_cells(63, 100, 500))
+    # a cell with no r is placed after the one before it: the formatted A is kept, so the
+    # value stays in B, and the sheet is not slimmed although it has 1 MB of formatting
+    r = _recipients()[1] + 2  # after a blank row
+    rows = f'<row r="{r}"><c r="A{r}" s="1"/><c t="inlineStr"><is><t>stray</t></is></c></row>'
+    path = _below_recipients(tmp_path, rows + _formatted_cells(r + 1, 100, 500))
     assert slim_package(path.read_bytes(), path, SafetyLimits()) == path.read_bytes()
-    found = cell_issue(path, "FO-S10", "'Recipients'!B62")
+    found = cell_issue(path, "FO-S10", f"'Recipients'!B{r}")
     assert found.found == "'stray'"
 
 
@@ -527,9 +537,9 @@ def test_a_formatted_cell_is_removed_whole_and_nothing_else(tmp_path: Path) -> N
     path = tmp_path / "prefixed.xlsx"
     with zipfile.ZipFile(REFERENCE) as z, zipfile.ZipFile(path, "w") as out:
         for info in z.infolist():
-            out.writestr(info, sheet if info.filename == RECIPIENTS_PART else z.read(info))
+            out.writestr(info, sheet if info.filename == _recipients()[0] else z.read(info))
     with zipfile.ZipFile(io.BytesIO(slim_package(path.read_bytes(), path, SafetyLimits()))) as z:
-        slim = z.read(RECIPIENTS_PART).decode()
+        slim = z.read(_recipients()[0]).decode()
     assert slim == ('<x:worksheet xmlns:x="http://schemas.openxmlformats.org/spreadsheetml/2006/'
                     'main"><x:sheetData><x:row r="1"><x:c r="A1" t="inlineStr"><x:is><x:t>'
                     'recipient</x:t></x:is></x:c><x:c r="D1"><x:v>5</x:v></x:c><x:c r="E1">'
@@ -561,27 +571,28 @@ def test_too_many_shared_strings_are_refused_before_loading(
 def test_too_many_cells_with_data_are_refused_naming_the_fullest_sheet(tmp_path: Path) -> None:
     path = tmp_path / "model.xlsx"
     path.write_bytes(REFERENCE.read_bytes())
-    found = issue(path, "FO-X04", limits=SafetyLimits(max_cells=5_000))
-    assert "has 6,408 cells with data (2,567 on sheet 'Other income'" in found.message
+    wb = openpyxl.load_workbook(path)
+    data = {ws.title: sum(c.value is not None for row in ws.iter_rows() for c in row)
+            for ws in wb.worksheets}
+    fullest = max(data, key=lambda name: data[name])
+    found = issue(path, "FO-X04", limits=SafetyLimits(max_cells=sum(data.values()) - 1))
+    assert (f"has {sum(data.values()):,} cells with data ({data[fullest]:,} on sheet "
+            f"'{fullest}'; limit {sum(data.values()) - 1:,} in a workbook)") in found.message
 
 
 def test_a_sheet_in_utf16_is_refused(tmp_path: Path) -> None:
     path = tmp_path / "utf16.xlsx"
     path.write_bytes(REFERENCE.read_bytes())
-    patch_part(path, RECIPIENTS_PART, lambda xml: xml)  # the same XML, then re-encoded:
-    with zipfile.ZipFile(path) as z:
-        items = [(i.filename, z.read(i.filename)) for i in z.infolist()]
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as z:
-        for name, data in items:
-            z.writestr(name, data.decode().encode("utf-16") if name == RECIPIENTS_PART else data)
+    part = _recipients()[0]
+    _rewrite(path, lambda name, data: data.decode().encode("utf-16") if name == part else data)
     found = issue(path, "FO-F06")
-    assert f"has a part in UTF-16 ({RECIPIENTS_PART})" in found.message
+    assert f"has a part in UTF-16 ({part})" in found.message
 
 
 def _linked(folder: Path, link: str) -> Path:
     path = folder / "linked.xlsx"
     path.write_bytes(REFERENCE.read_bytes())
-    patch_part(path, RECIPIENTS_PART, lambda xml: xml.replace(
+    patch_part(path, _recipients()[0], lambda xml: xml.replace(
         "<pageMargins", f"<hyperlinks>{link}</hyperlinks><pageMargins", 1))
     return path
 
