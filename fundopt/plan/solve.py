@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from fundopt._support import paused_gc
-from fundopt.errors import VerificationError, expect
+from fundopt.errors import InfeasibleError, VerificationError, expect
 from fundopt.formulation import ProblemIndex, build_model
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table
@@ -86,10 +86,15 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
 
     t = time.perf_counter()
     index = ProblemIndex(problem)
-    # the rows as numbers, straight to HiGHS: the Pyomo objects of the same LP (build_model's
-    # default) would cost more than the solve at 100k variables. A rule nothing can fund is
-    # an empty row: HiGHS finds the LP infeasible, and it is diagnosed or relaxed below
-    builder = build_model(problem, index, pyomo=False)
+    try:
+        # the rows as numbers, straight to HiGHS: the Pyomo objects of the same LP
+        # (build_model's default) would cost more than the solve at 100k variables
+        builder = build_model(problem, index, pyomo=False)
+    except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
+        from fundopt.explain.prechecks import raise_conflicts
+
+        raise_conflicts(problem)
+        raise e
     t = stage("build", t)
     options: dict[str, object] = {}
     if problem.settings.time_limit_seconds is not None:
