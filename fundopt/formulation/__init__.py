@@ -38,7 +38,11 @@ def build_model(problem: FundingProblem, index: ProblemIndex | None = None, *,
 
     ``extra_rules(model, alloc)``, if given, adds an analyst's own rules to the Pyomo model
     (:mod:`fundopt.formulation.own_rules`); they become the last rows (and need
-    ``pyomo=True``)."""
+    ``pyomo=True``).
+
+    A rule no allocation can count towards is kept as a row with no variable (listed in
+    ``.unmeetable``; the LP is then infeasible and is diagnosed as usual); the Pyomo model
+    cannot hold one, so with ``pyomo=True`` it raises :class:`~fundopt.InfeasibleError`."""
     if extra_rules is not None and not pyomo:
         raise ValueError("own rules are written in Pyomo: build with pyomo=True")
     with paused_gc():  # many small objects, no cycles: the collector only slows it down

@@ -138,6 +138,10 @@ class LpBuilder:
         #: rows and aux limits that are an input cell times a number (see Cell)
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
+        #: rows with no variable whose bounds exclude 0 (a rule no allocation can count
+        #: towards, such as a commitment from a stream that may not fund it): the LP is
+        #: infeasible; recorded (``pyomo=False`` only) so a diagnosis can say so at once
+        self.unmeetable: list[int] = []
         self.model: pyo.ConcreteModel | None = None
         #: an analyst's own rules (fundopt.formulation.own_rules), rows after all others
         self.own_rules: tuple[OwnRule, ...] = ()
@@ -266,19 +270,16 @@ class LpBuilder:
         False (nothing recorded) for a row with no entries that holds anyway."""
         rhs = rhs_pounds / self.scale
         if not n:
-            ok = (
-                (rhs <= 1e-9)
-                if sense is Sense.GE
-                else (rhs >= -1e-9)
-                if sense is Sense.LE
-                else (abs(rhs) <= 1e-9)
-            )
-            if not ok:
+            if _holds_empty(sense, rhs):
+                return False  # a rule nothing counts towards and nothing can break: no row
+            if self.model is not None:  # a Pyomo constraint cannot be a constant
                 raise InfeasibleError(
                     f"{info.description}: no allocation can meet it, because nothing can be "
                     f"funded there (check the eligibility table and funded years)"
                 )
-            return False
+            # kept as an empty row: HiGHS reports the LP infeasible and the diagnosis (or
+            # on_infeasible="relax") treats it as any other rule, with its cell and its price
+            self.unmeetable.append(len(self.rows))
         self._ptr.append(self._ptr[-1] + n)
         self._rhs.append(rhs)
         self._sense.append(_SENSE_CODE[sense])
@@ -462,6 +463,13 @@ class LpBuilder:
 
 
 _SENSE_CODE = {Sense.GE: 1, Sense.LE: -1, Sense.EQ: 0}  # as recorded in LpBuilder._sense
+
+
+def _holds_empty(sense: Sense, rhs: float) -> bool:
+    """Whether a row with no terms, ``0 <sense> rhs`` (model units), holds."""
+    if sense is Sense.GE:
+        return rhs <= 1e-9
+    return rhs >= -1e-9 if sense is Sense.LE else abs(rhs) <= 1e-9
 
 
 def _relation(body: LinearExpression, sense: Sense, rhs: float) -> object:

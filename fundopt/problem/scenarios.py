@@ -124,7 +124,8 @@ class ScaleEnvelope(Override):
                 amounts: np.ndarray) -> np.ndarray | None:
         """The *Envelopes* amounts after this override (None if no row matches)."""
         mask = _envelope_mask(streams, years, self.stream, self.year)
-        return np.where(mask, amounts * float(self.factor), amounts) if mask.any() else None
+        with np.errstate(over="ignore"):  # a huge factor gives inf, which validation refuses
+            return np.where(mask, amounts * float(self.factor), amounts) if mask.any() else None
 
 
 @dataclass(frozen=True)

@@ -221,7 +221,10 @@ def _in_range(ck: Checker, table: str, pos: int, col: Column, v: Any, x: float) 
             f"'{col.name}' is a share and must be between 0% and 100%",
             found=v,
             code="FO-V08",
-            hint=f"did you mean {x:g}%? type it as a percentage or a fraction like {x / 100:g}",
+            # a percentage typed without its sign (5 for 5%) is the likely slip; beyond 100%
+            # of 100% it is not, and "did you mean 1e+300%?" would not help
+            hint=f"did you mean {x:g}%? type it as a percentage or a fraction like {x / 100:g}"
+            if x <= 100 else "type it as a percentage (5%) or a fraction (0.05)",
         )
         return None
     return x
