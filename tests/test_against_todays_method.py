@@ -63,11 +63,26 @@ def test_the_results_workbook_has_the_sheet_and_the_summary_lines(tmp_path: Path
     out = fo.write_workbook(plan, tmp_path / "plan.xlsx")
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames[:2] == ["Summary", "Winners and losers"]
-    cells = [c for row in wb["Summary"].iter_rows(values_only=True) for c in row if c]
-    assert "winner (force)" in cells and "loser (force)" in cells
+    summary = [[c for c in row if c is not None]
+               for row in wb["Summary"].iter_rows(values_only=True)]
+    # the largest gain and loss, by name, in £m, each with why it moves
+    gains = summary.index(["Largest gains", "Kind", "This plan (£m)", "Today's method (£m)",
+                           "Difference (£m)", "Difference (%)"])
+    assert summary[gains + 1][:5] == ["Force A", "force", 120, 110, 10]
+    losses = summary.index(["Largest losses", "Kind", "This plan (£m)", "Today's method (£m)",
+                            "Difference (£m)", "Difference (%)"])
+    assert summary[losses + 1][:5] == ["Force B", "force", 100, 110, -10]
+    why = {row[0]: row[1] for row in summary[summary.index(["Why each moves:"]) + 1:][:2]}
+    assert why == {"Force A": "Today's method leaves it 50.0% below its needs target; it "
+                              "moves towards it.",
+                   "Force B": "Today's method leaves it 50.0% above its needs target; it "
+                              "gives up some growth to those below theirs (binding on it: its "
+                              "floor binds in 2026-27)."}
     rows = list(wb["Winners and losers"].iter_rows(min_row=3, values_only=True))
-    assert rows[0][:5] == ("recipient", "name", "kind", "year", "year_status")
+    assert rows[0] == ("Recipient", "Name", "Kind", "Year", "Year status", "This plan (£m)",
+                       "Today's method (£m)", "Difference (£m)", "Difference (%)")
     assert rows[1][0] == "a" and rows[1][7] == pytest.approx(10.0)  # £m, largest gain first
+    assert rows[2][0] == "b" and rows[2][8] == pytest.approx(-10 / 110)
     wb.close()
 
 
@@ -85,11 +100,13 @@ def test_compare_shows_each_scenario_against_todays_method(
     out = tmp_path / "out.xlsx"
     assert main(["compare", str(source), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "more money: against today's method, largest winner Force A +30.0m" in said
+    assert ("more money: against today's method, largest winner Force A +£30.0m, largest "
+            "loser Force B -£30.0m") in said
     wb = openpyxl.load_workbook(out, read_only=True)
     assert "Winners and losers" in wb.sheetnames
-    rows = [r for r in wb["Winners and losers"].iter_rows(min_row=4, values_only=True)]
+    header, *rows = wb["Winners and losers"].iter_rows(min_row=3, values_only=True)
+    difference = header.index("Difference (£m)")
     by = {(r[0], r[1]): r for r in rows}
-    assert by[("more money", "a")][8] == pytest.approx(30.0)  # difference, £m
-    assert by[("base", "b")][8] == pytest.approx(-10.0)
+    assert by[("more money", "a")][difference] == pytest.approx(30.0)
+    assert by[("base", "b")][difference] == pytest.approx(-10.0)
     wb.close()

@@ -230,22 +230,22 @@ def test_bad_scenario_rows_name_their_cells(problem: fo.FundingProblem, tmp_path
     path = _workbook(problem, tmp_path / "in.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Scenarios"]
-    # header in row 3 (below the note); rows 4.. hold the overrides in order
-    header = {ws.cell(row=3, column=c).value: c for c in range(1, ws.max_column + 1)}
-    ws.cell(row=4, column=header["stream"]).value = "soc_typo"
-    ws.cell(row=5, column=header["override"]).value = "scale_budget"
-    ws.cell(row=6, column=header["value"]).value = "lots"
-    ws.cell(row=7, column=header["scope"]).value = "soc"  # not used by remove_contribution
-    ws.cell(row=8, column=header["recipient"]).value = None  # add_commitment needs one
+    # header in row 1, like every sheet; rows 2.. hold the overrides in order
+    header = {ws.cell(row=1, column=c).value: c for c in range(1, ws.max_column + 1)}
+    ws.cell(row=2, column=header["stream"]).value = "soc_typo"
+    ws.cell(row=3, column=header["override"]).value = "scale_budget"
+    ws.cell(row=4, column=header["value"]).value = "lots"
+    ws.cell(row=5, column=header["scope"]).value = "soc"  # not used by remove_contribution
+    ws.cell(row=6, column=header["recipient"]).value = None  # add_commitment needs one
     wb.save(path)
     before = path.read_bytes()
     with pytest.raises(fo.InputError) as caught:
         fo.read_scenarios(path, fo.read_workbook(path))
     text = str(caught.value)
     col = {name: openpyxl.utils.get_column_letter(c) for name, c in header.items()}
-    assert f"'Scenarios'!{col['stream']}4: no stream with this id" in text
-    assert f"'Scenarios'!{col['override']}5: unknown override" in text
-    assert f"'Scenarios'!{col['value']}6" in text
-    assert f"'Scenarios'!{col['scope']}7: remove_contribution does not use the column" in text
-    assert f"'Scenarios'!{col['recipient']}8: add_commitment needs a recipient" in text
+    assert f"'Scenarios'!{col['stream']}2: no stream with this id" in text
+    assert f"'Scenarios'!{col['override']}3: unknown override" in text
+    assert f"'Scenarios'!{col['value']}4" in text
+    assert f"'Scenarios'!{col['scope']}5: remove_contribution does not use the column" in text
+    assert f"'Scenarios'!{col['recipient']}6: add_commitment needs a recipient" in text
     assert path.read_bytes() == before  # the input is never written

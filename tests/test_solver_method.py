@@ -151,6 +151,10 @@ def test_ctrl_c_during_a_solve_stops_highs_cleanly(monkeypatch: pytest.MonkeyPat
         run(hm)
     assert fired.is_set()
     assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    # highspy's interrupt callback goes with the solve: left on the Highs object, a later
+    # plain run() (rounding's re-solves) would call Python from inside HiGHS, and a Ctrl-C
+    # there crashed the process
+    assert h.HandleKeyboardInterrupt is False
     # HiGHS keeps the interrupt on that Highs object, and fundopt drops it with the
     # interrupt; solving again (the next cell, the next command) starts afresh
     assert fo.solve(regional_problem()).passed

@@ -238,11 +238,11 @@ def test_compare_command_writes_a_workbook(problem: fo.FundingProblem, tmp_path:
     out = tmp_path / "out.xlsx"
     assert main(["compare", str(source), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "soc up: optimal; objective +" in said
+    assert "soc up: optimal; value +£" in said
     assert "too little: infeasible" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames == ["Summary", "Totals", "Changes", "Binding rules", "Allocations",
-                             "Scenarios"]
+                             "Why infeasible", "Scenarios"]
     rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in rows[1:]] == ["base", "soc up", "too little"]
     wb.close()
@@ -355,6 +355,7 @@ def test_compare_command_can_report_the_lp_alone(problem: fo.FundingProblem, tmp
     from test_scenarios import _workbook
 
     from fundopt.cli import main
+    from fundopt.reports.summary import money_change
 
     scenarios = (fo.Scenario("soc up", (fo.ScaleEnvelope("soc", None, 1.1),)),
                  fo.Scenario("cliff", (fo.SetCliffEdge(None, 0.02),)))
@@ -363,13 +364,15 @@ def test_compare_command_can_report_the_lp_alone(problem: fo.FundingProblem, tmp
     assert main(["compare", str(source), "-o", str(out), "--lp-only"]) == 0
     said = capsys.readouterr().out
     full = fo.compare(problem, scenarios)
-    for name in ("soc up", "cliff"):  # the same objective changes as whole-pound plans
-        change = float(full.summary.set_index("scenario").loc[name, "objective_change"])
-        assert f"{name}: optimal; objective {change:+,.2f}" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
     header = list(rows[0])
-    message = header.index("message")
+    message, value = header.index("Message"), header.index("Value on the base (£m)")
+    for name, row in zip(("soc up", "cliff"), rows[2:], strict=True):
+        # the same objective changes as whole-pound plans
+        change = float(full.summary.set_index("scenario").loc[name, "objective_change"])
+        assert f"{name}: optimal; value {money_change(change)} of value on the base" in said
+        assert row[value] == pytest.approx(change / 1e6, abs=0.005 / 1e6)
     assert [r[0] for r in rows[1:]] == ["base", "soc up", "cliff"]
     assert all("not rounded or verified" in str(r[message]) for r in rows[2:])
     binding = list(wb["Binding rules"].iter_rows(min_row=3, values_only=True))

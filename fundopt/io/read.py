@@ -26,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.errors import InputError, Issue, Severity
 from fundopt.io.cells import parse_value
+from fundopt.io.examples import example_rows_left
 from fundopt.io.layout import (
     FIRST_DATA_ROW,
     SETTINGS,
@@ -96,6 +97,7 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     if any(i.severity is Severity.ERROR for i in issues):
         raise InputError(issues, source=str(file))
     # A FundingProblem keeps its own validation warnings; the reader adds the workbook's.
+    issues += example_rows_left(problem)
     object.__setattr__(problem, "warnings", tuple(issues) + problem.warnings)
     return problem
 

@@ -6,14 +6,17 @@ overrides applied in row order. Columns (a blank cell is "not given"):
 ``scenario | override | stream | recipient | contributor | activity | strand | threat |
 scope | year | last_year | source | setting | value | penalty``
 
+in row 1, like every other sheet (:data:`SCENARIOS_SPEC` declares them, so the template
+writes their drop-downs and header comments as for any table).
 ``override`` is one of ``scale_envelope``, ``set_envelope``, ``set_cliff_edge``,
 ``set_share_target``, ``remove_contribution``, ``scale_income``, ``add_commitment``,
 ``set_setting``. ``value`` holds its number: a factor for ``scale_*`` (1.1 is +10%), a
 rate or share for ``set_cliff_edge``, ``set_share_target`` and ``remove_contribution``
 (0.72 or 72%), an amount in the workbook's money unit for ``set_envelope`` and
 ``add_commitment``, or the setting's value. ``year`` is the first year for
-``add_commitment``. The header row may sit below a note (the first row whose first cell
-is ``scenario``).
+``add_commitment``. Workbooks written before the header moved to row 1 have it below a
+note, in row 3: the reader takes the first of the first ten rows whose first cell is
+``scenario``.
 """
 
 from __future__ import annotations
@@ -36,7 +39,15 @@ from fundopt.io.sheets import formula_text, occupied
 from fundopt.io.xlsx import ExtraSheet
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import OVERRIDES_BY_KIND, SHEET_COLUMNS, Override, Scenario
-from fundopt.problem.schema import ColumnKind, MoneyUnit, ShareScope, Strand, Threat
+from fundopt.problem.schema import (
+    Column,
+    ColumnKind,
+    MoneyUnit,
+    ShareScope,
+    Strand,
+    TableSpec,
+    Threat,
+)
 
 SHEET = "Scenarios"
 NOTE = ("What-if scenarios for 'fundopt compare': one row per override, rows with the same "
@@ -44,6 +55,43 @@ NOTE = ("What-if scenarios for 'fundopt compare': one row per override, rows wit
         "share for set_cliff_edge, set_share_target and remove_contribution (0.72 = 72%), an "
         "amount in {unit} for set_envelope and add_commitment.")
 _HEADER_SEARCH_ROWS = 10
+_K = ColumnKind
+
+#: The sheet's columns, in order, as the template writes them (read by :class:`_SheetReader`).
+SCENARIOS_SPEC = TableSpec("scenarios", SHEET, (
+    Column("scenario", _K.TEXT, doc="The scenario's name; rows with the same name make one "
+           "scenario, their changes applied in row order"),
+    Column("override", _K.ENUM, choices=tuple(OVERRIDES_BY_KIND),
+           doc="What to change (see the value column for its number)"),
+    Column("stream", _K.REF, required=False, ref="streams",
+           doc="scale_envelope, set_envelope; add_commitment: the paying stream"),
+    Column("recipient", _K.REF, required=False, ref="recipients",
+           doc="set_cliff_edge (blank = everyone), remove_contribution (the unit paid), "
+               "scale_income, add_commitment"),
+    Column("contributor", _K.REF, required=False, ref="recipients",
+           doc="remove_contribution: the recipient whose PCC stops paying"),
+    Column("activity", _K.REF, required=False, ref="activities", doc="add_commitment"),
+    Column("strand", _K.ENUM, required=False, choices=tuple(s.value for s in Strand),
+           doc="set_share_target"),
+    Column("threat", _K.ENUM, required=False, choices=tuple(t.value for t in Threat),
+           doc="set_share_target"),
+    Column("scope", _K.ENUM, required=False, choices=tuple(s.value for s in ShareScope),
+           doc="set_share_target"),
+    Column("year", _K.YEAR, required=False,
+           doc="the year changed (blank = every year for scale_*); add_commitment: first year"),
+    Column("last_year", _K.YEAR, required=False, doc="add_commitment: last year"),
+    Column("source", _K.TEXT, required=False,
+           doc="scale_income: the income source, e.g. precept (blank = every source)"),
+    Column("setting", _K.TEXT, required=False,
+           doc="set_setting: need_penalty, volatility_penalty, terminal_fall_share or "
+               "time_limit_seconds"),
+    Column("value", _K.NUMBER, doc="a factor for scale_* (1.1 = +10%); a rate or share for "
+           "set_cliff_edge, set_share_target, remove_contribution (0.72 = 72%); an amount in "
+           "the money unit for set_envelope, add_commitment; the value for set_setting"),
+    Column("penalty", _K.PENALTY, required=False,
+           doc="add_commitment: value lost per pound of breach; blank = a hard promise"),
+), "What-if scenarios for fundopt compare: one row per change; rows with the same scenario "
+   "name form one scenario.")
 _ENUMS: dict[str, tuple[str, ...]] = {
     "strand": tuple(s.value for s in Strand),
     "threat": tuple(t.value for t in Threat),

@@ -1,12 +1,13 @@
-"""Winners and losers against today's method, for the results workbooks.
+"""Winners and losers against today's method, and where the input's figures came from,
+for the results workbooks (as declared sheets, :mod:`fundopt.io.sheet_spec`).
 
-- :func:`winners_sheet`: the *Winners and losers* sheet of ``fundopt solve`` (per
-  recipient and year, £ and %, against today's method);
-- :func:`summary_table`: the lines the *Summary* adds: the largest winners and losers and
-  why each moved (its needs target, the limits that bind on it);
-- :func:`sources_sheet`: the input workbook's *Sources* sheet, carried into the results so
+- :data:`WINNERS_COLUMNS` and :func:`winners_table`: the *Winners and losers* sheet of
+  ``fundopt solve`` (per recipient and year, £ and %, against today's method);
+- :func:`why`: why a recipient gains or loses, in a sentence (its needs target, the limits
+  that bind on it), for the Summary; :func:`summary_table` the largest of each kind with it;
+- :func:`sources_table`: the input workbook's *Sources* sheet, carried into the results so
   a reader sees where every figure came from;
-- :func:`compare_sheet`: the same comparison per scenario, for ``fundopt compare``.
+- :func:`compare_spec`: the same comparison per scenario, for ``fundopt compare``.
 """
 
 from __future__ import annotations
@@ -16,13 +17,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
-from openpyxl.styles import Alignment
-from openpyxl.utils import get_column_letter
-from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.explain.todays_method import COLUMNS, largest
-from fundopt.io.xlsx import ExtraSheet
+from fundopt.io.sheet_spec import Col, Format, SheetSpec
 from fundopt.problem.validation import is_blank
+from fundopt.reports.summary import years_words
 
 if TYPE_CHECKING:  # a plan is read, not made, here
     from fundopt.plan import Plan
@@ -40,21 +39,36 @@ def _money(pounds: float) -> str:
 
 
 def _horizon_words(plan: Plan) -> str:
-    h = plan.problem.horizon
-    return f"{h[0]} to {h[-1]}" if len(h) > 1 else h[0]
+    return years_words(plan.problem.horizon)
 
 
-def winners_sheet(table: pd.DataFrame) -> ExtraSheet:
+#: What today's method does, for every sheet and sentence that compares with it.
+TODAYS_METHOD_IS = ("continues each stream's baseline shares at the stream's change (the "
+                    "uniform floor of the police settlement)")
+TODAYS_METHOD = ("today's method (each stream's baseline shares continued at the stream's "
+                 "change, the uniform floor of the police settlement)")
+
+#: The columns of a winners-and-losers table, with their display names and formats.
+WINNERS_COLUMNS: tuple[Col, ...] = (
+    Col("recipient", "Recipient"), Col("name", "Name"), Col("kind", "Kind", in_words=True),
+    Col("year", "Year"), Col("year_status", "Year status"),
+    Col("optimised", "This plan", Format.MONEY),
+    Col("todays_method", "Today's method", Format.MONEY),
+    Col("difference", "Difference", Format.CHANGE),
+    Col("difference_rate", "Difference", Format.CHANGE_RATE))
+
+WINNERS_DESCRIPTION = (
+    f"Each recipient's allocation per year in this plan and under {TODAYS_METHOD}, largest "
+    "gain first within each year. Difference: this plan less today's method (positive: a "
+    "winner). Indicative years are planning figures, not settled money.")
+
+
+def winners_table(table: pd.DataFrame) -> pd.DataFrame:
     """The winners-and-losers table, largest gain first within each year."""
-    frame = table.sort_values(["year", "difference", "recipient"],
-                              ascending=[True, False, True]).reset_index(drop=True)
-    return ExtraSheet(
-        frame[list(COLUMNS)], money_columns=("optimised", "todays_method", "difference"),
-        share_columns=("difference_rate",),
-        note="The optimised plan against today's method: each stream's baseline shares "
-             "continued at the stream's change (the uniform floor of the police settlement). "
-             "difference = optimised - today's method (positive: a winner). Indicative years "
-             "are planning figures after the Spending Review, not settled money.")
+    if not len(table):
+        return table
+    return table.sort_values(["year", "difference", "recipient"],
+                             ascending=[True, False, True]).reset_index(drop=True)
 
 
 def _need_gap(plan: Plan, recipient: str, table: pd.DataFrame) -> float | None:
@@ -109,6 +123,12 @@ def why(plan: Plan, recipient: str, table: pd.DataFrame, difference: float) -> s
     return "money moved by the plan's rules and values (shadow prices say which)"
 
 
+def why_sentence(plan: Plan, recipient: str, table: pd.DataFrame, difference: float) -> str:
+    """:func:`why` as a sentence of its own: capitalised, with a full stop."""
+    text = why(plan, recipient, table, difference)
+    return text[:1].upper() + text[1:] + "."
+
+
 def summary_table(plan: Plan, table: pd.DataFrame, n: int = 3) -> pd.DataFrame:
     """The largest winners and losers over the horizon (forces, then any kind), with why."""
     rows = []
@@ -140,61 +160,95 @@ def indicative_note(plan: Plan) -> str:
             "figures, not settled money")
 
 
-def sources_sheet(plan: Plan) -> ExtraSheet | None:
-    """The *Sources* sheet of the workbook the problem was read from, if it has one."""
+#: The *Sources* sheet's columns, with their display names.
+SOURCE_COLUMNS: tuple[Col, ...] = (
+    Col("category", "Category"), Col("item", "Item", wrap=True, width=30), Col("year", "Year"),
+    Col("value", "Value"), Col("status", "Status"),
+    Col("source", "Source", wrap=True, width=40),
+    Col("locator", "Where in it", wrap=True, width=22),
+    Col("note", "Note", wrap=True, width=60), Col("url", "Address", wrap=True, width=40))
+#: The Sources sheet prints its columns up to the note; the addresses (links in the
+#: workbook) would halve the printed text's size.
+SOURCE_PRINT_COLUMNS = 8
+#: Rows of the Sources sheet printed (the settlement's figures come first).
+SOURCE_PRINT_ROWS = 100
+
+
+def sources_table(plan: Plan) -> pd.DataFrame | None:
+    """The *Sources* sheet of the workbook the problem was read from (None when it has
+    none), each value written with its unit (``4.022%``, ``£18,400.0m``)."""
     path = plan.problem.origin.path
     if not path or not Path(path).is_file():
         return None
     try:
-        frame = pd.read_excel(path, sheet_name=SOURCES, engine="openpyxl")
+        frame = pd.read_excel(path, sheet_name=SOURCES, engine="openpyxl", dtype=object)
     except (ValueError, KeyError, OSError):
         return None
-    return ExtraSheet(frame, note="Where every figure of the input came from (copied from "
-                                  f"the input workbook's {SOURCES} sheet).")
+    if "value" in frame.columns:
+        units = frame["unit"] if "unit" in frame.columns else pd.Series("", index=frame.index)
+        frame["value"] = pd.Series([_with_unit(v, u) for v, u in
+                                    zip(frame["value"], units, strict=True)],
+                                   index=frame.index, dtype=object)
+        frame = frame.drop(columns=["unit"], errors="ignore")
+    return frame
 
 
-#: Column widths (characters) the Sources sheet wraps its long text to, so it prints.
-SOURCE_WIDTHS = {"item": 30, "source": 40, "locator": 22, "url": 40, "note": 60}
+def _with_unit(value: object, unit: object) -> object:
+    """A source's figure as people write it: a rate as a percentage, pounds in £m (or £ when
+    small), anything else with its unit after it."""
+    if is_blank(value) or not isinstance(value, int | float):
+        return value
+    v, u = float(value), "" if is_blank(unit) else str(unit).strip()
+    if u == "rate":
+        return f"{v * 100:.4f}".rstrip("0").rstrip(".") + "%"
+    if u.startswith("£"):
+        rest = u[1:].strip()
+        amount = f"£{v / 1e6:,.1f}m" if abs(v) >= 1e6 else f"£{v:,.2f}".removesuffix(".00")
+        return f"{amount} {rest}".strip()
+    return f"{v:,.4f}".rstrip("0").rstrip(".") + (f" {u}" if u else "")
 
 
-def wrap_columns(ws: Worksheet, widths: dict[str, int], header_row: int = 3) -> None:
-    """Wrap the named columns' text at the given widths and size each row to its longest
-    wrapped cell (spreadsheets do not size rows themselves), so a wide table prints."""
-    header = {str(c.value): c.column for c in ws[header_row] if c.value is not None}
-    columns = {header[name]: width for name, width in widths.items() if name in header}
-    for col, width in columns.items():
-        ws.column_dimensions[get_column_letter(col)].width = width
-    for row in ws.iter_rows(min_row=header_row + 1):
-        lines = 1
-        for cell in row:
-            if cell.column in columns and isinstance(cell.value, str):
-                cell.alignment = Alignment(wrap_text=True, vertical="top")
-                lines = max(lines, math.ceil(len(cell.value) / (columns[cell.column] - 4)))
-            else:
-                cell.alignment = Alignment(vertical="top")
-        ws.row_dimensions[row[0].row].height = 12.5 * lines
+SOURCES_DESCRIPTION = ("Where every figure of the input came from, copied from the input "
+                       "workbook's Sources sheet: the document, where in it, and its address "
+                       "(the last column, not printed).")
 
 
-def compare_sheet(tables: dict[str, pd.DataFrame]) -> ExtraSheet:
-    """Winners and losers per scenario: one block of rows per scenario."""
-    parts = [t.assign(scenario=name) for name, t in tables.items() if len(t)]
+#: A comparison's winners and losers print their first rows (the base's first year): every
+#: scenario's every year would run to dozens of pages.
+COMPARE_PRINT_ROWS = 100
+
+
+def compare_spec(tables: dict[str, pd.DataFrame]) -> SheetSpec:
+    """Winners and losers per scenario, one block of rows per scenario, as a sheet of a
+    comparison workbook."""
+    parts = [winners_table(t).assign(scenario=name) for name, t in tables.items() if len(t)]
     cols = ["scenario", *COLUMNS]
     frame = pd.concat(parts, ignore_index=True)[cols] if parts else pd.DataFrame(columns=cols)
-    return ExtraSheet(frame, money_columns=("optimised", "todays_method", "difference"),
-                      share_columns=("difference_rate",),
-                      note="Each scenario's plan against today's method on that scenario's "
-                           "problem (difference = optimised - today's method).")
+    return SheetSpec(
+        SHEET, lambda _result: frame,
+        f"Each scenario's plan against {TODAYS_METHOD}, on that scenario's problem. "
+        "Difference: the scenario's plan less today's method (positive: a winner).",
+        (Col("scenario", "Scenario"), *WINNERS_COLUMNS), freeze_columns=3,
+        print_rows=COMPARE_PRINT_ROWS)
 
 
 __all__ = [
+    "COMPARE_PRINT_ROWS",
     "SHEET",
     "SOURCES",
-    "SOURCE_WIDTHS",
-    "compare_sheet",
+    "SOURCES_DESCRIPTION",
+    "SOURCE_COLUMNS",
+    "SOURCE_PRINT_COLUMNS",
+    "SOURCE_PRINT_ROWS",
+    "TODAYS_METHOD",
+    "TODAYS_METHOD_IS",
+    "WINNERS_COLUMNS",
+    "WINNERS_DESCRIPTION",
+    "compare_spec",
     "indicative_note",
-    "sources_sheet",
+    "sources_table",
     "summary_table",
     "why",
-    "winners_sheet",
-    "wrap_columns",
+    "why_sentence",
+    "winners_table",
 ]

@@ -25,6 +25,7 @@ from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from fundopt._support import paused_gc
 from fundopt.formulation.builder import LpArrays, LpBuilder
+from fundopt.solver.watch import watched
 
 INF = highspy.kHighsInf
 
@@ -70,24 +71,35 @@ def solve_interruptibly(h: highspy.Highs) -> None:
     (:func:`fundopt.solver.run.run` then raises ``KeyboardInterrupt``), instead of the
     interrupt waiting for the whole solve or landing inside HiGHS. The solve runs in a
     thread of highspy's while this one waits; measured on the reference model, the same
-    iterations and objective as ``run()``, in the same time."""
+    iterations and objective as ``run()``, in the same time.
+
+    The interrupt callback is removed again afterwards: left subscribed, a later ``run()``
+    in this thread (rounding's margin re-solves, bands) would call Python from inside
+    HiGHS, and a Ctrl-C landing there raises through HiGHS's C++ and crashes the process
+    (seen: a segmentation fault in about 1 Ctrl-C of 10 during ``fundopt compare``)."""
     h.HandleKeyboardInterrupt = True
-    h.solve()
+    try:
+        h.solve()
+    finally:
+        h.HandleKeyboardInterrupt = False
 
 
 def run_highs(h: highspy.Highs) -> highspy.HighsModelStatus:
     """Run HiGHS; after an interior-point solve, switch ``h`` to dual simplex so every later
     run starts from the basis crossover left. If interior point fails (a numerical or
     unknown outcome; not a limit, which is the user's), dual simplex tries. Returns the
-    model status."""
+    model status. Inside :func:`fundopt.solver.watch.watching`, each run reports its
+    progress and stops at a Ctrl-C."""
     ms = highspy.HighsModelStatus
-    solve_interruptibly(h)
+    with watched(h):
+        solve_interruptibly(h)
     status = h.getModelStatus()
     if h.getOptionValue("solver")[1] in (INTERIOR_POINT, "ipm"):
         h.setOptionValue("solver", "simplex")
         if status in (ms.kNotset, ms.kSolveError, ms.kPostsolveError, ms.kUnknown):
             h.clearSolver()
-            solve_interruptibly(h)
+            with watched(h):
+                solve_interruptibly(h)
             status = h.getModelStatus()
     return status
 
