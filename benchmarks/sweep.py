@@ -37,10 +37,9 @@ MODEL = ROOT / "models" / "england_wales_soc.xlsx"
 
 def scenarios(problem: fo.FundingProblem, n: int) -> list[fo.Scenario]:
     """``n`` scenarios of the kinds an analyst sweeps, cycling through five families."""
-    income = problem.other_income
-    first = problem.horizon[0]
-    paid = income.loc[income["contributor"].notna() & (income["year"] == first)]
-    pairs = sorted(set(zip(paid["contributor"], paid["recipient"], strict=True)))
+    streams = problem.streams
+    pairs = sorted(str(s) for s, who in zip(streams["stream"], streams["paid_by"], strict=True)
+                   if isinstance(who, str))  # each PCC's contribution to its unit
     forces = sorted(problem.recipients.loc[problem.recipients["kind"] == "force", "recipient"])
     out: list[fo.Scenario] = []
     k = 0
@@ -49,15 +48,15 @@ def scenarios(problem: fo.FundingProblem, n: int) -> list[fo.Scenario]:
         family = k % 5
         if family == 0:  # the core grant from +0% to +6% (a cut breaks forces' floors)
             f = round(1.0 + (step % 41) * 0.0015, 4)
-            out.append(fo.Scenario(f"core x{f}", (fo.ScaleEnvelope("core_police_grant", None, f),)))
+            out.append(fo.Scenario(f"core x{f}", (fo.ScaleEnvelope("core_grant", None, f),)))
         elif family == 1:  # the default cliff-edge limit from 2% to 10%
             rate = round(0.02 + (step % 33) * 0.0025, 4)
             out.append(fo.Scenario(f"cliff {rate:.2%}", (fo.SetCliffEdge(None, rate),)))
         elif family == 2:  # a PCC withdrawing part of its ROCU contribution
-            pcc, unit = pairs[step % len(pairs)]
+            stream = pairs[step % len(pairs)]
             share = (0.2, 0.5, 0.72)[step // len(pairs) % 3]
-            out.append(fo.Scenario(f"{pcc} withdraws {share:.0%}",
-                                   (fo.RemoveContribution(pcc, unit, share),)))
+            out.append(fo.Scenario(f"{stream} withdraws {share:.0%}",
+                                   (fo.ScaleEnvelope(stream, None, 1 - share),)))
         elif family == 3:  # prevent's least share in the last year, 8% to 12%
             s = round(0.08 + (step % 41) * 0.001, 4)
             out.append(fo.Scenario(f"prevent {s:.1%}", (

@@ -9,7 +9,7 @@ MODEL = Path(__file__).resolve().parent.parent / "models" / "england_wales_soc.x
 
 problem = fo.read_workbook(MODEL)
 cuts = [
-    fo.Scenario(f"core x{f:.3f}", (fo.ScaleEnvelope("core_police_grant", None, f),))
+    fo.Scenario(f"core x{f:.3f}", (fo.ScaleEnvelope("core_grant", None, f),))
     for f in (0.99, 0.995, 1.0)
 ]
 result = fo.sweep(problem, cuts, progress=False)

@@ -1,12 +1,18 @@
 """The ``fundopt`` command: a thin layer over the public API.
 
-    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--debug]
+    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--bands] [--debug]
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
     fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--lp-only] [--overwrite] [--debug]
+    fundopt --version
 
-Errors print their message only (no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``)
-and exit with the error's code (docs/errors.md).
+Each stage prints its time in plain words; a long one shows a progress line (with HiGHS's
+phase and iterations while it solves). The output is checked before any solving (its
+folder writable, not the input, not a link to nothing). Errors print their message only
+(no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``) and exit with the error's code
+(docs/errors.md); Ctrl-C at any stage stops quietly with exit code 130 and says what, if
+anything, was written. Nothing heavy is imported until the arguments are understood, so
+``fundopt --help`` is quick.
 """
 
 from __future__ import annotations
@@ -17,9 +23,11 @@ import sys
 import sysconfig
 import time
 import traceback
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import ExitStack
 from pathlib import Path
-from typing import TYPE_CHECKING, TextIO
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
 
 from fundopt.errors import (
     ExitCode,
@@ -32,10 +40,16 @@ from fundopt.errors import (
 )
 
 if TYPE_CHECKING:  # the heavy imports wait until a command runs, so --help is quick
+    from fundopt.io.sheet_spec import SheetSpec
+    from fundopt.plan import Plan
     from fundopt.problem import FundingProblem
+    from fundopt.problem.scenarios import Scenario
+    from fundopt.reports.progress import Progress
+    from fundopt.whatif.sweep import SweepResult
 
 REFERENCE_MODEL = "england_wales_soc.xlsx"
 MAX_ISSUES_SHOWN = 200
+CANCELLED = 130  # the shell's code for a program stopped by Ctrl-C (128 + SIGINT)
 
 
 class UsageError(FundoptError):
@@ -43,6 +57,14 @@ class UsageError(FundoptError):
 
     exit_code = ExitCode.USAGE
     code = "FO-U01"
+
+
+class Cancelled(Exception):
+    """Ctrl-C: the stage it stopped and the outputs already written."""
+
+    def __init__(self, stage: str, written: Sequence[Path]) -> None:
+        super().__init__(stage)
+        self.stage, self.written = stage, tuple(written)
 
 
 def model_path(name: str = REFERENCE_MODEL) -> Path:
@@ -65,13 +87,10 @@ def model_path(name: str = REFERENCE_MODEL) -> Path:
         "give an input: fundopt solve IN.xlsx")
 
 
-def _say(text: str, stream: TextIO | None = None) -> None:
-    stream = stream or sys.stdout
-    try:
-        print(text, file=stream)
-    except UnicodeEncodeError:  # a console that cannot show '£'
-        encoding = getattr(stream, "encoding", None) or "ascii"
-        print(text.encode(encoding, "replace").decode(encoding), file=stream)
+def _say(text: str, stream: Any = None) -> None:
+    from fundopt.reports.progress import say
+
+    say(text, stream or sys.stdout)
 
 
 def _issue_line(issue: Issue) -> str:
@@ -94,18 +113,72 @@ def _report_warnings(warnings: Sequence[Issue]) -> None:
         _say(f"warning: {issue.code} {issue}", sys.stderr)
 
 
-def _stage(name: str, seconds: float) -> None:
-    _say(f"{name:<8} {seconds:7.2f} s")
+class _Run:
+    """One command's run: its progress lines, HiGHS watched, and the outputs it writes
+    (so a Ctrl-C can say truthfully whether anything was written)."""
+
+    def __init__(self) -> None:
+        from fundopt.reports.progress import Progress
+        from fundopt.solver.watch import SolverWatch
+
+        self.watch = SolverWatch()
+        self.progress: Progress = Progress(self.watch)
+        self.written: list[Path] = []
+        self._before: dict[Path, tuple[int, int] | None] = {}
+        self._stack = ExitStack()
+
+    def __enter__(self) -> _Run:
+        from fundopt.solver.watch import watching
+
+        self._stack.enter_context(watching(self.watch))
+        self._stack.enter_context(self.progress)
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        stage = self.progress.stage_words
+        self._stack.close()
+        if isinstance(error, KeyboardInterrupt):
+            written = self.written + [p for p, state in self._before.items()
+                                      if p not in self.written and _state(p) != state]
+            raise Cancelled(stage, written) from None
+
+    def read(self, source: Path) -> FundingProblem:
+        from fundopt.io import read_workbook
+
+        self.progress.begin("read")
+        t = time.perf_counter()
+        problem = read_workbook(source)
+        self.progress.done("read", time.perf_counter() - t)
+        for issue in problem.warnings:
+            self.progress.say(f"warning: {issue.code} {issue}", error=True)
+        return problem
+
+    def write(self, path: Path, write: Callable[[], Path]) -> Path:
+        self._before.setdefault(path, _state(path))
+        self.progress.begin("write")
+        t = time.perf_counter()
+        written = write()
+        self.written.append(written)
+        self.progress.done("write", time.perf_counter() - t)
+        return written
 
 
-def _read(path: Path) -> FundingProblem:
-    from fundopt.io import read_workbook
+def _state(path: Path) -> tuple[int, int] | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
 
-    t = time.perf_counter()
-    problem = read_workbook(path)
-    _stage("read", time.perf_counter() - t)
-    _report_warnings(problem.warnings)
-    return problem
+
+def _source(given: str | None, run_say: Callable[[str], None]) -> Path:
+    if given:
+        return Path(given)
+    path = model_path()
+    run_say(f"no workbook given: using the shipped reference model {path} "
+            "(fundopt solve IN.xlsx plans your own)")
+    return path
 
 
 def cmd_solve(args: argparse.Namespace) -> int:
@@ -113,79 +186,99 @@ def cmd_solve(args: argparse.Namespace) -> int:
     from fundopt.io.atomic import check_target
     from fundopt.plan.solve import solve
 
-    source = Path(args.input) if args.input else model_path()
-    out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
-    check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
-    problem = _read(source)
-    try:
-        plan = solve(problem, progress=_stage, on_infeasible="relax" if args.relax else "raise")
-    except InfeasibleError as e:
-        _write_diagnosis(e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
-        raise
-    t = time.perf_counter()
-    written = write_workbook(plan, out, input_path=source, overwrite=args.overwrite)
-    _stage("write", time.perf_counter() - t)
-    _say(f"status: {plan.status.value}; objective {plan.objective:,.2f}; "
-         f"master check {'passed' if plan.passed else 'FAILED'}")
-    _say(f"wrote {written}")
-    if plan.status.value == "relaxed":
-        _say(f"warning: the rules could not all hold; {len(plan.breaches)} promise(s) were "
-             "broken at least cost (see the Breaches sheet)", sys.stderr)
+    with _Run() as run:
+        source = _source(args.input, run.progress.say)
+        out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
+        check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
+        problem = run.read(source)
+        try:
+            plan = solve(problem, progress=run.progress.done,
+                         on_infeasible="relax" if args.relax else "raise", bands=args.bands)
+        except InfeasibleError as e:
+            _write_diagnosis(run, e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
+            raise
+        if args.bands:
+            run.progress.done("bands", plan.solver.times["bands"])
+        written = run.write(out, lambda: write_workbook(plan, out, input_path=source,
+                                                        overwrite=args.overwrite))
+        _report_plan(run.progress, plan, written)
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
     return int(ExitCode.OK)
 
 
-def _write_diagnosis(error: InfeasibleError, path: Path, args: argparse.Namespace,
+def _report_plan(progress: Progress, plan: Plan, written: Path) -> None:
+    from fundopt.reports.summary import objective_sentence
+
+    relaxed = plan.status.value == "relaxed"
+    n, failed = len(plan.checks), int((~plan.checks["passed"].astype(bool)).sum())
+    status = ("RELAXED: the rules could not all hold" if relaxed else
+              "optimal: the best plan that keeps every rule")
+    checks = (f"passed: all {n:,} checks of every rule" if not failed else
+              f"FAILED: {failed:,} of {n:,} checks")
+    progress.say(f"status     {status}")
+    progress.say(f"value      {objective_sentence(plan)}")
+    progress.say(f"checks     {checks}, on the whole-pound plan")
+    if len(plan.bands):
+        pinned = int(plan.bands["set_by_rules"].sum())
+        progress.say(f"bands      {pinned:,} of {len(plan.bands):,} recipient-years are set by "
+                     f"the rules and the policy; {len(plan.bands) - pinned:,} are choices among "
+                     "equally good plans (see the Bands sheet)")
+    progress.say(f"wrote      {written}")
+    if relaxed:
+        progress.say(f"warning: the rules could not all hold; {len(plan.breaches)} promise(s) "
+                     "were broken at least cost (see the Breaches sheet)", error=True)
+
+
+def _write_diagnosis(run: _Run, error: InfeasibleError, path: Path, args: argparse.Namespace,
                      source: Path) -> None:
     """Write why the rules cannot all hold next to the asked-for output; a failure to write
     it is reported but never hides the infeasibility itself."""
     from fundopt.io.diagnosis import write_diagnosis
 
     try:
-        written = write_diagnosis(error, path, overwrite=args.overwrite, input_path=source)
+        written = run.write(path, lambda: write_diagnosis(error, path, overwrite=args.overwrite,
+                                                          input_path=source))
     except OutputError as e:
-        _say(f"warning: {e.code} the diagnosis was not written: {e.message}", sys.stderr)
+        run.progress.say(f"warning: {e.code} the diagnosis was not written: {e.message}",
+                         error=True)
         return
-    _say(f"wrote {written} (why the rules cannot all hold)")
+    run.progress.say(f"wrote {written} (why the rules cannot all hold)")
 
 
 def cmd_compare(args: argparse.Namespace) -> int:
     from fundopt.io.atomic import check_target
     from fundopt.io.compare import write_compare
     from fundopt.io.scenarios import read_scenarios
-    from fundopt.whatif.sweep import compare, process_pool
 
-    source = Path(args.input) if args.input else model_path()
-    out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-compare.xlsx"
-    check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
     if args.workers < 1:
         raise UsageError("--workers must be 1 or more")
-    problem = _read(source)
-    t = time.perf_counter()
-    scenarios = read_scenarios(source, problem)
-    _stage("scenarios", time.perf_counter() - t)
-    if not scenarios:
-        raise UsageError(f"'{source.name}' lists no scenarios: add a sheet named Scenarios "
-                         "(one row per override; see fundopt/io/scenarios.py)")
-    t = time.perf_counter()
-    whole_pounds = not args.lp_only
-    if args.workers > 1:
-        with process_pool(args.workers) as pool:
-            result = compare(problem, scenarios, executor=pool, whole_pounds=whole_pounds)
-    else:
-        result = compare(problem, scenarios, whole_pounds=whole_pounds)
-    _stage("solve", time.perf_counter() - t)
-    t = time.perf_counter()
-    written = write_compare(result, out, problem.settings.money_unit, scenarios=scenarios,
-                            overwrite=args.overwrite, input_path=source)
-    _stage("write", time.perf_counter() - t)
-    for row in result.summary.to_dict("records"):
-        change = (f"objective {float(row['objective_change']):+,.2f}"
-                  if row["status"] == "optimal" else str(row["message"]))
-        _say(f"{row['scenario']}: {row['status']}; {change}")
-    _say(f"wrote {written}")
+    with _Run() as run:
+        source = _source(args.input, run.progress.say)
+        out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-compare.xlsx"
+        check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
+        problem = run.read(source)
+        run.progress.begin("scenarios")
+        t = time.perf_counter()
+        scenarios = read_scenarios(source, problem)
+        run.progress.done("scenarios", time.perf_counter() - t, f"{len(scenarios)} found")
+        if not scenarios:
+            raise UsageError(
+                f"'{source.name}' lists no scenarios: add a sheet named Scenarios, one row per "
+                "change (a fresh template, fundopt template NEW.xlsx, has one with an example, "
+                "and its Instructions sheet explains each column)")
+        if args.workers > 1:
+            result = _compare_in_parallel(run, problem, scenarios, args)
+        else:
+            result = _compare_here(run, problem, scenarios, not args.lp_only)
+        extra = _compare_winners(run.progress, problem, scenarios, result)
+        written = run.write(out, lambda: write_compare(
+            result, out, problem.settings.money_unit, scenarios=scenarios,
+            overwrite=args.overwrite, input_path=source, problem=problem, extra_sheets=extra))
+        for row in result.summary.to_dict("records"):
+            run.progress.say(f"{row['scenario']}: {_outcome({str(k): v for k, v in row.items()})}")
+        run.progress.say(f"wrote {written}")
     if result.base.status != "optimal":
         _say(f"error: FO-L01 the workbook itself has no plan: {result.base.message}",
              sys.stderr)
@@ -193,8 +286,101 @@ def cmd_compare(args: argparse.Namespace) -> int:
     return int(ExitCode.OK)
 
 
+def _compare_winners(progress: Progress, problem: FundingProblem, scenarios: Sequence[Scenario],
+                     result: SweepResult) -> dict[str, SheetSpec]:
+    """The *Winners and losers* sheet of a comparison, and each scenario's largest winner
+    and loser against today's method, printed (only a material change names anyone)."""
+    from fundopt.explain.todays_method import scenarios_against_todays_method
+    from fundopt.io.winners import SHEET, compare_spec
+    from fundopt.reports.summary import Names, money_change, winners_and_losers
+
+    progress.begin("winners")
+    started = time.perf_counter()
+    if result.plans:  # each scenario's own problem, already applied
+        tables = {name: plan.against_todays_method for name, plan in result.plans.items()}
+        tables = {name: t for name, t in tables.items() if len(t)}
+    else:
+        tables = scenarios_against_todays_method(problem, scenarios, result.allocations)
+    if tables:
+        progress.done("winners", time.perf_counter() - started)
+    names = Names(problem).recipient
+    for name, table in tables.items():
+        up, down = winners_and_losers(table, names, largest=1)
+        said = [f"{side} {t['name'][0]} {money_change(float(t['difference'][0]))}"
+                for side, t in (("largest winner", up), ("largest loser", down)) if len(t)]
+        progress.say(f"  {name}: against today's method, "
+                     f"{', '.join(said) if said else 'no material change'}")
+    return {SHEET: compare_spec(tables)} if tables else {}
+
+
+def _outcome(row: dict[str, Any]) -> str:
+    """A scenario's line: its status and its value, in £m of value (on the base's)."""
+    from fundopt.reports.summary import millions, money_change
+
+    if row["status"] != "optimal":
+        return f"{row['status']}; {row['message']}"
+    if row["scenario"] == "base":
+        return f"optimal; value {millions(float(row['objective']))} of value"
+    return f"optimal; value {money_change(float(row['objective_change']))} of value on the base"
+
+
+def _compare_here(run: _Run, problem: FundingProblem, scenarios: Sequence[Any],
+                  whole_pounds: bool) -> SweepResult:
+    """The base, then each scenario in turn, each reported as it finishes (what
+    :func:`fundopt.compare` does in this process)."""
+    from fundopt.whatif.result import collect
+    from fundopt.whatif.sweep import SweepEngine
+
+    n = len(scenarios)
+    run.progress.begin("solve the base")
+    t = time.perf_counter()
+    engine = SweepEngine(problem, keep_plans=whole_pounds, whole_pounds=whole_pounds)
+    run.progress.done("solve the base", time.perf_counter() - t, engine.base.status.value)
+    outcomes = []
+    for i, scenario in enumerate(scenarios, start=1):
+        stage = f"scenario {i} of {n}"
+        run.progress.begin(f"{stage}: {scenario.name}")
+        t = time.perf_counter()
+        outcomes.append(engine.solve(scenario))
+        run.progress.done(stage, time.perf_counter() - t,
+                          f"{scenario.name}: {outcomes[-1].status.value}")
+    return collect(engine.base, [engine.base, *outcomes], problem.horizon, engine.plans)
+
+
+def _compare_in_parallel(run: _Run, problem: FundingProblem, scenarios: Sequence[Any],
+                         args: argparse.Namespace) -> SweepResult:
+    """Scenarios in ``--workers`` processes that ignore Ctrl-C (this process stops them)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from fundopt.whatif.sweep import compare
+
+    run.progress.begin(f"solve {len(scenarios)} scenarios in {args.workers} processes")
+    t = time.perf_counter()
+    pool = ProcessPoolExecutor(args.workers, mp_context=multiprocessing.get_context("spawn"),
+                               initializer=_ignore_ctrl_c)
+    try:
+        result = compare(problem, scenarios, executor=pool, progress=True,
+                         whole_pounds=not args.lp_only)
+    except KeyboardInterrupt:
+        for process in list(getattr(pool, "_processes", {}).values()):
+            process.terminate()  # their scenarios are abandoned: nothing of theirs is written
+        pool.shutdown(wait=False, cancel_futures=True)
+        raise
+    pool.shutdown()
+    run.progress.done("solve", time.perf_counter() - t)
+    return result
+
+
+def _ignore_ctrl_c() -> None:
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def cmd_validate(args: argparse.Namespace) -> int:
-    problem = _read(Path(args.input))
+    with _Run() as run:
+        problem = run.read(Path(args.input))
     counts = ", ".join(f"{n} {name}" for name, n in problem.summary().items() if n)
     _say(f"ok: '{args.input}' is valid ({counts}); {len(problem.warnings)} warning(s)")
     return int(ExitCode.OK)
@@ -203,9 +389,20 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def cmd_template(args: argparse.Namespace) -> int:
     from fundopt.io import write_template
 
-    written = write_template(args.output, overwrite=args.overwrite)
+    with _Run() as run:
+        path = Path(args.output)
+        written = run.write(path, lambda: write_template(path, overwrite=args.overwrite))
     _say(f"wrote a blank template to {written}")
     return int(ExitCode.OK)
+
+
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("fundopt")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "unknown (not installed)"
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -216,11 +413,15 @@ def build_parser() -> argparse.ArgumentParser:
         prog="fundopt", parents=[common],
         description="Plan multi-year police funding from an Excel workbook.",
         epilog="Exit codes: 0 ok, 1 internal error, 2 usage, 3 input, 4 infeasible, "
-               "5 solver, 6 output, 7 security refusal (docs/errors.md).")
+               "5 solver, 6 output, 7 security refusal, 130 stopped by Ctrl-C "
+               "(docs/errors.md).")
+    parser.add_argument("--version", action="version", version=f"fundopt {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     solve = sub.add_parser("solve", parents=[common], help="solve a workbook and write the plan",
                            description="Read IN.xlsx (default: the shipped reference model), "
-                           "solve it and write the plan to a new workbook.")
+                           "solve it and write the plan to a new workbook (with a Winners and "
+                           "losers sheet against today's method when the Baselines sheet says "
+                           "which stream paid each baseline).")
     solve.add_argument("input", nargs="?", metavar="IN.xlsx")
     solve.add_argument("-o", "--output", metavar="OUT.xlsx",
                        help="where to write the plan (default: IN-plan.xlsx in this folder)")
@@ -229,17 +430,23 @@ def build_parser() -> argparse.ArgumentParser:
                        help="if the rules cannot all hold, break the cheapest promises (in the "
                             "order of the Negotiability sheet) and write that plan, flagged "
                             "RELAXED, instead of stopping")
+    solve.add_argument("--bands", action="store_true",
+                       help="also work out, for every recipient and year, the least and the "
+                            "most it could get among equally good plans (about 2 s more on "
+                            "the reference model), and say how many are set by the rules")
     solve.set_defaults(run=cmd_solve)
     comp = sub.add_parser("compare", parents=[common],
                           help="solve the scenarios on the Scenarios sheet and compare them",
                           description="Read IN.xlsx (default: the shipped reference model), "
                           "solve it and every scenario on its Scenarios sheet, and write the "
-                          "comparison to a new workbook.")
+                          "comparison to a new workbook, each scenario also against today's "
+                          "method (sheet Winners and losers).")
     comp.add_argument("input", nargs="?", metavar="IN.xlsx")
     comp.add_argument("-o", "--output", metavar="OUT.xlsx",
                       help="where to write the comparison (default: IN-compare.xlsx here)")
     comp.add_argument("--workers", type=int, default=1, metavar="N",
-                      help="solve scenarios in N processes (default 1: this one)")
+                      help="solve scenarios in N processes (default 1: this one, reporting "
+                           "each scenario as it finishes)")
     comp.add_argument("--lp-only", action="store_true",
                       help="report each scenario's objective, binding rules and shadow prices "
                            "from the LP alone, about as fast as HiGHS re-solves it: no "
@@ -258,10 +465,18 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # before or after a command's own run (parsing, printing)
+        _say("cancelled (Ctrl-C)", sys.stderr)
+        return CANCELLED
+
+
+def _main(argv: Sequence[str] | None) -> int:
     parser = build_parser()
     try:
         args = parser.parse_args(argv)
-    except SystemExit as e:  # --help, or a usage error argparse already explained
+    except SystemExit as e:  # --help, --version, or a usage error argparse already explained
         return e.code if isinstance(e.code, int) else int(ExitCode.USAGE)
     debug = bool(getattr(args, "debug", False)) or os.environ.get("FUNDOPT_DEBUG") == "1"
     if getattr(args, "run", None) is None:
@@ -269,6 +484,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(ExitCode.USAGE)
     try:
         return int(args.run(args))
+    except Cancelled as e:
+        _report_cancelled(e)
+        return CANCELLED
     except InputError as e:
         if debug:
             traceback.print_exc()
@@ -279,9 +497,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             traceback.print_exc()
         _say(f"error: {e.code} {e.message}", sys.stderr)
         return int(e.exit_code)
-    except KeyboardInterrupt:
-        _say("cancelled; nothing was written", sys.stderr)
-        return 130
     except Exception as e:
         if debug:
             traceback.print_exc()
@@ -289,6 +504,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         _say("this is a bug in fundopt; run again with --debug and report the output",
              sys.stderr)
         return int(ExitCode.INTERNAL)
+
+
+def _report_cancelled(e: Cancelled) -> None:
+    during = f" during '{e.stage}'" if e.stage else ""
+    if e.written:
+        done = ", ".join(str(p) for p in e.written)
+        _say(f"cancelled (Ctrl-C){during}; already written: {done}", sys.stderr)
+    else:
+        _say(f"cancelled (Ctrl-C){during}; nothing was written", sys.stderr)
 
 
 if __name__ == "__main__":

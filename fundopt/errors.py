@@ -181,11 +181,39 @@ class VerificationError(SolverError):
     code = "FO-L13"
 
 
+class UsageError(FundoptError, TypeError):
+    """fundopt was called wrongly: an argument of the wrong kind (``solve(None)``, a path
+    where a problem belongs, a plan of another problem). The command line never causes it;
+    in Python it is also a ``TypeError``."""
+
+    exit_code = ExitCode.USAGE
+    code = "FO-U02"
+
+
+class OwnRuleError(FundoptError):
+    """An analyst's own rule (``solve(problem, extra_rules=...)``) cannot be used as
+    written: not linear, a range, on something other than allocations, or it changed
+    fundopt's own model. The message names the rule."""
+
+    exit_code = ExitCode.USAGE
+    code = "FO-Y01"
+
+
 class OutputError(FundoptError):
     """The output could not be written; nothing partial was left behind."""
 
     exit_code = ExitCode.OUTPUT
     code = "FO-O"
+
+
+def expect(value: object, kind: type | tuple[type, ...], what: str, hint: str = "") -> None:
+    """Raise :class:`UsageError` unless ``value`` is a ``kind``: ``what`` names the
+    argument, ``hint`` says what to pass instead."""
+    if isinstance(value, kind):
+        return
+    names = " or ".join(k.__name__ for k in (kind if isinstance(kind, tuple) else (kind,)))
+    found = "None" if value is None else f"a {type(value).__name__} ({value!r:.60})"
+    raise UsageError(f"{what} must be a {names}, not {found}" + (f"; {hint}" if hint else ""))
 
 
 def _input_error(cls: type[InputError], issues: tuple[Issue, ...], source: str) -> InputError:

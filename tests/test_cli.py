@@ -1,10 +1,15 @@
-"""The fundopt command line, through main() and once as a real subprocess."""
+"""The fundopt command line, through main() and as a real subprocess: stages in plain
+words with units, progress while a long stage runs, Ctrl-C at every stage, an output
+folder checked before solving, --version, a quick --help."""
 
 from __future__ import annotations
 
 import os
+import re
+import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import openpyxl
@@ -14,17 +19,58 @@ from fundopt import cli
 from fundopt.errors import ExitCode
 from fundopt.io import write_template
 
+ROOT = Path(__file__).resolve().parents[1]
+REFERENCE = ROOT / "models" / "england_wales_soc.xlsx"
+STAGE_LINE = re.compile(r"^(?P<stage>[A-Za-z][A-Za-z ,]+?) +(?P<seconds>\d+\.\d\d) s(?:   .*)?$")
+
 
 @pytest.fixture
 def workbook(tmp_path: Path) -> Path:
     return write_template(tmp_path / "budget.xlsx")
 
 
+def _env(**extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if k != "FUNDOPT_DEBUG"}
+    return {**env, **extra}
+
+
 def test_help(capsys: pytest.CaptureFixture[str]) -> None:
     assert cli.main(["--help"]) == 0
     out = capsys.readouterr().out
-    for word in ("solve", "validate", "template", "Exit codes"):
+    for word in ("solve", "validate", "template", "compare", "--version", "Exit codes", "130"):
         assert word in out
+
+
+def test_version(capsys: pytest.CaptureFixture[str]) -> None:
+    from importlib.metadata import version
+
+    assert cli.main(["--version"]) == 0
+    assert capsys.readouterr().out.strip() == f"fundopt {version('fundopt')}"
+
+
+def test_help_imports_nothing_heavy_and_takes_under_half_a_second() -> None:
+    heavy = ("pandas", "numpy", "pyomo", "highspy", "scipy", "openpyxl", "matplotlib")
+    probe = ("import sys; from fundopt.cli import main; main(['--help']); "
+             f"print([m for m in sys.modules if m.split('.')[0] in {heavy!r}], file=sys.stderr)")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=_env(), timeout=60, check=True)
+    assert proc.stderr.strip() == "[]"
+    seconds = []
+    for _ in range(3):  # the quickest of three: a busy machine slows any one run
+        t = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "fundopt.cli", "--help"], capture_output=True,
+                       env=_env(), timeout=60, check=True)
+        seconds.append(time.perf_counter() - t)
+    assert min(seconds) < 0.5, seconds
+
+
+def test_import_fundopt_is_light_until_a_name_is_used() -> None:
+    probe = ("import sys, fundopt; light = 'pandas' not in sys.modules; "
+             "fundopt.read_workbook; print(light, 'pandas' in sys.modules, "
+             "sorted(fundopt.__all__) == sorted(set(fundopt.__all__) & set(dir(fundopt))))")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=_env(), timeout=60, check=True)
+    assert proc.stdout.split() == ["True", "True", "True"]
 
 
 def test_usage_errors(capsys: pytest.CaptureFixture[str]) -> None:
@@ -41,7 +87,9 @@ def test_template_then_validate(tmp_path: Path, capsys: pytest.CaptureFixture[st
     assert "already exists" in capsys.readouterr().err
     assert cli.main(["template", str(out), "--overwrite"]) == 0
     assert cli.main(["validate", str(out)]) == 0
-    assert "is valid" in capsys.readouterr().out
+    captured = capsys.readouterr()
+    assert "is valid" in captured.out
+    assert "FO-S16 'Recipients'!A2: the template's example row is still here" in captured.err
 
 
 def test_solve_writes_next_to_the_current_folder(workbook: Path, tmp_path: Path,
@@ -52,10 +100,17 @@ def test_solve_writes_next_to_the_current_folder(workbook: Path, tmp_path: Path,
     monkeypatch.chdir(run)
     assert cli.main(["solve", str(workbook)]) == 0
     out = capsys.readouterr().out
-    for stage in ("read", "build", "solve", "verify", "write"):
-        assert any(line.startswith(stage) and line.endswith(" s") for line in out.splitlines())
+    stages = [m["stage"] for m in map(STAGE_LINE.match, out.splitlines()) if m]
+    # plain words, not "handoff" or "round"
+    assert stages == ["read the workbook", "build the LP", "load into solver", "solve",
+                      "whole pounds", "check every rule", "write the workbook"]
+    assert "status     optimal: the best plan that keeps every rule" in out
+    assert re.search(r"^value      £[\d,]+\.\dm of value \(value of funding £[\d,]+\.\dm",
+                     out, re.M)
+    assert re.search(r"^checks     passed: all \d+ checks of every rule, on the whole-pound "
+                     "plan$", out, re.M)
     result = run / "budget-plan.xlsx"
-    assert f"wrote {result}" in out
+    assert f"wrote      {result}" in out
     assert openpyxl.load_workbook(result)["Checks"]["B1"].value is True
     before = result.stat().st_mtime_ns
     assert cli.main(["solve", str(workbook)]) == ExitCode.OUTPUT
@@ -67,6 +122,72 @@ def test_solve_refuses_to_write_over_its_input(workbook: Path) -> None:
     data = workbook.read_bytes()
     assert cli.main(["solve", str(workbook), "-o", str(workbook), "--overwrite"]) == ExitCode.OUTPUT
     assert workbook.read_bytes() == data
+
+
+def test_an_unwritable_folder_is_refused_before_solving(workbook: Path, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        capsys: pytest.CaptureFixture[str]
+                                                        ) -> None:
+    import fundopt.plan.solve
+
+    def never(*args: object, **kwargs: object) -> None:
+        raise AssertionError("solved before the output was checked")
+
+    monkeypatch.setattr(fundopt.plan.solve, "solve", never)
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    locked.chmod(0o555)
+    try:
+        probe = locked / "probe"
+        try:
+            probe.touch()
+        except PermissionError:
+            pass
+        else:  # root writes anywhere: this check needs an ordinary user
+            probe.unlink()
+            pytest.skip("running as root: a read-only folder is still writable")
+        assert cli.main(["solve", str(workbook), "-o", str(locked / "plan.xlsx")]) == \
+            ExitCode.OUTPUT
+        err = capsys.readouterr().err
+        assert "FO-O04" in err and f"cannot write in the folder '{locked}'" in err
+        assert list(locked.iterdir()) == []
+    finally:
+        locked.chmod(0o755)
+
+
+def test_a_folder_the_system_refuses_is_refused_before_solving(
+        workbook: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the same check as above where the test runs as root: the system's refusal (here
+    # made up at the one place fundopt asks for a file) stops the run before it solves
+    import tempfile
+
+    import fundopt.plan.solve
+
+    monkeypatch.setattr(fundopt.plan.solve, "solve", lambda *a, **k: pytest.fail("solved"))
+    real = tempfile.mkstemp
+
+    def refuse(*args: object, **kwargs: object) -> tuple[int, str]:
+        if kwargs.get("dir") == tmp_path / "shared":
+            raise PermissionError(13, "Permission denied")
+        return real(*args, **kwargs)  # type: ignore[call-overload,no-any-return]
+
+    (tmp_path / "shared").mkdir()
+    monkeypatch.setattr(tempfile, "mkstemp", refuse)
+    out = tmp_path / "shared" / "plan.xlsx"
+    assert cli.main(["solve", str(workbook), "-o", str(out)]) == ExitCode.OUTPUT
+    assert "FO-O04 cannot write in the folder" in capsys.readouterr().err
+    assert not out.exists()
+
+
+def test_a_link_to_nothing_is_refused_before_solving(workbook: Path, tmp_path: Path,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    link = tmp_path / "plan.xlsx"
+    link.symlink_to(tmp_path / "gone" / "plan.xlsx")
+    assert cli.main(["solve", str(workbook), "-o", str(link), "--overwrite"]) == ExitCode.OUTPUT
+    err = capsys.readouterr().err
+    assert "FO-O16" in err and "which does not exist" in err
+    assert link.is_symlink() and not (tmp_path / "gone").exists()
 
 
 def test_bad_input_prints_cells_and_no_traceback(workbook: Path, tmp_path: Path,
@@ -90,7 +211,7 @@ def test_debug_shows_the_traceback(tmp_path: Path, capsys: pytest.CaptureFixture
     assert "Traceback" in capsys.readouterr().err
 
 
-def test_solve_without_input_uses_the_reference_model_or_says_why(
+def test_solve_without_input_uses_the_reference_model_and_says_so(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
     monkeypatch.chdir(tmp_path)
@@ -102,6 +223,8 @@ def test_solve_without_input_uses_the_reference_model_or_says_why(
         return
     assert model.name == cli.REFERENCE_MODEL
     assert cli.main(["solve"]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith(f"no workbook given: using the shipped reference model {model}")
     assert (tmp_path / f"{model.stem}-plan.xlsx").is_file()
 
 
@@ -111,19 +234,170 @@ def test_model_path_finds_shipped_files() -> None:
         cli.model_path("no-such-model.xlsx")
 
 
+def test_compare_without_a_scenarios_sheet_says_where_to_get_one(
+        workbook: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    wb = openpyxl.load_workbook(workbook)
+    wb.remove(wb["Scenarios"])
+    wb.save(workbook)
+    assert cli.main(["compare", str(workbook), "-o", str(tmp_path / "c.xlsx")]) == \
+        ExitCode.USAGE
+    err = capsys.readouterr().err
+    assert "lists no scenarios" in err and "fundopt template NEW.xlsx" in err
+    assert ".py" not in err  # never a source file
+
+
+def test_compare_reports_each_scenario_as_it_finishes(workbook: Path, tmp_path: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / "compare.xlsx"
+    assert cli.main(["compare", str(workbook), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert re.search(r"^solve the base +\d+\.\d\d s   optimal$", said, re.M)
+    assert re.search(r"^scenario 1 of 1 +\d+\.\d\d s   envelope \+10%: optimal$", said, re.M)
+    assert re.search(r"^envelope \+10%: optimal; value \+£[\d.,]+[mk]? of value on the base$",
+                     said, re.M)
+    assert openpyxl.load_workbook(out).sheetnames[0] == "Summary"
+
+
+def test_compare_in_worker_processes_gives_the_same_lines(workbook: Path, tmp_path: Path,
+                                                         capsys: pytest.CaptureFixture[str]
+                                                         ) -> None:
+    serial, parallel = tmp_path / "serial.xlsx", tmp_path / "parallel.xlsx"
+    assert cli.main(["compare", str(workbook), "-o", str(serial)]) == 0
+    first = [line for line in capsys.readouterr().out.splitlines() if ": optimal" in line]
+    assert cli.main(["compare", str(workbook), "-o", str(parallel), "--workers", "2"]) == 0
+    second = [line for line in capsys.readouterr().out.splitlines() if ": optimal" in line
+              and not line.startswith("scenario ")]
+    assert [line for line in first if not line.startswith("scenario ")] == second
+    assert cli.main(["compare", str(workbook), "--workers", "0"]) == ExitCode.USAGE
+
+
+def test_progress_lines_name_the_stage_and_what_highs_is_doing(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    # the reference model solves in about a second: lines every 0.1 s show it happening
+    monkeypatch.setenv("FUNDOPT_PROGRESS_SECONDS", "0.1")
+    assert cli.main(["solve", str(REFERENCE), "-o", str(tmp_path / "plan.xlsx")]) == 0
+    err = capsys.readouterr().err.splitlines()
+    solving = [line for line in err if line.startswith("  solve: ")]
+    assert solving, err
+    assert any(re.fullmatch(r"  solve: \d+ s \(HiGHS [a-z ]+(, [\d,]+ iterations)?\)", line)
+               for line in solving), solving
+    assert any(line.startswith("  write the workbook: ") for line in err), err
+
+
+# -- a long solve and Ctrl-C, in a real process ------------------------------------------------
+@pytest.fixture(scope="module")
+def large(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 127k-column problem (the 100k benchmark size): HiGHS takes several seconds."""
+    sys.path.insert(0, str(ROOT))
+    generate = pytest.importorskip("benchmarks.generate")
+    from fundopt.io import write_problem
+
+    return write_problem(generate.generate("100k"), tmp_path_factory.mktemp("large") / "big.xlsx")
+
+
+def _start(args: list[str], folder: Path, every: str = "0.05") -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-m", "fundopt.cli", *args], cwd=folder,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=_env(FUNDOPT_PROGRESS_SECONDS=every))
+
+
+def _wait_for(proc: subprocess.Popen[str], wanted: re.Pattern[str]) -> list[str]:
+    """Read standard error until a line matches ``wanted`` (the lines read)."""
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:
+        seen.append(line.rstrip("\n"))
+        if wanted.search(line):
+            return seen
+    raise AssertionError(f"never saw {wanted.pattern!r}: {seen}")
+
+
+def test_a_long_solve_prints_progress_and_stops_at_ctrl_c(large: Path, tmp_path: Path) -> None:
+    proc = _start(["solve", str(large), "-o", str(tmp_path / "plan.xlsx")], tmp_path, every="1")
+    seen = _wait_for(proc, re.compile(r"^  solve: \d+ s \(HiGHS [a-z ]+, [\d,]+ iterations\)$"))
+    sent = time.perf_counter()
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert time.perf_counter() - sent < 5  # HiGHS stopped at once, not at the end of its solve
+    assert "cancelled (Ctrl-C) during 'solve'; nothing was written" in err
+    assert "Traceback" not in err + out and "Exception ignored" not in err
+    assert "load into solver" in out and "whole pounds" not in out
+    assert sorted(os.listdir(tmp_path)) == [], seen
+
+
+#: The progress line to wait for, and the stages the Ctrl-C may land in (a short stage may
+#: end before the signal arrives). Every rule is checked as part of "whole pounds", so it
+#: is no stage of its own in time; "solve" is the long solve above.
+STAGES = {
+    "read the workbook": ("read the workbook",),
+    "build the LP": ("build the LP", "load into solver"),
+    "whole pounds": ("whole pounds", "write the workbook"),
+    "write the workbook": ("write the workbook",),
+}
+
+
+@pytest.mark.parametrize("stage", list(STAGES))
+def test_ctrl_c_at_each_stage_is_quiet_and_writes_nothing(stage: str, tmp_path: Path,
+                                                          request: pytest.FixtureRequest) -> None:
+    target = tmp_path / "plan.xlsx"
+    # the reference model builds its LP in under 0.1 s, too short to be sure of a progress
+    # line to wait for: that stage is caught on the large problem
+    source = request.getfixturevalue("large") if stage == "build the LP" else REFERENCE
+    proc = _start(["solve", str(source), "-o", str(target)], tmp_path)
+    _wait_for(proc, re.compile(rf"^  {stage}: \d+ s"))
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, out + err
+    landed = re.search(r"cancelled \(Ctrl-C\) during '([^']+)'; nothing was written", err)
+    assert landed and landed.group(1) in STAGES[stage], err
+    assert "Traceback" not in out + err and "Exception ignored" not in err  # no ZipFile noise
+    assert sorted(os.listdir(tmp_path)) == []  # no output, no temporary file
+
+
+def test_ctrl_c_during_compare_is_quiet(tmp_path: Path) -> None:
+    proc = _start(["compare", str(REFERENCE), "-o", str(tmp_path / "c.xlsx")], tmp_path)
+    _wait_for(proc, re.compile(r"^  scenario 2 of \d+: "))
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130
+    assert "cancelled (Ctrl-C) during 'scenario 2 of" in err
+    assert "Traceback" not in out + err and os.listdir(tmp_path) == []
+
+
+def test_a_full_disk_is_reported_without_a_traceback(tmp_path: Path) -> None:
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=200k", "tmpfs", str(disk)],
+                             capture_output=True, check=False)
+    if mounted.returncode != 0:
+        pytest.skip("cannot mount a small file system here (needs root)")
+    try:
+        proc = subprocess.run([sys.executable, "-m", "fundopt.cli", "solve", str(REFERENCE),
+                               "-o", str(disk / "plan.xlsx")], capture_output=True, text=True,
+                              env=_env(), timeout=300, check=False)
+        assert proc.returncode == ExitCode.OUTPUT, proc.stderr
+        assert "FO-O05 not enough disk space to write 'plan.xlsx'; nothing was written" in \
+            proc.stderr
+        assert "Traceback" not in proc.stderr and "Exception ignored" not in proc.stderr
+        assert os.listdir(disk) == []
+    finally:
+        subprocess.run(["umount", str(disk)], check=False)
+
+
 def test_subprocess_bad_input_has_no_traceback(tmp_path: Path) -> None:
     bad = tmp_path / "bad.xlsx"
     bad.write_text("recipient,amount\n")
-    env = {k: v for k, v in os.environ.items() if k != "FUNDOPT_DEBUG"}
     proc = subprocess.run([sys.executable, "-m", "fundopt.cli", "validate", str(bad)],
-                          capture_output=True, text=True, env=env, timeout=120, check=False)
+                          capture_output=True, text=True, env=_env(), timeout=120, check=False)
     assert proc.returncode == ExitCode.INPUT
     assert "FO-F08" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
 
 
 def test_subprocess_refuses_without_defusedxml(workbook: Path) -> None:
-    env = {**os.environ, "OPENPYXL_DEFUSEDXML": "False"}
+    env = _env(OPENPYXL_DEFUSEDXML="False")
     proc = subprocess.run([sys.executable, "-m", "fundopt.cli", "validate", str(workbook)],
                           capture_output=True, text=True, env=env, timeout=120, check=False)
     assert proc.returncode == ExitCode.SECURITY

@@ -188,9 +188,14 @@ class FakeHighs:
         self.status = status
         self.options: dict[str, object] = {"solver": solver}
         self.runs: list[object] = []
+        self.HandleKeyboardInterrupt = False
 
     def run(self) -> None:
         self.runs.append(self.options["solver"])
+
+    def solve(self) -> None:  # highspy's run with HandleKeyboardInterrupt (fundopt's way)
+        assert self.HandleKeyboardInterrupt
+        self.run()
 
     def getOptionValue(self, name: str) -> tuple[object, object]:
         return highspy.HighsStatus.kOk, self.options.get(name)
@@ -214,23 +219,27 @@ class FakeModel:
         self.options = options or {}
 
 
-@pytest.mark.parametrize("solver", ["simplex", "ipm"])
+@pytest.mark.parametrize("solver", ["simplex", "ipx"])
 @pytest.mark.parametrize("status", list(MS.__members__.values()), ids=list(MS.__members__))
 def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus, solver: str):
     highs = FakeHighs(status, solver)
     model = FakeModel(highs, {"time_limit": 30.0})
-    if solver == "ipm":  # a limit is the user's: never a second, simplex run after it
-        with contextlib.suppress(fo.FundoptError):
+    if solver == "ipx":  # a limit is the user's: never a second, simplex run after it
+        with contextlib.suppress(fo.FundoptError, KeyboardInterrupt):
             run(model)  # type: ignore[arg-type]
         failed = status in (MS.kNotset, MS.kSolveError, MS.kPostsolveError, MS.kUnknown)
         # (run() itself retries "unbounded or infeasible" without presolve, by simplex)
         again = failed or status == MS.kUnboundedOrInfeasible
-        assert highs.runs == (["ipm", "simplex"] if again else ["ipm"])
+        assert highs.runs == (["ipx", "simplex"] if again else ["ipx"])
         assert highs.options["solver"] == "simplex"  # later runs warm-start
         highs.runs.clear()
         highs.options["solver"] = "simplex"
     if status in (MS.kOptimal, MS.kInfeasible):
         assert run(model) == status  # type: ignore[arg-type]
+        return
+    if status == MS.kInterrupt:  # HiGHS stopped at Ctrl+C: the caller's usual interrupt
+        with pytest.raises(KeyboardInterrupt):
+            run(model)  # type: ignore[arg-type]
         return
     with pytest.raises(fo.FundoptError) as caught:
         run(model)  # type: ignore[arg-type]
@@ -243,7 +252,7 @@ def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus
     if status == MS.kTimeLimit:
         assert code == "FO-L05"
         assert "time limit (30 s)" in str(caught.value)
-    elif status in (MS.kIterationLimit, MS.kInterrupt, MS.kMemoryLimit):
+    elif status in (MS.kIterationLimit, MS.kMemoryLimit):
         assert code == "FO-L05"
     else:
         assert code == "FO-L12"
@@ -337,31 +346,36 @@ def test_the_command_line_can_relax_and_write_the_flagged_plan(tmp_path, capsys)
     assert "promise(s) were broken" in capsys.readouterr().err
     summary = openpyxl.load_workbook(out, read_only=True)["Summary"]
     values = [c for row in summary.iter_rows(values_only=True) for c in row if c is not None]
-    assert "relaxed" in values
+    assert any(str(v).startswith("RELAXED") for v in values)
 
 
 def test_a_huge_conflict_still_gets_a_whole_pound_relaxed_plan():
-    # half the core grant in the first year: 43 floors and 17 cliff edges give way, and
-    # the forces sit on their limits with no pound to spare; rounding may take a broken
-    # rule past its allowance by its reach (under £1 an amount), never any other rule
+    # 70% of the core grant in the first year: 43 floors, 15 cliff edges and, the year
+    # after, 43 rise limits give way, and the forces sit on their limits with no pound to
+    # spare; rounding may take a broken rule past its allowance by its reach (under £1 an
+    # amount), never any other rule
     from pathlib import Path
 
     ref = fo.read_workbook(Path(__file__).resolve().parent.parent / "models"
                            / "england_wales_soc.xlsx")
     first = ref.horizon[0]
-    half = fo.Scenario("half", (fo.ScaleEnvelope("core_police_grant", first, 0.5),)).apply(ref)
+    half = fo.Scenario("cut", (fo.ScaleEnvelope("core_grant", first, 0.7),)).apply(ref)
     plan = fo.solve(half, on_infeasible="relax")
     assert plan.status is fo.PlanStatus.RELAXED and plan.passed
     broken = set(plan.breaches["rule"])
-    assert len(broken) >= 40 and all(r.startswith(("floor_", "cliff_edge")) for r in broken)
+    assert len(broken) >= 40
+    assert all(r.startswith(("floor_", "cliff_edge", "rise_limit")) for r in broken)
     checks = check_rules(half, plan.allocations, plan.carry_forward)
     assert checks[~checks["rule"].isin(broken)]["passed"].all()
-    grant = plan.allocations[(plan.allocations["stream"] == "core_police_grant")
+    grant = plan.allocations[(plan.allocations["stream"] == "core_grant")
                              & (plan.allocations["year"] == first)]["amount"].sum()
-    envelope = half.envelopes[(half.envelopes["stream"] == "core_police_grant")
+    envelope = half.envelopes[(half.envelopes["stream"] == "core_grant")
                               & (half.envelopes["year"] == first)]["amount"].iloc[0]
     assert grant <= envelope
     # each floor breaks by what the cheapest way out said, within rounding's reach
+    # (soft rules, such as a national programme's cliff edge, break at their own penalty)
     way = {r.rule: r.amount for r in diagnosed(half).way_out.rules}
-    for rule, amount in zip(plan.breaches["rule"], plan.breaches["amount"], strict=True):
+    soft = plan.breaches["penalty"].notna() if "penalty" in plan.breaches else False
+    for rule, amount in zip(plan.breaches["rule"][~soft], plan.breaches["amount"][~soft],
+                            strict=True):
         assert amount == pytest.approx(way[rule], abs=500.0)

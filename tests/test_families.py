@@ -348,8 +348,10 @@ def test_highs_warnings_are_recorded_and_money_is_well_scaled():
 
 def test_the_rule_families_a_user_can_name_are_the_lps_families():
     # schema.RuleFamily (the Negotiability sheet's choices) and the LP's row families must
-    # not drift apart; the LP adds only its objective-accounting rows
+    # not drift apart; the LP adds only its objective-accounting rows and an analyst's own
+    # rules (written in Python, never on a sheet, never relaxed)
     from fundopt.formulation.builder import Family
     from fundopt.problem.schema import RuleFamily
 
-    assert {f.value for f in Family} - {"accounting"} == {f.value for f in RuleFamily}
+    assert {f.value for f in Family} - {"accounting", "own_rule"} == \
+        {f.value for f in RuleFamily}

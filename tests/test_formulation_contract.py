@@ -153,7 +153,9 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
         if q is None:
             continue
         fy = funded(r)
-        if rec[r]["last_year"] and fy and fy[-1] != horizon[-1] and B[r] and exists(r, t0):
+        # a baseline above zero: £0 or none has nothing to glide from (a baseline for a
+        # recipient not existing in t0 is refused, FO-V32)
+        if rec[r]["last_year"] and fy and fy[-1] != horizon[-1] and B[r] > 0:
             g = float(np.ceil(B[r] / (len(fy) + 1)))
             for k, t in enumerate(fy):
                 if k == 0:
@@ -175,24 +177,34 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
                 rhs = rate * inc[(r, tp)] - inc[(r, t)] + (rate * B[r] if tp == t0 else 0.0)
                 row(terms, rhs if low else -np.inf, np.inf if low else rhs, q["penalty"])
 
-    # local priorities
+    # local priorities: shares of the whole budget W = X + I, what the PCC pays out
+    # (streams with paid_by = r) counted as not kept local (and, on SOC lines, national)
     local: dict[str, set[str]] = defaultdict(set)
     for _, lp in rows(p.local_priorities):
         local[lp["recipient"]].add(lp["activity"])
     soc = {a for a in act if act[a]["threat"] != "local_policing"}
+    payer = {s["stream"]: s["paid_by"] for _, s in rows(p.streams)}
     for (r, t), q in per_year(p.local_shares).items():
         if t not in funded(r):
             continue
         mine = {key: j for key, j in x.items() if key[0] == r and key[3] == t}
-        L = {j: 1.0 for key, j in mine.items() if key[1] in local[r]}
-        N = {j: 1.0 for key, j in mine.items() if key[1] in soc - local[r]}
-        tot = {j: 1.0 for j in mine.values()}
-        if q["min_local_share"] is not None:
-            row(add(L, {j: -q["min_local_share"] for j in tot}), 0.0, np.inf, q["penalty"])
-        if q["min_local_amount"] is not None:
-            row(L, q["min_local_amount"], np.inf, q["penalty"])
-        if q["max_national_share"] is not None:
-            row(add(N, {j: -q["max_national_share"] for j in tot}), -np.inf, 0.0, q["penalty"])
+        paid = {key: j for key, j in x.items() if payer[key[2]] == r and key[3] == t}
+        away = add({j: 1.0 for key, j in mine.items() if key[1] not in local[r]},
+                {j: 1.0 for j in paid.values()})
+        G = add({j: 1.0 for key, j in mine.items() if key[1] in soc - local[r]},
+                {j: 1.0 for key, j in paid.items() if key[1] in soc})
+        W = {j: 1.0 for j in mine.values()}
+        income = inc[(r, t)]
+        if q["min_local_share"] is not None:  # W - O >= s W
+            lam = q["min_local_share"]
+            row(add({j: 1 - lam for j in W}, {j: -c for j, c in away.items()}),
+                -(1 - lam) * income, np.inf, q["penalty"])
+        if q["min_local_amount"] is not None:  # W - O >= amount
+            row(add(W, {j: -c for j, c in away.items()}), q["min_local_amount"] - income, np.inf,
+                q["penalty"])
+        if q["max_national_share"] is not None:  # G <= s W
+            nu = q["max_national_share"]
+            row(add(G, {j: -nu for j in W}), -np.inf, nu * income, q["penalty"])
 
     # national requirements
     for _, q in rows(p.requirements):
@@ -241,6 +253,8 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
                 members = [r for r in rec if rec[r]["kind"] == kind
                            and rec[r]["need_weight"] is not None and t in funded(r)]
                 W = sum(rec[r]["need_weight"] for r in members)
+                if W <= 0:  # weights summing to 0: no target shares, no need rows
+                    continue
                 for r in members:
                     pi = rec[r]["need_weight"] / W
                     terms = add(X(r, t), *[X(o, t, -pi) for o in members])
@@ -300,15 +314,19 @@ def everything(**settings: float) -> fo.FundingProblem:
                          need_weight=[2.0, 1.0, 1.0, None]),
         years=frame(year=years, baseline=[True, False, False, False]),
         activities=ACTS,
-        streams=frame(stream=["core", "rocu", "fund"], name=["Core", "ROCU", "Fund"],
-                      carry_forward_share=[None, 0.2, 0.5]),
-        envelopes=frame(stream=["core"] * 3 + ["rocu"] * 3 + ["fund"] * 3, year=h * 3,
+        streams=frame(stream=["core", "rocu", "fund", "pcc_a"],
+                      name=["Core", "ROCU", "Fund", "A's PCC to its unit"],
+                      carry_forward_share=[None, 0.2, 0.5, None],
+                      paid_by=[None, None, None, "a"]),
+        envelopes=frame(stream=["core"] * 3 + ["rocu"] * 3 + ["fund"] * 3 + ["pcc_a"] * 3,
+                        year=h * 4,
                         amount=[300 * M, 310 * M, 300 * M, 20 * M, 20 * M, 21 * M,
-                                30 * M, 10 * M, 0.0],
-                        must_spend=[None] * 3 + [True] * 3 + [None] * 3),
-        eligibility=frame(stream=["core", "rocu", "fund"],
-                          recipient_kind=["force", "regional_unit", None],
-                          activity=[None, None, "prev"]),
+                                30 * M, 10 * M, 0.0, 40 * M, 40 * M, 40 * M],
+                        must_spend=[None] * 3 + [True] * 3 + [None] * 6),
+        eligibility=frame(stream=["core", "rocu", "fund", "pcc_a"],
+                          recipient_kind=["force", "regional_unit", None, None],
+                          recipient=[None, None, None, "rocu"],
+                          activity=[None, None, "prev", None]),
         baselines=frame(recipient=ids, amount=[120 * M, 80 * M, 60 * M, 18 * M]),
         other_income=frame(recipient=["a", "a", "rocu", "rocu"],
                            year=["2025-26", "2026-27", "2025-26", "2026-27"],

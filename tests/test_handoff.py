@@ -72,7 +72,7 @@ def _one_row_builder(terms: list[tuple[int, float]] | Terms) -> LpBuilder:
     b.aux("extra", "extra[test]")
     info = RowInfo(Family.FLOOR, "floor[test]", "a test row")
     b.row(terms, Sense.GE, 5 * M, info)
-    b.value("value", [(0, 1.0)])
+    b.measure("value", [(0, 1.0)])
     b.finish()
     return b
 
@@ -122,7 +122,7 @@ def test_rows_added_as_a_block_are_the_rows_added_one_by_one():
     block.rows_block(np.cumsum([0] + [len(t) for t in terms]), [v for v, _ in flat],
                      [c for _, c in flat], Sense.LE, infos, rhs)
     for b in (one_by_one, block):
-        b.value("value", [(0, 1.0), (1, 1.0), (2, 1.0)])
+        b.measure("value", [(0, 1.0), (1, 1.0), (2, 1.0)])
         b.finish()
     assert block.rows == one_by_one.rows
     assert_same_lp(compile_to_highs(block), compile_to_highs(one_by_one))

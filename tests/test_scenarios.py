@@ -6,11 +6,11 @@ from typing import Any
 
 import pandas as pd
 import pytest
-from builders import M, frame, tiny, values
+from builders import M, amount, frame, tiny, values
 from whatif_problems import regional_problem
 
 import fundopt as fo
-from fundopt.problem.scenarios import OVERRIDES, OVERRIDES_BY_KIND
+from fundopt.problem.scenarios import OVERRIDES, OVERRIDES_BY_KIND, SetNeedWeight
 
 
 @pytest.fixture(scope="module")
@@ -146,7 +146,20 @@ def test_an_invalid_result_names_the_scenario(problem: fo.FundingProblem) -> Non
 
 def test_every_override_kind_is_registered() -> None:
     assert {o.kind for o in OVERRIDES} == set(OVERRIDES_BY_KIND)
-    assert len(OVERRIDES) == 8
+    assert len(OVERRIDES) == 9
+
+
+def test_set_need_weight_moves_the_needs_target() -> None:
+    # a and b share £100m; with weights 3 : 1 the need penalty puts £75m with a
+    p = tiny(recipients=frame(recipient=["a", "b"], name=["A", "B"], kind=["force"] * 2,
+                              region=["north", "south"], need_weight=[1.0, 1.0]),
+             settings=fo.Settings(need_penalty=0.1, volatility_penalty=0.0))
+    moved = fo.Scenario("a's need x3", (SetNeedWeight("a", 3.0),)).apply(p)
+    assert list(p.recipients["need_weight"]) == [1.0, 1.0]  # the base is untouched
+    plan = fo.solve(moved)
+    assert amount(plan, recipient="a") == 75 * M
+    with pytest.raises(fo.InputError, match="no such recipient"):
+        fo.Scenario("typo", (SetNeedWeight("zz", 1.0),)).apply(p)
 
 
 def _withdrawal_problem() -> fo.FundingProblem:
@@ -217,22 +230,22 @@ def test_bad_scenario_rows_name_their_cells(problem: fo.FundingProblem, tmp_path
     path = _workbook(problem, tmp_path / "in.xlsx")
     wb = openpyxl.load_workbook(path)
     ws = wb["Scenarios"]
-    # header in row 3 (below the note); rows 4.. hold the overrides in order
-    header = {ws.cell(row=3, column=c).value: c for c in range(1, ws.max_column + 1)}
-    ws.cell(row=4, column=header["stream"]).value = "soc_typo"
-    ws.cell(row=5, column=header["override"]).value = "scale_budget"
-    ws.cell(row=6, column=header["value"]).value = "lots"
-    ws.cell(row=7, column=header["scope"]).value = "soc"  # not used by remove_contribution
-    ws.cell(row=8, column=header["recipient"]).value = None  # add_commitment needs one
+    # header in row 1, like every sheet; rows 2.. hold the overrides in order
+    header = {ws.cell(row=1, column=c).value: c for c in range(1, ws.max_column + 1)}
+    ws.cell(row=2, column=header["stream"]).value = "soc_typo"
+    ws.cell(row=3, column=header["override"]).value = "scale_budget"
+    ws.cell(row=4, column=header["value"]).value = "lots"
+    ws.cell(row=5, column=header["scope"]).value = "soc"  # not used by remove_contribution
+    ws.cell(row=6, column=header["recipient"]).value = None  # add_commitment needs one
     wb.save(path)
     before = path.read_bytes()
     with pytest.raises(fo.InputError) as caught:
         fo.read_scenarios(path, fo.read_workbook(path))
     text = str(caught.value)
     col = {name: openpyxl.utils.get_column_letter(c) for name, c in header.items()}
-    assert f"'Scenarios'!{col['stream']}4: no stream with this id" in text
-    assert f"'Scenarios'!{col['override']}5: unknown override" in text
-    assert f"'Scenarios'!{col['value']}6" in text
-    assert f"'Scenarios'!{col['scope']}7: remove_contribution does not use the column" in text
-    assert f"'Scenarios'!{col['recipient']}8: add_commitment needs a recipient" in text
+    assert f"'Scenarios'!{col['stream']}2: no stream with this id" in text
+    assert f"'Scenarios'!{col['override']}3: unknown override" in text
+    assert f"'Scenarios'!{col['value']}4" in text
+    assert f"'Scenarios'!{col['scope']}5: remove_contribution does not use the column" in text
+    assert f"'Scenarios'!{col['recipient']}6: add_commitment needs a recipient" in text
     assert path.read_bytes() == before  # the input is never written

@@ -30,13 +30,13 @@ def ipm(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_the_method_follows_the_size() -> None:
     assert highs_options(IPM_FROM_COLUMNS - 1)["solver"] == "simplex"
     big = highs_options(IPM_FROM_COLUMNS)
-    assert (big["solver"], big["run_crossover"]) == ("ipm", "on")
+    assert (big["solver"], big["run_crossover"]) == ("ipx", "on")
 
 
 def test_interior_point_gives_the_same_optimum_and_a_verified_plan(ipm: None) -> None:
     problem = regional_problem()
     plan = fo.solve(problem)
-    assert plan.solver.options["solver"] == "ipm"
+    assert plan.solver.options["solver"] == "ipx"
     assert plan.passed
     hm = build(problem)
     run(hm)
@@ -62,7 +62,7 @@ c.IPM_FROM_COLUMNS = 1
 import fundopt as fo
 from whatif_problems import regional_problem
 plan = fo.solve(regional_problem())
-assert plan.solver.options["solver"] == "ipm"
+assert plan.solver.options["solver"] == "ipx"
 print(plan.fingerprint)
 """
 
@@ -93,3 +93,68 @@ def test_a_sweep_on_an_interior_point_base_re_solves_in_place(ipm: None) -> None
         cold = fo.solve(s.apply(problem))
         got = float(result.summary.set_index("scenario").loc[s.name, "objective"])
         assert got == pytest.approx(cold.objective, rel=1e-9)
+
+
+def test_interior_point_is_named_ipx_in_the_options_in_force(ipm: None) -> None:
+    """``solver="ipm"`` means HiPO wherever highspy-extras is installed (HiGHS >= 1.12): the
+    method in force must not depend on what else is installed, so fundopt names IPX."""
+    hm = build(regional_problem())
+    assert hm.highs.getOptionValue("solver")[1] == "ipx"
+    run(hm)
+    with open(hm.log_path, encoding="utf-8") as log:
+        text = log.read()
+    assert "IPX version" in text and "HiPO" not in text
+
+
+def test_the_documented_pins_are_the_options_in_force() -> None:
+    hm = build(regional_problem())
+    for name, value in highs_options(hm.highs.getNumCol()).items():
+        assert hm.highs.getOptionValue(name)[1] == value, name
+    formulation = (ROOT / "docs" / "formulation.md").read_text(encoding="utf-8")
+    assert "`solver=ipx`" in formulation and "`simplex_strategy=1`" in formulation
+
+
+def test_highspy_1_14_is_excluded_by_the_package_and_refused_at_run_time(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    pyproject = (ROOT / "pyproject.toml").read_text(encoding="utf-8")
+    assert '"highspy>=1.13,!=1.14.*,<2"' in pyproject
+    import fundopt.solver.run as solver_run
+
+    monkeypatch.setattr(solver_run, "installed_highspy_version", lambda: "1.14.0")
+    with pytest.raises(fo.SolverError) as caught:
+        fo.solve(regional_problem())
+    assert caught.value.code == "FO-L06" and "1.14.0" in str(caught.value)
+
+
+def test_ctrl_c_during_a_solve_stops_highs_cleanly(monkeypatch: pytest.MonkeyPatch) -> None:
+    """HiGHS's own keyboard-interrupt handling: the solve stops at HiGHS's next check with
+    status Interrupt, and the caller gets KeyboardInterrupt, as in a notebook cell or the
+    command line (exit 130)."""
+    import _thread
+    import threading
+    import time
+
+    import highspy
+
+    hm = build(regional_problem())
+    h = hm.highs
+    fired = threading.Event()
+
+    def interrupt_main_once(event: object) -> None:
+        if not fired.is_set():
+            fired.set()
+            _thread.interrupt_main()  # what Ctrl+C does: KeyboardInterrupt in the main thread
+            time.sleep(0.5)  # the solver thread waits while the main thread asks it to stop
+
+    h.cbSimplexInterrupt += interrupt_main_once
+    with pytest.raises(KeyboardInterrupt):
+        run(hm)
+    assert fired.is_set()
+    assert h.getModelStatus() == highspy.HighsModelStatus.kInterrupt
+    # highspy's interrupt callback goes with the solve: left on the Highs object, a later
+    # plain run() (rounding's re-solves) would call Python from inside HiGHS, and a Ctrl-C
+    # there crashed the process
+    assert h.HandleKeyboardInterrupt is False
+    # HiGHS keeps the interrupt on that Highs object, and fundopt drops it with the
+    # interrupt; solving again (the next cell, the next command) starts afresh
+    assert fo.solve(regional_problem()).passed

@@ -15,6 +15,7 @@ from whatif_problems import regional_problem
 import fundopt as fo
 from fundopt.plan.solve import build, finish
 from fundopt.solver.run import run
+from fundopt.solver.tiers import solve_tiers
 from fundopt.whatif.sweep import Method, SweepEngine
 
 IN_PLACE = [
@@ -74,13 +75,16 @@ def test_in_place_model_equals_the_rebuilt_one(problem: fo.FundingProblem, engin
     for key in theirs:
         np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
     # so the same start gives the same plan, to the pound
-    rebuilt.highs.setBasis(engine.basis)
-    run(rebuilt)
-    plan = finish(changed, rebuilt, {}, 0.0)
+    tiers = solve_tiers(rebuilt, engine.basis)
+    assert tiers is not None
+    plan = finish(changed, rebuilt, tiers, {}, 0.0)
     assert outcome.objective == plan.objective
     pd.testing.assert_frame_equal(outcome.allocations, plan.allocations.reset_index(drop=True))
-    # and the optimum is the one a cold solve finds (the plan may differ only at ties)
-    assert outcome.objective == pytest.approx(fo.solve(changed).objective, rel=1e-9)
+    # and it is the plan a cold solve finds, to the pound: the priority tiers after the
+    # first are solved the same way whatever start tier 1 had
+    cold = fo.solve(changed)
+    assert outcome.objective == pytest.approx(cold.objective, rel=1e-9)
+    pd.testing.assert_frame_equal(outcome.allocations, cold.allocations.reset_index(drop=True))
 
 
 @pytest.mark.parametrize("override", REBUILT, ids=lambda o: o.describe())
@@ -238,11 +242,11 @@ def test_compare_command_writes_a_workbook(problem: fo.FundingProblem, tmp_path:
     out = tmp_path / "out.xlsx"
     assert main(["compare", str(source), "-o", str(out)]) == 0
     said = capsys.readouterr().out
-    assert "soc up: optimal; objective +" in said
+    assert "soc up: optimal; value +£" in said
     assert "too little: infeasible" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     assert wb.sheetnames == ["Summary", "Totals", "Changes", "Binding rules", "Allocations",
-                             "Scenarios"]
+                             "Why infeasible", "Scenarios"]
     rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
     assert [r[0] for r in rows[1:]] == ["base", "soc up", "too little"]
     wb.close()
@@ -311,7 +315,10 @@ def test_the_lp_alone_gives_the_same_objective_and_prices(problem: fo.FundingPro
         assert b.status is fo.ScenarioStatus.OPTIMAL and not b.whole_pounds
         assert b.objective == a.objective  # the plan reports the LP's optimum
         pd.testing.assert_frame_equal(b.shadow_prices, a.shadow_prices, check_dtype=False)
-        pd.testing.assert_frame_equal(b.binding, a.binding, check_dtype=False)
+        # the LP alone is tier 1's: its binding rules are tier 1's optimum's (the returned
+        # plan's are the last tier's, which may use tier 1's give), each with its price
+        priced = b.binding[b.binding["shadow_price"] != 0]
+        assert set(priced["rule"]) == set(b.shadow_prices["rule"])
         assert "not rounded or verified" in b.message
     assert lean.allocations.empty and lean.changes.empty
     total = f"total {problem.horizon[0]}"
@@ -355,6 +362,7 @@ def test_compare_command_can_report_the_lp_alone(problem: fo.FundingProblem, tmp
     from test_scenarios import _workbook
 
     from fundopt.cli import main
+    from fundopt.reports.summary import money_change
 
     scenarios = (fo.Scenario("soc up", (fo.ScaleEnvelope("soc", None, 1.1),)),
                  fo.Scenario("cliff", (fo.SetCliffEdge(None, 0.02),)))
@@ -363,13 +371,15 @@ def test_compare_command_can_report_the_lp_alone(problem: fo.FundingProblem, tmp
     assert main(["compare", str(source), "-o", str(out), "--lp-only"]) == 0
     said = capsys.readouterr().out
     full = fo.compare(problem, scenarios)
-    for name in ("soc up", "cliff"):  # the same objective changes as whole-pound plans
-        change = float(full.summary.set_index("scenario").loc[name, "objective_change"])
-        assert f"{name}: optimal; objective {change:+,.2f}" in said
     wb = openpyxl.load_workbook(out, read_only=True)
     rows = list(wb["Summary"].iter_rows(min_row=3, values_only=True))
     header = list(rows[0])
-    message = header.index("message")
+    message, value = header.index("Message"), header.index("Value on the base (£m)")
+    for name, row in zip(("soc up", "cliff"), rows[2:], strict=True):
+        # the same objective changes as whole-pound plans
+        change = float(full.summary.set_index("scenario").loc[name, "objective_change"])
+        assert f"{name}: optimal; value {money_change(change)} of value on the base" in said
+        assert row[value] == pytest.approx(change / 1e6, abs=0.005 / 1e6)
     assert [r[0] for r in rows[1:]] == ["base", "soc up", "cliff"]
     assert all("not rounded or verified" in str(r[message]) for r in rows[2:])
     binding = list(wb["Binding rules"].iter_rows(min_row=3, values_only=True))

@@ -90,13 +90,16 @@ def build(problem: FundingProblem) -> tuple[linopy.Model, LpData]:
     national = ~is_local & (threat != "local_policing")
     s_loc = xr.DataArray(ls["min_local_share"].astype(float).to_numpy(), coords=[R])
     s_nat = xr.DataArray(ls["max_national_share"].astype(float).to_numpy(), coords=[R])
+    # shares of the whole budget: allocation plus other income (no stream is PCC-paid here)
     coef = xr.where(is_local, 1 - s_loc, -s_loc)
     m.add_constraints(
-        (x * coef).sum(["activity", "stream"]) >= 0, name="local_share", mask=s_loc.notnull()
+        (x * coef).sum(["activity", "stream"]) >= -(1 - s_loc) * income, name="local_share",
+        mask=s_loc.notnull()
     )
     coef = xr.where(national, 1 - s_nat, -s_nat)
     m.add_constraints(
-        (x * coef).sum(["activity", "stream"]) <= 0, name="national_share", mask=s_nat.notnull()
+        (x * coef).sum(["activity", "stream"]) <= s_nat * income, name="national_share",
+        mask=s_nat.notnull()
     )
 
     # national requirements (one row each)

@@ -125,7 +125,11 @@ def build(problem: FundingProblem) -> tuple[pyo.ConcreteModel, LpData]:
             return pyo.Constraint.Skip
         loc = [key for key in by_rt[(r, t)] if key[1] in d.local.get(r, set())]
         other = [key for key in by_rt[(r, t)] if key[1] not in d.local.get(r, set())]
-        expr = (1 - s) * sum(m.x[q] for q in loc) - s * sum(m.x[q] for q in other)
+        # shares of the whole budget: allocation plus other income (no stream here is paid
+        # by a PCC, so nothing is paid out)
+        income = d.income.get((r, t), 0.0) / k
+        expr = ((1 - s) * sum(m.x[q] for q in loc) - s * sum(m.x[q] for q in other)
+                + (1 - s) * income)
         return soft(expr, _pen(shares[r].penalty)) >= 0
 
     m.local_share = pyo.Constraint(m.LS, rule=local_rule)
@@ -141,7 +145,8 @@ def build(problem: FundingProblem) -> tuple[pyo.ConcreteModel, LpData]:
         ]
         nat_set = set(nat)
         rest = [q for q in by_rt[(r, t)] if q not in nat_set]
-        expr = s * sum(m.x[q] for q in rest) - (1 - s) * sum(m.x[q] for q in nat)
+        income = d.income.get((r, t), 0.0) / k
+        expr = s * sum(m.x[q] for q in rest) - (1 - s) * sum(m.x[q] for q in nat) + s * income
         return soft(expr, _pen(shares[r].penalty)) >= 0
 
     m.national_share = pyo.Constraint(m.LS, rule=national_rule)

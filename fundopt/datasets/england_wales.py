@@ -1,23 +1,23 @@
-"""The England and Wales reference model: 43 forces, ten regional units, NCA programmes.
+"""The England and Wales reference model: 43 forces, ten regional units, the NCA.
 
-Built by code from public figures (see :func:`sources`, and the notes in
+Built by code from published figures (see :func:`sources` and
 :mod:`fundopt.datasets.england_wales_figures`), so the shipped workbook
 ``models/england_wales_soc.xlsx`` can always be regenerated::
 
     python -m fundopt.datasets.england_wales models/england_wales_soc.xlsx
 
-What the model says, briefly:
+Police funding as it is held, on the final 2026-27 settlement (the baseline year), planned
+for 2027-28 to 2030-31 (Spending Review 2025 sets budgets to 2028-29; the two later years
+are indicative):
 
-- forces get the core police grant; their 2025-26 baseline is the Police Grant Report
-  figure (Welsh forces scaled up to include the Welsh Government's share), their precept is
-  other income growing 3.5% a year, and their PCCs' local priorities are local policing plus
-  one SOC line;
-- the nine ROCUs and London's regional capabilities get the Home Office ROCU grant; PCC
-  contributions (split by the members' grant, the EMSOU rule) and other grants are their
-  other income;
-- NCA national programmes get an NCA programme budget for their own threats;
-- a transformation fund pays out in 2026-27 and 2027-28 and then stops;
-- SOC activities are the NCA's ten threats by the 4P strands.
+- forces get the streams of the Police Grant Report (core grant, Legacy Council Tax
+  Grants, Welsh top-up, Capital City grant), the Welsh Government's funding, and the
+  ring-fenced Neighbourhood Policing Grant: money the Home Office does not direct to a
+  threat, so each is one unhypothecated line; their precept is other income;
+- directed money carries threat and 4P lines: the ROCU grant, each PCC's contribution to
+  its region's unit (a stream paid by that PCC, bounded by its local-priority share of its
+  whole budget), the NCA's budget, and the county lines programme;
+- a police reform programme pays out in 2027-28 and then ends.
 
 Money is in pounds in the problem; the workbook shows £m.
 """
@@ -30,94 +30,113 @@ from pathlib import Path
 import pandas as pd
 
 from fundopt.datasets import england_wales_figures as fig
+from fundopt.datasets import england_wales_money as money
 from fundopt.problem import FundingProblem, Settings
 from fundopt.problem.schema import SOC_THREATS, MoneyUnit, RecipientKind, Strand, Threat
 
-M = 1_000_000
-CORE, ROCU, NCA, TRANSFORMATION = (
-    "core_police_grant", "rocu_grant", "nca_programmes", "transformation_fund")
-YEARS = (fig.BASELINE_YEAR, *fig.HORIZON)
+BASELINE_YEAR = "2026-27"
+HORIZON = ("2027-28", "2028-29", "2029-30", "2030-31")
+INDICATIVE = ("2029-30", "2030-31")
+YEARS = (BASELINE_YEAR, *HORIZON)
+
+CORE, LCTG, TOP_UP, WG = ("core_grant", "legacy_council_tax_grants", "welsh_top_up",
+                          "welsh_government_funding")
+NICC, NEIGHBOURHOOD, COUNTY_LINES = ("capital_city_grant", "neighbourhood_policing_grant",
+                                     "county_lines_programme")
+ROCU, NCA, REFORM = "rocu_grant", "nca_budget", "police_reform_programme"
+POLICING, NEIGHBOURHOOD_LINE, REFORM_LINE = "policing", "neighbourhood_policing", "reform"
+FORCE_STREAMS = (CORE, LCTG, TOP_UP, WG, NICC, NEIGHBOURHOOD)
+HELD_FLAT = (LCTG, WG, NICC)  # fixed per force: commitments hold each at its baseline
+STREAM_NAMES = {
+    CORE: "Core grant (Police Main Grant and ex-DCLG formula funding)",
+    LCTG: "Legacy Council Tax Grants",
+    TOP_UP: "Welsh top-up (Home Office core support to Welsh PCCs)",
+    WG: "Welsh Government police funding (revenue support grant and NNDR)",
+    NICC: "National and International Capital City grant",
+    NEIGHBOURHOOD: "Neighbourhood Policing Grant (ring-fenced)",
+    COUNTY_LINES: "County lines programme",
+    ROCU: "Home Office ROCU funding",
+    NCA: "National Crime Agency budget",
+    REFORM: "Police reform programme (ends after 2027-28)",
+}
 
 
 def activity_id(threat: Threat | str, strand: Strand | str) -> str:
     return f"{Threat(threat).value}_{Strand(strand).value}"
 
 
-def _pounds(million: float) -> float:
-    return float(round(million * M))
+def contribution_stream(force: str) -> str:
+    return f"pcc_{force}"
 
 
-def _welsh_factor() -> float:
-    forces = fig.table("forces")
-    welsh = forces.loc[forces["type"] == "Welsh", "grant_2025_26_m"].astype(float).sum()
-    return fig.WELSH_CORE_SUPPORT_M / float(welsh)
+def growth(year: str) -> float:
+    """The planning growth of a growing stream in ``year``."""
+    return fig.value("growth_indicative" if year in INDICATIVE else "growth_confirmed")
 
 
-def force_grants() -> pd.Series:
-    """2025-26 grant per force in £m, Welsh forces adjusted (index: recipient id)."""
-    forces = fig.table("forces").set_index("recipient")
-    grant = forces["grant_2025_26_m"].astype(float)
-    welsh = forces["type"] == "Welsh"
-    return grant.where(~welsh, grant * _welsh_factor())
-
-
-def unit_budgets() -> pd.Series:
-    """Estimated 2025-26 budget per regional unit in £m."""
-    forces = fig.table("forces")
-    grants = force_grants()
-    by_region = grants.groupby(forces.set_index("recipient")["region"]).sum()
-    units = fig.table("regional_units").set_index("recipient")
-    budget_2018 = pd.to_numeric(units["budget_2018_19_m"].replace("", None)).astype(float)
-    nine = budget_2018.notna()
-    # London is outside the published network total: the same split rule on its members' grant
-    rocu_regions_grant = by_region[units.loc[nine, "region"]].sum()
-    london = fig.ROCU_NETWORK_BUDGET_2018_M * by_region["London"] / rocu_regions_grant
-    budget_2018 = budget_2018.fillna(london)
-    return budget_2018 * fig.ROCU_UPLIFT
-
-
-def unit_rocu_grants() -> pd.Series:
-    """Baseline Home Office ROCU grant per regional unit in £m."""
-    units = fig.table("regional_units").set_index("recipient")
-    budgets = unit_budgets()
-    london = units["region"] == "London"
-    london_grant = fig.LONDON_ROCU_GRANT_POUNDS / M
-    rest = budgets[~london]
-    grants = (fig.ROCU_GRANT_M - london_grant) * rest / rest.sum()
-    return pd.concat([grants, pd.Series(london_grant, index=budgets[london].index)]).sort_index()
-
-
-def _programme_lines() -> dict[str, list[str]]:
-    out = {}
-    for r in fig.table("national_programmes").to_dict("records"):
-        out[r["recipient"]] = [activity_id(t, s) for t in r["threats"].split(";")
-                               for s in r["strands"].split(";")]
+def grown_path(amount: float) -> dict[str, float]:
+    """``amount`` (the 2026-27 level) grown year by year over the horizon, in pounds."""
+    out, level = {}, amount
+    for year in HORIZON:
+        level *= 1 + growth(year)
+        out[year] = float(round(level))
     return out
 
 
+def _programme_lines() -> dict[str, list[str]]:
+    return {r["recipient"]: [activity_id(t, s) for t in r["threats"].split(";")
+                             for s in r["strands"].split(";")]
+            for r in fig.table("national_programmes").to_dict("records")}
+
+
+def need_weights(gap: float | None = None) -> pd.Series:
+    """Each force's needs target (pounds over the horizon, as a weight): what today's method
+    gives it over 2027-28 to 2030-31 (each stream's 2026-27 shares at the stream's change;
+    the reform fund in proportion to core grant), the East Midlands forces' raised by
+    ``gap`` (default: their published 6.8% formula gap). With no gap the target is today's
+    method itself, so only a rule or the gap moves money."""
+    gap = fig.value("east_midlands_gap") if gap is None else gap
+    f = money.forces()
+    base = baseline_rows()
+    env = _envelopes().groupby("stream")["amount"].sum()  # over the horizon
+    stream_total = base.groupby("stream")["amount"].sum()
+    mine = base.loc[base["recipient"].isin(f.index)]
+    today = (mine["amount"] * mine["stream"].map(env / stream_total)).groupby(
+        mine["recipient"]).sum()
+    core = money.force_money()["core_grant"]
+    today = today.reindex(f.index, fill_value=0.0) + env[REFORM] * core / core.sum()
+    return (today * (1 + gap * (f["region"] == "East Midlands"))).round()
+
+
 def _recipients() -> pd.DataFrame:
-    forces = fig.table("forces")
-    units = fig.table("regional_units")
-    progs = fig.table("national_programmes")
-    grants, budgets = force_grants(), unit_budgets()
-    rows = [{"recipient": r["recipient"], "name": r["name"], "kind": RecipientKind.FORCE.value,
-             "region": r["region"], "last_year": None,
-             "need_weight": round(float(grants[r["recipient"]]), 3)}
-            for r in forces.to_dict("records")]
-    rows += [{"recipient": r["recipient"], "name": r["name"],
-              "kind": RecipientKind.REGIONAL_UNIT.value, "region": r["region"], "last_year": None,
-              "need_weight": round(float(budgets[r["recipient"]]), 3)}
-             for r in units.to_dict("records")]
-    rows += [{"recipient": r["recipient"], "name": r["name"],
-              "kind": RecipientKind.NATIONAL_PROGRAMME.value, "region": None,
-              "last_year": r["last_year"] or None, "need_weight": float(r["baseline_m"])}
-             for r in progs.to_dict("records")]
-    return pd.DataFrame(rows)
+    f = money.forces()
+    needs = need_weights()
+    rows = [{"recipient": str(r), "name": row["name"], "kind": RecipientKind.FORCE.value,
+             "region": row["region"], "need_weight": float(needs.loc[str(r)])}
+            for r, row in f.iterrows()]
+    # units and programmes: today's shares, so directed money stays spread as it is unless
+    # a rule moves it (a unit losing its PCCs' money is backfilled from the ROCU grant)
+    base = baseline_rows().groupby("recipient")["amount"].sum()
+    rows += [{"recipient": u["recipient"], "name": u["name"],
+              "kind": RecipientKind.REGIONAL_UNIT.value, "region": u["region"],
+              "need_weight": float(base[u["recipient"]])}
+             for u in fig.table("regional_units").to_dict("records")]
+    rows += [{"recipient": p["recipient"], "name": p["name"],
+              "kind": RecipientKind.NATIONAL_PROGRAMME.value,
+              "need_weight": float(base[p["recipient"]])}
+             for p in fig.table("national_programmes").to_dict("records")]
+    return pd.DataFrame(rows, columns=["recipient", "name", "kind", "region", "first_year",
+                                       "last_year", "need_weight"])
 
 
 def _activities() -> pd.DataFrame:
-    rows = [{"activity": Threat.LOCAL_POLICING.value, "name": "Local policing",
-             "threat": Threat.LOCAL_POLICING.value, "strand": None}]
+    lp = Threat.LOCAL_POLICING.value
+    rows = [{"activity": POLICING, "name": "Policing (core funding, not hypothecated)",
+             "threat": lp, "strand": None},
+            {"activity": NEIGHBOURHOOD_LINE, "name": "Neighbourhood policing (ring-fenced)",
+             "threat": lp, "strand": None},
+            {"activity": REFORM_LINE, "name": "Police reform and transformation",
+             "threat": lp, "strand": None}]
     for t in SOC_THREATS:
         for s in Strand:
             label = t.value.replace("_", " ").capitalize()
@@ -127,235 +146,186 @@ def _activities() -> pd.DataFrame:
 
 
 def _streams() -> pd.DataFrame:
-    return pd.DataFrame([
-        {"stream": CORE, "name": "Core police grant", "carry_forward_share": None},
-        {"stream": ROCU, "name": "Home Office ROCU grant", "carry_forward_share": None},
-        {"stream": NCA, "name": "NCA national programme budget", "carry_forward_share": None},
-        {"stream": TRANSFORMATION, "name": "Transformation fund (ends after 2027-28)",
-         "carry_forward_share": fig.TRANSFORMATION_CARRY_SHARE},
-    ])
+    rows = [{"stream": s, "name": n, "paid_by": None} for s, n in STREAM_NAMES.items()]
+    names = money.forces()["name"]
+    rows += [{"stream": contribution_stream(c), "name": f"{names[c]} PCC's contribution to "
+              f"its regional unit", "paid_by": c} for c in money.contributions()["contributor"]]
+    return pd.DataFrame(rows)
 
 
-def _baselines() -> pd.DataFrame:
-    nca = {r["recipient"]: float(r["baseline_m"]) for r in
-           fig.table("national_programmes").to_dict("records")}
-    amounts = {**force_grants().to_dict(), **unit_rocu_grants().to_dict(), **nca}
-    return pd.DataFrame([{"recipient": r, "activity": None, "amount": _pounds(v)}
-                         for r, v in sorted(amounts.items())])
-
-
-def baseline_allocation() -> pd.DataFrame:
-    """Which stream paid each recipient's baseline (recipient, stream, amount in £)."""
-    kinds = _recipients().set_index("recipient")["kind"]
-    home = {RecipientKind.FORCE.value: CORE, RecipientKind.REGIONAL_UNIT.value: ROCU,
-            RecipientKind.NATIONAL_PROGRAMME.value: NCA}
-    base = _baselines()
-    return pd.DataFrame({"recipient": base["recipient"],
-                         "stream": [home[str(kinds[r])] for r in base["recipient"]],
-                         "amount": base["amount"]})
+def baseline_rows() -> pd.DataFrame:
+    """Every recipient's 2026-27 funding by stream (and by activity where known)."""
+    rows = []
+    fm = money.force_money()
+    for f, row in fm.iterrows():
+        for s in FORCE_STREAMS:
+            if row[s]:
+                line = NEIGHBOURHOOD_LINE if s == NEIGHBOURHOOD else POLICING
+                rows.append({"recipient": f, "activity": line, "stream": s, "amount": row[s]})
+        if row[COUNTY_LINES]:
+            rows.append({"recipient": f, "activity": activity_id("illegal_drugs", "pursue"),
+                         "stream": COUNTY_LINES, "amount": row[COUNTY_LINES]})
+    units = money.unit_money()
+    for u, row in units.iterrows():
+        if u == money.LONDON_UNIT:
+            rows += [{"recipient": u, "activity": a, "stream": ROCU, "amount": float(v)}
+                     for _, a, v in money.LONDON_LINES]
+        else:
+            rows.append({"recipient": u, "activity": None, "stream": ROCU,
+                         "amount": row["rocu_grant"]})
+    for c in money.contributions().to_dict("records"):
+        rows.append({"recipient": c["unit"], "activity": None,
+                     "stream": contribution_stream(c["contributor"]), "amount": c["amount"]})
+    nca = money.nca_money()
+    rows += [{"recipient": "nca", "activity": None, "stream": NCA, "amount": nca["nca"]},
+             {"recipient": "online_csea", "activity": None, "stream": NCA,
+              "amount": nca["online_csea"]},
+             {"recipient": "nclcc", "activity": None, "stream": COUNTY_LINES,
+              "amount": nca["nclcc"]}]
+    return pd.DataFrame(rows, columns=["recipient", "activity", "stream", "amount"])
 
 
 def _envelopes() -> pd.DataFrame:
-    core = float(force_grants().sum())
-    nca = sum(float(r["baseline_m"]) for r in fig.table("national_programmes").to_dict("records"))
+    base = baseline_rows().groupby("stream")["amount"].sum()
     rows = []
-    for k, year in enumerate(fig.HORIZON, start=1):
-        core *= 1 + fig.CORE_GROWTH[k - 1]
-        rows += [
-            {"stream": CORE, "year": year, "amount": _pounds(core)},
-            {"stream": ROCU, "year": year,
-             "amount": _pounds(fig.ROCU_GRANT_M * (1 + fig.ROCU_GRANT_GROWTH) ** k)},
-            {"stream": NCA, "year": year, "amount": _pounds(nca * (1 + fig.NCA_GROWTH) ** k)},
-            {"stream": TRANSFORMATION, "year": year,
-             "amount": _pounds(fig.TRANSFORMATION_M[k - 1])},
-        ]
+    for s, amount in base.items():
+        flat = s in (*HELD_FLAT, NEIGHBOURHOOD, COUNTY_LINES)
+        grown = {y: float(amount) for y in HORIZON} if flat else grown_path(float(amount))
+        rows += [{"stream": s, "year": y, "amount": v} for y, v in grown.items()]
+    reform = fig.value("reform_2026_27")
+    rows += [{"stream": REFORM, "year": y, "amount": reform if y == HORIZON[0] else 0.0}
+             for y in HORIZON]
     return pd.DataFrame(rows)
 
 
 def _eligibility() -> pd.DataFrame:
     force, unit = RecipientKind.FORCE.value, RecipientKind.REGIONAL_UNIT.value
-    rows = [{"stream": CORE, "recipient_kind": force, "threat": Threat.LOCAL_POLICING.value}]
+    fm = money.force_money()
+    rows = [{"stream": CORE, "recipient_kind": force, "activity": POLICING},
+            {"stream": NEIGHBOURHOOD, "recipient_kind": force, "activity": NEIGHBOURHOOD_LINE},
+            {"stream": REFORM, "recipient_kind": force, "activity": REFORM_LINE}]
+    for s in (LCTG, TOP_UP, WG, NICC):
+        rows += [{"stream": s, "recipient": f, "activity": POLICING}
+                 for f in fm.index[fm[s] > 0]]
+    drugs = [activity_id("illegal_drugs", s) for s in (Strand.PURSUE, Strand.PREVENT,
+                                                       Strand.PROTECT)]
+    rows += [{"stream": COUNTY_LINES, "recipient": f, "activity": a}
+             for f in money.TASKFORCES for a in drugs]
+    lines = _programme_lines()
+    rows += [{"stream": COUNTY_LINES, "recipient": "nclcc", "activity": a}
+             for a in lines["nclcc"]]
+    rows += [{"stream": NCA, "recipient": p, "activity": a}
+             for p in ("nca", "online_csea") for a in lines[p]]
     for t in SOC_THREATS:
-        rows.append({"stream": CORE, "recipient_kind": force, "threat": t.value})
         rows.append({"stream": ROCU, "recipient_kind": unit, "threat": t.value})
-        # new money backs new capability: prevent in forces, prevent and protect in units
-        rows.append({"stream": TRANSFORMATION, "recipient_kind": force,
-                     "activity": activity_id(t, Strand.PREVENT)})
-        for s in (Strand.PREVENT, Strand.PROTECT):
-            rows.append({"stream": TRANSFORMATION, "recipient_kind": unit,
-                         "activity": activity_id(t, s)})
-    for programme, lines in _programme_lines().items():
-        for a in lines:
-            for stream in (NCA, TRANSFORMATION):
-                rows.append({"stream": stream, "recipient": programme, "activity": a})
+    for c in money.contributions().to_dict("records"):
+        rows += [{"stream": contribution_stream(c["contributor"]), "recipient": c["unit"],
+                  "threat": t.value} for t in SOC_THREATS]
     return pd.DataFrame(rows, columns=["stream", "recipient_kind", "recipient", "activity",
                                        "threat"])
 
 
 def _other_income() -> pd.DataFrame:
-    forces = fig.table("forces").set_index("recipient")
-    grants = force_grants()
-    precept = fig.PRECEPT_TOTAL_POUNDS / M * grants / grants.sum()
-    units = fig.table("regional_units").set_index("recipient")
-    unit_of_region = dict(zip(units["region"], units.index, strict=True))
-    budgets, rocu = unit_budgets(), unit_rocu_grants()
+    pre = money.precept()
     rows = []
-    for k, year in enumerate(YEARS):
-        for f in sorted(grants.index):
-            rows.append({"recipient": f, "year": year, "source": "precept", "contributor": None,
-                         "amount": _pounds(precept[f] * (1 + fig.PRECEPT_GROWTH) ** k)})
-        for u in sorted(units.index):
-            rows.append({"recipient": u, "year": year, "source": "other grants",
-                         "contributor": None,
-                         "amount": _pounds(budgets[u] * fig.ROCU_OTHER_GRANT_SHARE)})
-            pcc_total = budgets[u] * (1 - fig.ROCU_OTHER_GRANT_SHARE) - rocu[u]
-            members = grants[forces["region"] == units.loc[u, "region"]]
-            for f, g in sorted(members.items()):
-                share = g / members.sum()  # the EMSOU rule: in proportion to formula grant
-                rows.append({"recipient": unit_of_region[units.loc[u, "region"]], "year": year,
-                             "source": "PCC contribution", "contributor": f,
-                             "amount": _pounds(pcc_total * share
-                                               * (1 + fig.CONTRIBUTION_GROWTH) ** k)})
-    return pd.DataFrame(rows)
-
-
-def _limits() -> pd.DataFrame:
-    return pd.DataFrame([{"recipient": f, "floor_ratio": fig.FORCE_FLOOR_RATIO}
-                         for f in sorted(force_grants().index)])
+    for f, row in pre.iterrows():
+        level, rate = float(row["precept"]), money.precept_growth(str(f))
+        for k, year in enumerate(YEARS):
+            rows.append({"recipient": f, "year": year, "source": "precept",
+                         "amount": float(round(level * (1 + rate) ** k))})
+    return pd.DataFrame(rows, columns=["recipient", "year", "source", "contributor", "amount"])
 
 
 def _commitments() -> pd.DataFrame:
-    first, third, last = fig.HORIZON[0], fig.HORIZON[2], fig.HORIZON[-1]
-    rows = [
-        {"recipient": "online_csea", "activity": activity_id("child_sexual_abuse", "pursue"),
-         "stream": NCA, "first_year": first, "last_year": last,
-         "amount": _pounds(fig.ONLINE_CSEA_COMMITMENT_M)},
-        {"recipient": "nclcc", "activity": activity_id("illegal_drugs", "pursue"),
-         "stream": NCA, "first_year": first, "last_year": fig.HORIZON[1],
-         "amount": _pounds(fig.NCLCC_COMMITMENT_M)},
-    ]
-    for u in sorted(fig.table("regional_units")["recipient"]):
-        rows.append({"recipient": u, "activity": activity_id("cyber_crime", "pursue"),
-                     "stream": ROCU, "first_year": first, "last_year": third,
-                     "amount": _pounds(fig.ROCU_CYBER_COMMITMENT_M)})
-    return pd.DataFrame(rows)
-
-
-def _cliff_edges() -> pd.DataFrame:
-    rows = [{"recipient": None, "max_fall_rate": fig.DEFAULT_MAX_FALL}]
-    rows += [{"recipient": u, "max_fall_rate": fig.UNIT_MAX_FALL}
-             for u in sorted(fig.table("regional_units")["recipient"])]
+    fm = money.force_money()
+    rows = [{"recipient": f, "activity": POLICING, "stream": s, "first_year": HORIZON[0],
+             "last_year": HORIZON[-1], "amount": float(fm.loc[f, s])}
+            for s in HELD_FLAT for f in fm.index[fm[s] > 0]]
     return pd.DataFrame(rows)
 
 
 def _local_priorities_and_shares() -> tuple[pd.DataFrame, pd.DataFrame]:
-    priorities, shares = [], []
-    for r in fig.table("forces").to_dict("records"):
-        f = r["recipient"]
-        priorities += [{"recipient": f, "activity": Threat.LOCAL_POLICING.value},
-                       {"recipient": f, "activity": r["local_soc_priority"]}]
-        city = f == "city_of_london"
-        shares.append({
-            "recipient": f,
-            "min_local_share": fig.CITY_OF_LONDON_LOCAL_SHARE if city
-            else fig.MIN_LOCAL_SHARE[r["type"]],
-            "max_national_share": fig.CITY_OF_LONDON_NATIONAL_SHARE if city
-            else fig.MAX_NATIONAL_SHARE,
-        })
+    forces = list(money.forces().index)
+    priorities = [{"recipient": f, "activity": a} for f in forces
+                  for a in (POLICING, NEIGHBOURHOOD_LINE, REFORM_LINE)]
+    shares = [{"recipient": f, "min_local_share": fig.value("min_local_share")} for f in forces]
     return pd.DataFrame(priorities), pd.DataFrame(shares)
 
 
-def _requirements() -> pd.DataFrame:
-    forces = fig.table("forces")
-    grants = force_grants()
-    region_share = grants.groupby(forces.set_index("recipient")["region"]).sum() / grants.sum()
-    rows = []
-    for k, year in enumerate(fig.HORIZON):
-        total = fig.REQUIREMENT_TOTAL_M * (1 + fig.REQUIREMENT_GROWTH) ** k
-        for threat, weight in fig.THREAT_WEIGHTS.items():
-            rows.append({"threat": threat.value, "year": year, "region": None,
-                         "amount": _pounds(total * weight)})
-            if threat in fig.REGIONAL_THREATS:
-                for region, share in sorted(region_share.items()):
-                    rows.append({"threat": threat.value, "year": year, "region": str(region),
-                                 "amount": _pounds(total * weight * fig.REGIONAL_REQUIREMENT_SHARE
-                                                   * share)})
-    return pd.DataFrame(rows)
+def _cliff_edges() -> pd.DataFrame:
+    rows = [{"recipient": None, "max_fall_rate": fig.value("max_fall"),
+             "max_rise_rate": fig.value("max_rise")}]
+    rows += [{"recipient": u, "max_fall_rate": fig.value("unit_max_fall"), "penalty": 5.0}
+             for u in fig.table("regional_units")["recipient"]]
+    rows += [{"recipient": p, "max_fall_rate": fig.value("max_fall"), "penalty": 5.0}
+             for p in fig.table("national_programmes")["recipient"]]
+    return pd.DataFrame(rows, columns=["recipient", "max_fall_rate", "max_rise_rate",
+                                       "penalty"])
 
 
 def _share_targets() -> pd.DataFrame:
     rows = []
-    for year, prevent in zip(fig.HORIZON, fig.PREVENT_PATH, strict=True):
-        bands = {Strand.PURSUE: fig.PURSUE_BAND,
-                 Strand.PREVENT: (prevent, prevent + fig.PREVENT_BAND),
-                 Strand.PROTECT: (fig.MIN_PROTECT_SHARE, None),
-                 Strand.PREPARE: (fig.MIN_PREPARE_SHARE, None)}
-        for strand, (low, high) in bands.items():
-            rows.append({"strand": strand.value, "scope": "soc", "year": year,
-                         "min_share": low, "max_share": high})
+    for year in HORIZON:
+        rows.append({"strand": Strand.PREVENT.value, "scope": "soc", "year": year,
+                     "min_share": fig.value("prevent_share")})
+        rows.append({"strand": Strand.PURSUE.value, "scope": "soc", "year": year,
+                     "max_share": fig.value("pursue_share")})
     return pd.DataFrame(rows, columns=["strand", "threat", "scope", "year", "min_share",
                                        "max_share"])
 
 
 def _value_tranches() -> pd.DataFrame:
-    rows: list[dict[str, object]] = [
-        {"activity": Threat.LOCAL_POLICING.value, "tranche": 1, "width": None,
-         "value": fig.LOCAL_POLICING_VALUE},
-        {"tranche": 1, "width": None, "value": fig.SOC_VALUE},
-    ]
-    # a PCC's own SOC priority: a first slice of the grant is worth a little more than
-    # local policing, the rest a little less (so the line neither starves nor swallows it)
-    grants = force_grants()
-    for r in fig.table("forces").to_dict("records"):
-        width = float(round(grants[r["recipient"]] * M * fig.LOCAL_SOC_SLICE))
-        rows += [{"recipient": r["recipient"], "activity": r["local_soc_priority"], "tranche": 1,
-                  "width": width, "value": fig.LOCAL_SOC_VALUES[0]},
-                 {"recipient": r["recipient"], "activity": r["local_soc_priority"], "tranche": 2,
-                  "width": None, "value": fig.LOCAL_SOC_VALUES[1]}]
+    """Units' and programmes' money is worth 1 up to their baseline spread evenly over their
+    lines and 0.8 beyond, so a recipient's lines stay balanced rather than piling onto one."""
     lines = {u: 4 * len(SOC_THREATS) for u in fig.table("regional_units")["recipient"]}
     lines.update({p: len(a) for p, a in _programme_lines().items()})
-    base = _baselines().set_index("recipient")["amount"]
+    base = baseline_rows().groupby("recipient")["amount"].sum()
+    rows: list[dict[str, object]] = []
     for r, n in sorted(lines.items()):
-        # the baseline spread evenly over the recipient's lines is worth full value
         rows += [{"recipient": r, "tranche": 1, "width": float(round(base[r] / n)),
-                  "value": fig.UNIT_VALUES[0]},
-                 {"recipient": r, "tranche": 2, "width": None, "value": fig.UNIT_VALUES[1]}]
+                  "value": 1.0},
+                 {"recipient": r, "tranche": 2, "width": None, "value": 0.8}]
     return pd.DataFrame(rows, columns=["recipient", "activity", "tranche", "width", "value"])
 
 
 def build_problem() -> FundingProblem:
     """The reference model as a validated :class:`~fundopt.FundingProblem` (money in £)."""
     priorities, shares = _local_priorities_and_shares()
+    years = pd.DataFrame({"year": list(YEARS), "baseline": [True] + [False] * len(HORIZON),
+                          "status": [None] + ["indicative" if y in INDICATIVE else None
+                                              for y in HORIZON]})
     return FundingProblem(
         recipients=_recipients(),
-        years=pd.DataFrame({"year": list(YEARS), "baseline": [True] + [False] * len(fig.HORIZON)}),
+        years=years,
         activities=_activities(),
         streams=_streams(),
         envelopes=_envelopes(),
         eligibility=_eligibility(),
-        baselines=_baselines(),
+        baselines=baseline_rows(),
         other_income=_other_income(),
-        limits=_limits(),
+        limits=pd.DataFrame([{"recipient": f, "floor_ratio": fig.value("force_floor")}
+                             for f in money.forces().index]),
         commitments=_commitments(),
         cliff_edges=_cliff_edges(),
         local_priorities=priorities,
         local_shares=shares,
-        requirements=_requirements(),
         share_targets=_share_targets(),
         value_tranches=_value_tranches(),
-        settings=Settings(name="England and Wales serious and organised crime reference model",
-                          money_unit=MoneyUnit.MILLIONS),
+        settings=Settings(name="England and Wales police funding reference model "
+                               "(2026-27 settlement)", money_unit=MoneyUnit.MILLIONS),
     )
 
 
 def sources() -> pd.DataFrame:
-    """Every figure in the model: category, item, value, unit, status, source, url, note."""
-    derived = {"unit_budget": {str(k): round(float(v), 3) for k, v in unit_budgets().items()}}
-    return fig.sources_frame(derived)
+    """Every figure in the model: category, item, value, unit, status, source, locator,
+    url, note (see :mod:`fundopt.datasets.england_wales_sources`)."""
+    from fundopt.datasets.england_wales_sources import sources_frame
+
+    return sources_frame()
 
 
 def write(path: str | Path) -> Path:
-    """Write the reference model, its Sources sheet and the notebooks' Scenarios sheet."""
+    """Write the reference model, its Sources sheet and its Scenarios sheet."""
     from fundopt.datasets.scenarios import reference_scenarios
     from fundopt.io import write_problem
     from fundopt.io.scenarios import SHEET, scenarios_sheet

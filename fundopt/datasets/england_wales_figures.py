@@ -1,23 +1,24 @@
 """The figures behind the England and Wales reference model, each with its source.
 
-Published figures are copied from the sources named (``published``; a figure seen only in
-a secondary transcription says so in its note). ``derived`` figures are arithmetic on
-published ones. ``estimated`` figures are modelling assumptions: plausible, not published.
-Per-recipient tables live in ``data/*.csv``; this module holds the scalar figures and
-assumptions and turns everything into the *Sources* table.
+Every figure says where it comes from: the document, and where in it (``locator``: the
+paragraph, table or row). ``published`` figures are copied from that document (a figure
+seen only in a secondary copy, such as a press report or a transcription, says so in its
+note). ``derived`` figures are arithmetic on published ones, the method in the note.
+``estimated`` figures are modelling assumptions, said plainly: plausible, not published.
+
+Per-recipient figures live in ``data/*.csv`` (``figures.csv``: one published figure a row,
+with its source; ``pgr_2025_26.csv`` and ``pgr_2026_27.csv``: the Police Grant Report's
+per-force table, as far as our sources hold it); this module holds the scalar figures.
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 
 import pandas as pd
-
-from fundopt.problem.schema import SOC_THREATS, Strand, Threat
 
 
 class Status(StrEnum):
@@ -27,151 +28,125 @@ class Status(StrEnum):
 
 
 class Category(StrEnum):
-    """What a figure is about; the Sources sheet covers every category."""
+    """What a figure is about; the Sources sheet groups figures by it."""
 
+    SETTLEMENT = "settlement"
     FORCE_GRANT = "force_grant"
-    WELSH_ADJUSTMENT = "welsh_adjustment"
+    WALES = "wales"
+    CAPITAL_CITY = "capital_city"
+    RING_FENCED = "ring_fenced"
     PRECEPT = "precept"
-    NEED_WEIGHT = "need_weight"
-    ROCU_BUDGET = "rocu_budget"
-    FLOOR_HISTORY = "floor_history"
-    ROCU_GRANT = "rocu_grant"
-    PCC_CONTRIBUTION = "pcc_contribution"
-    NCA_PROGRAMME = "nca_programme"
+    ROCU = "rocu"
+    NCA = "nca"
+    REFORM_FUND = "reform_fund"
     ENVELOPE = "envelope"
-    TRANSFORMATION_FUND = "transformation_fund"
-    FLOOR = "floor"
-    COMMITMENT = "commitment"
-    CLIFF_EDGE = "cliff_edge"
-    LOCAL_SHARE = "local_share"
-    REQUIREMENT = "requirement"
-    SHARE_TARGET = "share_target"
-    VALUE = "value"
+    NEEDS = "needs"
+    RULE = "rule"
 
 
-REFS: dict[str, tuple[str, str]] = {
-    "pgr": ("Police Grant Report (England and Wales) 2025 to 2026, per-force 'Overall Total'",
-            "https://www.gov.uk/government/publications/police-grant-report-england-and-wales-2025-to-2026"),
-    "wg_2025": ("Welsh Government: written statement, final police settlement 2025-26",
-                "https://gov.wales/written-statement-final-police-settlement-2025-26"),
-    "funding_stats": ("Police funding for England and Wales 2015 to 2026, table 4a",
-                      "https://www.gov.uk/government/statistics/police-funding-for-england-and-wales-2015-to-2024/police-funding-for-england-and-wales-2015-to-2024"),
-    "paf": ("Guide to the police allocation formula",
-            "https://www.gov.uk/guidance/guide-to-the-police-allocation-formula"),
-    "pq_211818": ("Written answer 211818: National Crime Agency and Regional Organised Crime Units",
-                  "https://www.parallelparliament.co.uk/question/211818/national-crime-agency-and-regional-organised-cri"),
-    "apcc_2019": ("APCC response to the NAO report on tackling serious and organised crime (2019)",
-                  "https://www.apccs.police.uk/latest-news/apcc-response-to-national-audit-office-report-tackling-serious-and-organised-crime/"),
-    "emsou_2012": ("EMSOU briefing for incoming police and crime commissioners (2012)",
-                   "https://pdfslide.net/documents/brie-policing-and-crime-commissioners-derbyshire-2012-08-09the-unit-ensures.html"),
-    "pcd_1418": ("MOPAC decision PCD 1418: ROCU and SOC grant agreement 2022/23",
-                 "https://www.london.gov.uk/pcd-1418-rocu-soc-grant-agreement-rocu-rart-acet-rocta-soc-20222023"),
-    "hmicfrs_2021": ("HMICFRS: Regional Organised Crime Units, inspection of effectiveness (2021)",
-                     "https://www.justiceinspectorates.gov.uk/hmicfrs/publication-html/regional-organised-crime-units-effectiveness"),
-    "nao_2019": ("National Audit Office: Tackling serious and organised crime (HC 2219, 2019)",
-                 "https://www.nao.org.uk/press-releases/serious-and-organised-crime/"),
-    "pac_2049": ("Public Accounts Committee: Serious and organised crime (HC 2049, 2019)",
-                 "https://publications.parliament.uk/pa/cm201719/cmselect/cmpubacc/2049/204906.htm"),
-    "pac_1513": ("Public Accounts Committee: Financial sustainability of police forces "
-                 "(HC 1513, 2018)",
-                 "https://publications.parliament.uk/pa/cm201719/cmselect/cmpubacc/1513/151305.htm"),
-    "ptf_2018": ("Counter Terror Business: £450 million increase in police funding for 2018",
-                 "http://counterterrorbusiness.com/news/19122017/%C2%A3450-million-increase-police-funding-2018"),
-    "wms_2010": ("Written ministerial statement: Police authority grants (13 December 2010)",
-                 "https://www.theyworkforyou.com/wms/?id=2010-12-13a.72WS.4"),
-    "hcws503": ("Written statement HCWS503: police funding settlement (16 December 2021)",
-                "https://questions-statements.parliament.uk/written-statements/detail/2021-12-16/hcws503"),
-    "soc_2023": ("No place to hide: serious and organised crime strategy 2023 to 2028",
-                 "https://gov.uk/government/publications/serious-and-organised-crime-strategy-2023-to-2028/no-place-to-hide-serious-and-organised-crime-strategy-2023-to-2028-accessible-version"),
-    "fundopt": ("fundopt modelling assumption (fundopt/datasets/england_wales_figures.py)", ""),
+@dataclass(frozen=True)
+class Ref:
+    title: str
+    url: str
+
+
+REFS: dict[str, Ref] = {
+    "hc1638": Ref("Police Grant Report (England and Wales) 2026 to 2027, HC 1638 "
+                  "(Home Office, 28 Jan 2026)",
+                  "https://www.gov.uk/government/publications/police-grants-in-england-and-"
+                  "wales-2026-to-2027/police-grant-report-england-and-wales-2026-to-2027-"
+                  "accessible"),
+    "wms_2026": Ref("Written ministerial statement: Police Funding Settlement 2026-27 (England "
+                    "and Wales), 28 Jan 2026",
+                    "https://parallelparliament.co.uk/debate/2026-01-28/commons/written-"
+                    "statements/police-funding-settlement-2026-27-england-and-wales"),
+    "wg_2026": Ref("Welsh Government written statement: Final Police Settlement 2026-27, "
+                   "30 Jan 2026",
+                   "https://www.gov.wales/written-statement-final-police-settlement-2026-27"),
+    "wg_2026_prov": Ref("Welsh Government written statement: Provisional Police Settlement "
+                        "2026-27, 18 Dec 2025",
+                        "https://www.gov.wales/written-statement-provisional-police-"
+                        "settlement-2026-27"),
+    "pgr_2022": Ref("Police Grant Report (England and Wales) 2022 to 2023 (accessible), "
+                    "2 Feb 2022",
+                    "https://www.gov.uk/government/publications/police-grant-report-england-"
+                    "and-wales-2022-to-2023"),
+    "pgr_2025": Ref("Police Grant Report (England and Wales) 2025 to 2026, per-force table "
+                    "(as transcribed: GitHub isthisben/cbl-realcrime, data/raw/police-grant-"
+                    "2025-26.csv, commit ca6aae6)",
+                    "https://github.com/isthisben/cbl-realcrime/blob/ca6aae67859d87af5d0e1be1bb"
+                    "a35c1ba56800b4/data/raw/police-grant-2025-26.csv"),
+    "funding_stats": Ref("Home Office: Police funding for England and Wales 2015 to 2026, "
+                         "table 4a (precept), as transcribed (isthisben/cbl-realcrime "
+                         "data/raw/SOURCES.md)",
+                         "https://www.gov.uk/government/statistics/police-funding-england-"
+                         "and-wales-2015-to-2026"),
+    "debate_2026": Ref("Commons debate on the Police Grant Report 2026-27, 11 Feb 2026 "
+                       "(Policing Minister's speech)",
+                       "https://www.parallelparliament.co.uk/mp/nusrat-ghani/debate/2026-02-"
+                       "11/commons/commons-chamber/police-grant-report"),
+    "pq_110521": Ref("Written answer 110521 (Police: Finance)",
+                     "https://www.parallelparliament.co.uk/question/110521/police-finance"),
+    "pq_59321": Ref("Written answer 59321 (Police: Finance), HM Treasury, 17 Jun 2025",
+                    "https://parallelparliament.co.uk/question/59321/police-finance"),
+    "pq_93418": Ref("Written answer 93418 (Slavery: Criminal Investigation)",
+                    "https://www.parallelparliament.co.uk/question/93418/slavery-criminal-"
+                    "investigation"),
+    "pq_211818": Ref("Written answer 211818: National Crime Agency and Regional Organised "
+                     "Crime Units",
+                     "https://www.parallelparliament.co.uk/question/211818/national-crime-"
+                     "agency-and-regional-organised-cri"),
+    "pcd_1418": Ref("MOPAC decision PCD 1418: ROCU and SOC grant agreement 2022/23",
+                    "https://www.london.gov.uk/pcd-1418-rocu-soc-grant-agreement-rocu-rart-"
+                    "acet-rocta-soc-20222023"),
+    "nclcc_2021": Ref("MOPAC decision: National County Lines Co-ordination Centre Home Office "
+                      "funding 2021/22",
+                      "https://www.london.gov.uk/programmes-strategies/mayors-office-policing-"
+                      "and-crime/governance-and-decision-making/mopac-decisions-0/national-"
+                      "county-lines-co-ordination-centre-home-office-funding"),
+    "pq_nca_2025": Ref("Written answer (Home Office to Mark Hendrick MP) on SOC funding, "
+                       "2025-26",
+                       "https://www.parallelparliament.co.uk/dept/HomeOffice/writtenanswers"),
+    "pq_8220": Ref("Written answer 8220: National Crime Agency (2015)",
+                   "https://questions-statements.parliament.uk/written-questions/detail/2015-"
+                   "07-21/8220/"),
+    "nicc_2025": Ref("Evening Standard, quoting the Policing Minister's written statement of "
+                     "17 Dec 2024 (provisional settlement 2025-26)",
+                     "https://standard.co.uk/news/politics/met-police-funding-london-protests-"
+                     "officer-numbers-b1200569.html"),
+    "nicc_2024": Ref("Police Professional: Mayor proposes council tax increase (2024-25)",
+                     "https://www.policeprofessional.com/"),
+    "wg_2025": Ref("Welsh Government written statement: Final Police Settlement 2025-26, "
+                   "30 Jan 2025",
+                   "https://gov.wales/written-statement-final-police-settlement-2025-26"),
+    "hc104": Ref("East Midlands Regional Committee, oral evidence 30 Nov 2009 (HC 104), Q1",
+                 "https://publications.parliament.uk/pa/cm200910/cmselect/cmeastmid/104/"
+                 "9113002.htm"),
+    "pgr_2021": Ref("Police Grant Report (England and Wales) 2021/22, HC 1162",
+                    "https://www.readkong.com/page/police-grant-england-and-wales-police-"
+                    "grant-report-1900217"),
+    "nao_2019": Ref("National Audit Office: Tackling serious and organised crime (HC 2219, "
+                    "2019)", "https://www.nao.org.uk/press-releases/serious-and-organised-"
+                    "crime/"),
+    "pac_2049": Ref("Public Accounts Committee: Serious and organised crime (HC 2049, 2019)",
+                    "https://publications.parliament.uk/pa/cm201719/cmselect/cmpubacc/2049/"
+                    "204906.htm"),
+    "wms_2010": Ref("Written ministerial statement: Police authority grants (13 Dec 2010)",
+                    "https://www.theyworkforyou.com/wms/?id=2010-12-13a.72WS.4"),
+    "hmicfrs_2021": Ref("HMICFRS: Regional Organised Crime Units, inspection of effectiveness "
+                        "(2021)",
+                        "https://www.justiceinspectorates.gov.uk/hmicfrs/publication-html/"
+                        "regional-organised-crime-units-effectiveness"),
+    "gazette_2025": Ref("Northumberland Gazette (local democracy reporting), Feb 2025",
+                        "https://www.northumberlandgazette.co.uk/news/politics/northumbria-"
+                        "police-and-crime-commissioner-defends-council-tax-bill-hike-as-77-"
+                        "rise-signed-off-4976178"),
+    "floors": Ref("Welsh Government final police settlement statements 2019-20 to 2025-26 "
+                  "(the uniform core funding change each year)",
+                  "https://gov.wales/written-statement-final-police-settlement-2025-26"),
+    "fundopt": Ref("fundopt modelling assumption (fundopt/datasets/england_wales_figures.py)",
+                   ""),
 }
-
-TRANSCRIPTION = ("seen in a secondary transcription (GitHub isthisben/cbl-realcrime, "
-                 "data/raw, commit ca6aae67859d87af5d0e1be1bba35c1ba56800b4); re-check on gov.uk")
-
-# -- published totals -------------------------------------------------------------------
-PGR_TOTAL_POUNDS = 9_806_553_489  # 43 forces, 2025-26, before the Welsh adjustment
-WELSH_CORE_SUPPORT_M = 476.8  # total central support for the four Welsh PCCs, 2025-26
-PRECEPT_TOTAL_POUNDS = 6_057_626_419  # England and Wales precept, 2025-26
-ROCU_NETWORK_BUDGET_2018_M = 166.4  # nine ROCUs, 2018/19 operating, excluding London
-ROCU_GRANT_M = 20.0  # Home Office ROCU grant, "around £20m" a year
-LONDON_ROCU_GRANT_POUNDS = 2_096_674  # 2022/23
-PCC_ROCU_INVESTMENT_M = 123.0  # PCCs' investment in ROCUs (APCC 2019)
-EMSOU_2012_SPLIT = {"nottinghamshire": 0.276, "leicestershire": 0.231, "derbyshire": 0.22,
-                    "northamptonshire": 0.147, "lincolnshire": 0.126}
-PTF_2018_M = 175.0
-NAO_PURSUE_SHARE = 0.79  # of front-line SOC spend, 2015-16
-NAO_PREVENT_SHARE = 0.04
-NAO_SOC_SPEND_M = 2_900.0  # total government SOC spend, 2015-16
-PCC_LOCAL_SOC_M = 1_800.0  # PCCs' local SOC spend (NAO)
-
-#: The uniform core-grant change each year from 2019-20 to 2025-26 (2023-24 estimated).
-FLOORS_SINCE_2018: tuple[tuple[str, float, Status, str], ...] = (
-    ("2019-20", 0.021, Status.PUBLISHED, "https://www.gov.wales/written-statement-provisional-police-settlement-2019-20"),
-    ("2020-21", 0.075, Status.PUBLISHED, "https://research.senedd.wales/research-articles/7-5-increase-in-police-funding-confirmed-for-2020-21/"),
-    ("2021-22", 0.063, Status.PUBLISHED, "https://www.gov.wales/written-statement-final-police-settlement-2021-22"),
-    ("2022-23", 0.059, Status.PUBLISHED, "https://gov.wales/node/45531"),
-    ("2023-24", 0.021, Status.ESTIMATED, ""),
-    ("2024-25", 0.02054, Status.PUBLISHED, "https://www.gov.wales/written-statement-final-police-settlement-2024-25"),
-    ("2025-26", 0.03705, Status.PUBLISHED, "https://gov.wales/written-statement-final-police-settlement-2025-26"),
-)
-ROCU_UPLIFT = math.prod(1 + f for _, f, _, _ in FLOORS_SINCE_2018)
-
-# -- modelling assumptions (estimated) ---------------------------------------------------
-BASELINE_YEAR = "2025-26"
-HORIZON = ("2026-27", "2027-28", "2028-29", "2029-30", "2030-31")
-CORE_GROWTH = (0.03, 0.025, 0.025, 0.02, 0.02)
-ROCU_GRANT_GROWTH = 0.02
-NCA_GROWTH = 0.02
-PRECEPT_GROWTH = 0.035  # about a £10-£14 Band D rise a year
-CONTRIBUTION_GROWTH = 0.03
-ROCU_OTHER_GRANT_SHARE = 0.15  # PTF, National Cyber Security Programme and other grants
-TRANSFORMATION_M = (75.0, 50.0, 0.0, 0.0, 0.0)  # ends after 2027-28: the cliff edge
-TRANSFORMATION_CARRY_SHARE = 0.25
-DEFAULT_MAX_FALL = 0.05
-UNIT_MAX_FALL = 0.03
-FORCE_FLOOR_RATIO = 1.0  # flat cash: no force's allocation below its 2025-26 grant
-MIN_LOCAL_SHARE = {"English shire": 0.85, "Welsh": 0.85, "English metropolitan": 0.8,
-                   "London": 0.75}
-CITY_OF_LONDON_LOCAL_SHARE = 0.6  # national lead force for fraud
-MAX_NATIONAL_SHARE = 0.25
-CITY_OF_LONDON_NATIONAL_SHARE = 0.4
-REQUIREMENT_TOTAL_M = PCC_LOCAL_SOC_M  # national SOC requirement, ten threats, 2026-27
-REQUIREMENT_GROWTH = 0.02
-REGIONAL_REQUIREMENT_SHARE = 0.5  # of the national requirement, split by region
-REGIONAL_THREATS = (Threat.ILLEGAL_DRUGS, Threat.CHILD_SEXUAL_ABUSE)
-THREAT_WEIGHTS: dict[Threat, float] = {
-    Threat.ILLEGAL_DRUGS: 0.30, Threat.FRAUD: 0.12, Threat.CHILD_SEXUAL_ABUSE: 0.12,
-    Threat.MONEY_LAUNDERING: 0.08, Threat.ORGANISED_ACQUISITIVE_CRIME: 0.08,
-    Threat.CYBER_CRIME: 0.08, Threat.MODERN_SLAVERY: 0.07,
-    Threat.ORGANISED_IMMIGRATION_CRIME: 0.06, Threat.ILLEGAL_FIREARMS: 0.06,
-    Threat.BRIBERY_CORRUPTION_SANCTIONS: 0.03,
-}
-PREVENT_PATH = (0.04, 0.05, 0.06, 0.07, 0.08)  # least prevent share of SOC funding
-PREVENT_BAND = 0.04  # the most prevent may take is the least plus this
-PURSUE_BAND = (0.70, NAO_PURSUE_SHARE)
-MIN_PROTECT_SHARE = 0.05
-MIN_PREPARE_SHARE = 0.05
-LOCAL_POLICING_VALUE = 1.0
-SOC_VALUE = 1.02  # a pound on a national SOC priority in a force; local shares cap it
-LOCAL_SOC_SLICE = 0.02  # of a force's 2025-26 grant, on its PCC's own SOC priority
-LOCAL_SOC_VALUES = (1.01, 0.99)
-UNIT_VALUES = (1.0, 0.8)  # regional units and programmes: up to baseline, then above it
-ROCU_CYBER_COMMITMENT_M = 1.0  # each regional unit's cyber-crime pursue line, 2026-27 to 2028-29
-NCLCC_COMMITMENT_M = 4.4
-ONLINE_CSEA_COMMITMENT_M = 10.0
-
-assert abs(sum(THREAT_WEIGHTS.values()) - 1.0) < 1e-12
-assert set(THREAT_WEIGHTS) == set(SOC_THREATS)
-
-STRANDS: tuple[Strand, ...] = tuple(Strand)
-
-
-@cache
-def table(name: str) -> pd.DataFrame:
-    """One of the CSV tables in ``data/`` (forces, regional_units, national_programmes)."""
-    with resources.files("fundopt.datasets").joinpath(f"data/{name}.csv").open("rb") as f:
-        return pd.read_csv(f, dtype=str, keep_default_na=False)
 
 
 @dataclass(frozen=True)
@@ -182,173 +157,185 @@ class Figure:
     unit: str
     status: Status
     ref: str
+    locator: str = ""
     note: str = ""
-    url: str = ""
+    url: str = ""  # overrides the reference's address
 
 
-def figures(derived: dict[str, dict[str, float]]) -> list[Figure]:
-    """Every figure, given the per-recipient amounts the model derived (in £m)."""
-    C, S = Category, Status
-    out: list[Figure] = []
-    forces = table("forces")
-    for r in forces.to_dict("records"):
-        out.append(Figure(C.FORCE_GRANT, f"2025-26 police grant: {r['name']}",
-                          float(r["grant_2025_26_m"]), "£m", S.PUBLISHED, "pgr", TRANSCRIPTION))
-    welsh_pgr = sum(float(r["grant_2025_26_m"]) for r in forces.to_dict("records")
-                    if r["type"] == "Welsh")
-    out += [
-        Figure(C.FORCE_GRANT, "2025-26 police grant: total of the 43 forces",
-               PGR_TOTAL_POUNDS / 1e6, "£m", S.PUBLISHED, "pgr", TRANSCRIPTION),
-        Figure(C.WELSH_ADJUSTMENT, "2025-26 police grant: the four Welsh forces", welsh_pgr, "£m",
-               S.DERIVED, "pgr", "sum of the Welsh rows"),
-        Figure(C.WELSH_ADJUSTMENT, "2025-26 central support for the four Welsh PCCs",
-               WELSH_CORE_SUPPORT_M, "£m", S.PUBLISHED, "wg_2025"),
-        Figure(C.WELSH_ADJUSTMENT, "Welsh adjustment factor", WELSH_CORE_SUPPORT_M / welsh_pgr,
-               "ratio", S.ESTIMATED, "wg_2025",
-               "Welsh rows omit the Welsh Government's share; each Welsh force is scaled by the "
-               "same factor (the real split uses tax base and is not published in our sources)"),
-        Figure(C.PRECEPT, "2025-26 precept, England and Wales", PRECEPT_TOTAL_POUNDS / 1e6, "£m",
-               S.PUBLISHED, "funding_stats", TRANSCRIPTION),
-        Figure(C.PRECEPT, "2025-26 precept of each force", 0.0, "", S.ESTIMATED, "fundopt",
-               "the national total split in proportion to the (Wales-adjusted) grant; per-force "
-               "precept is in the funding statistics' table 4a, not yet loaded"),
-        Figure(C.PRECEPT, "Precept growth a year", PRECEPT_GROWTH, "rate", S.ESTIMATED,
-               "hcws503", "about a £10 Band D rise a year, as allowed 2022-23 to 2024-25"),
-        Figure(C.NEED_WEIGHT, "Need weight of each recipient", 0.0, "", S.ESTIMATED, "paf",
-               "forces: 2025-26 grant (Wales-adjusted) in £m, so the needs target is today's "
-               "share (grant shares have been frozen by the floor since 2011-12); regional "
-               "units: estimated 2025-26 budget; programmes: baseline. Replace with the police "
-               "allocation formula's undamped shares when available"),
-        Figure(C.ROCU_BUDGET, "ROCU network operating budget 2018/19 (excluding London)",
-               ROCU_NETWORK_BUDGET_2018_M, "£m", S.PUBLISHED, "pq_211818"),
-        Figure(C.ROCU_BUDGET, "ROCU budget uplift 2018-19 to 2025-26", ROCU_UPLIFT, "ratio",
-               S.ESTIMATED, "fundopt",
-               "product of the uniform core-grant changes 2019-20 to 2025-26 (floor_history)"),
-        Figure(C.ROCU_GRANT, "Home Office ROCU grant a year", ROCU_GRANT_M, "£m", S.PUBLISHED,
-               "pq_211818", "'around £20m'; held at this level in 2025-26 (estimated)"),
-        Figure(C.ROCU_GRANT, "Home Office ROCU and SOC grant to London, 2022/23",
-               LONDON_ROCU_GRANT_POUNDS / 1e6, "£m", S.PUBLISHED, "pcd_1418"),
-        Figure(C.ROCU_GRANT, "ROCU grant of the nine ROCUs", 0.0, "", S.ESTIMATED, "fundopt",
-               "the £20m less London's grant, split by estimated budget"),
-        Figure(C.PCC_CONTRIBUTION, "PCC investment in ROCUs", PCC_ROCU_INVESTMENT_M, "£m",
-               S.PUBLISHED, "apcc_2019"),
-        Figure(C.PCC_CONTRIBUTION, "PCC share of ROCU funding, 2018/19",
-               PCC_ROCU_INVESTMENT_M / ROCU_NETWORK_BUDGET_2018_M, "share", S.DERIVED, "apcc_2019",
-               "£123m of £166.4m"),
-        Figure(C.PCC_CONTRIBUTION, "Other grants' share of a ROCU budget", ROCU_OTHER_GRANT_SHARE,
-               "share", S.ESTIMATED, "pq_211818",
-               "PTF, National Cyber Security Programme and other specific grants"),
-        Figure(C.PCC_CONTRIBUTION, "PCC contribution growth a year", CONTRIBUTION_GROWTH, "rate",
-               S.ESTIMATED, "fundopt"),
-        Figure(C.PCC_CONTRIBUTION, "Split of a unit's PCC contributions", 0.0, "",
-               S.ESTIMATED, "emsou_2012",
-               "in proportion to the members' formula grant, as EMSOU's members paid in 2012"),
-    ]
-    for force, share in EMSOU_2012_SPLIT.items():
-        out.append(Figure(C.PCC_CONTRIBUTION, f"EMSOU 2012 contribution share: {force}", share,
-                          "share", S.PUBLISHED, "emsou_2012"))
-    for year, rate, status, url in FLOORS_SINCE_2018:
-        out.append(Figure(C.FLOOR_HISTORY, f"Uniform core-grant change {year}", rate, "rate",
-                          status, "fundopt" if status is S.ESTIMATED else "wg_2025",
-                          "not found; backed out of the 2025-26 figures" if not url else "",
-                          url=url))
-    units = table("regional_units")
-    for r in units.to_dict("records"):
-        rid = r["recipient"]
-        if r["budget_2018_19_m"]:
-            out.append(Figure(C.ROCU_BUDGET, f"2018/19 budget: {r['name']}",
-                              float(r["budget_2018_19_m"]), "£m", S.ESTIMATED, "pq_211818",
-                              "the network total split by the members' 2025-26 grant",
-                              url=r["url"]))
-        out.append(Figure(C.ROCU_BUDGET, f"2025-26 budget: {r['name']}",
-                          derived["unit_budget"][rid], "£m", S.ESTIMATED, "fundopt",
-                          "2018/19 estimate x uplift (London: the same rule on its members' "
-                          "grant)"))
-    for r in table("national_programmes").to_dict("records"):
-        out.append(Figure(C.NCA_PROGRAMME, f"2025-26 baseline: {r['name']}",
-                          float(r["baseline_m"]), "£m", Status(r["status"]), "fundopt", r["basis"],
-                          url=r["url"]))
-    out += [
-        Figure(C.ENVELOPE, "Core police grant growth a year", CORE_GROWTH[0], "rate",
-               S.ESTIMATED, "fundopt", "3%, 2.5%, 2.5%, 2%, 2% from 2026-27"),
-        Figure(C.ENVELOPE, "ROCU grant and NCA programme growth a year", ROCU_GRANT_GROWTH,
-               "rate", S.ESTIMATED, "fundopt"),
-        Figure(C.TRANSFORMATION_FUND, "Police Transformation Fund 2018-19", PTF_2018_M, "£m",
-               S.PUBLISHED, "ptf_2018"),
-        Figure(C.TRANSFORMATION_FUND, "Transformation fund 2026-27 / 2027-28",
-               TRANSFORMATION_M[0], "£m", S.ESTIMATED, "pac_1513",
-               "£75m then £50m, nothing from 2028-29: the 'cliff edge' the PAC warned of; a "
-               "quarter of a year's money may be carried forward"),
-        Figure(C.FLOOR, "Floor on each force's allocation", FORCE_FLOOR_RATIO, "ratio",
-               S.ESTIMATED, "hcws503", "flat cash, as in the 2018-19 settlement"),
-        Figure(C.COMMITMENT, "Online CSEA teams a year", ONLINE_CSEA_COMMITMENT_M, "£m",
-               S.ESTIMATED, "fundopt", "the 2015/16 £10m, kept for the whole horizon"),
-        Figure(C.COMMITMENT, "NCLCC a year, 2026-27 and 2027-28", NCLCC_COMMITMENT_M, "£m",
-               S.ESTIMATED, "fundopt", "the 2021/22 grant, rounded"),
-        Figure(C.COMMITMENT, "Each regional unit's cyber-crime pursue line a year",
-               ROCU_CYBER_COMMITMENT_M, "£m", S.ESTIMATED, "hmicfrs_2021",
-               "2026-27 to 2028-29; fixed-term posts were HMICFRS's complaint"),
-        Figure(C.CLIFF_EDGE, "Largest fall in total funding a year (default)", DEFAULT_MAX_FALL,
-               "rate", S.ESTIMATED, "wms_2010", "the deepest uniform cut was 6.7% (2012-13)"),
-        Figure(C.CLIFF_EDGE, "Largest fall for a regional unit", UNIT_MAX_FALL, "rate",
-               S.ESTIMATED, "hmicfrs_2021", "HMICFRS: 'no clear and sustainable funding model'"),
-        Figure(C.LOCAL_SHARE, "Least local-priority share of a force's allocation", 0.85,
-               "share", S.ESTIMATED, "pac_2049",
-               "85% shire and Welsh, 80% metropolitan, 75% Metropolitan Police, 60% City of "
-               "London; local priorities are local policing plus one SOC line per force"),
-        Figure(C.LOCAL_SHARE, "Most national SOC priorities may ring-fence", MAX_NATIONAL_SHARE,
-               "share", S.ESTIMATED, "pac_2049", "40% for the City of London"),
-        Figure(C.REQUIREMENT, "Total government SOC spend 2015-16", NAO_SOC_SPEND_M, "£m",
-               S.PUBLISHED, "nao_2019"),
-        Figure(C.REQUIREMENT, "PCCs' local SOC spend", PCC_LOCAL_SOC_M, "£m", S.PUBLISHED,
-               "nao_2019"),
-        Figure(C.REQUIREMENT, "National SOC requirement 2026-27", REQUIREMENT_TOTAL_M, "£m",
-               S.ESTIMATED, "nao_2019",
-               "the PCCs' 2015-16 local SOC spend in cash, split by threat weight, growing "
-               "2% a year; half of the drugs and child sexual "
-               "abuse requirements is asked of each region in proportion to its grant"),
-    ]
-    for threat, w in THREAT_WEIGHTS.items():
-        out.append(Figure(C.REQUIREMENT, f"Threat weight: {threat.value}", w, "share",
-                          S.ESTIMATED, "nao_2019",
-                          "informed by the social and economic cost (drugs £20bn of £37bn)"))
-    out += [
-        Figure(C.SHARE_TARGET, "Pursue share of front-line SOC spend 2015-16", NAO_PURSUE_SHARE,
-               "share", S.PUBLISHED, "nao_2019", "also the most pursue may take in the plan"),
-        Figure(C.SHARE_TARGET, "Prevent share of front-line SOC spend 2015-16", NAO_PREVENT_SHARE,
-               "share", S.PUBLISHED, "nao_2019"),
-        Figure(C.SHARE_TARGET, "Least prevent share by 2030-31", PREVENT_PATH[-1], "share",
-               S.ESTIMATED, "soc_2023",
-               f"4%, 5%, 6%, 7%, 8% from 2026-27; at most {PREVENT_BAND:.0%} above that"),
-        Figure(C.SHARE_TARGET, "Least pursue share", PURSUE_BAND[0], "share", S.ESTIMATED,
-               "fundopt", "pursue kept between 70% and its 2015-16 share of 79%"),
-        Figure(C.SHARE_TARGET, "Least protect share and least prepare share", MIN_PROTECT_SHARE,
-               "share", S.ESTIMATED, "nao_2019",
-               "protect and prepare shared 17% in 2015-16; the split was not published"),
-        Figure(C.VALUE, "Value of a pound of local policing", LOCAL_POLICING_VALUE, "value",
-               S.ESTIMATED, "fundopt"),
-        Figure(C.VALUE, "Value of a pound of a force's SOC line", SOC_VALUE, "value",
-               S.ESTIMATED, "pac_2049",
-               "national SOC priorities are worth slightly more than local policing, so "
-               "they take what the PCC's local share leaves (PAC: forces favour local priorities)"),
-        Figure(C.VALUE, "Value of a pound on a PCC's own SOC priority, first slice / beyond",
-               LOCAL_SOC_VALUES[0], "value", S.ESTIMATED, "fundopt",
-               f"{LOCAL_SOC_VALUES[0]} for the first {LOCAL_SOC_SLICE:.0%} of the force's grant, "
-               f"{LOCAL_SOC_VALUES[1]} beyond"),
-        Figure(C.VALUE, "Value of a regional unit's or programme's pound, up to / above baseline",
-               UNIT_VALUES[0], "value", S.ESTIMATED, "fundopt",
-               f"{UNIT_VALUES[0]} up to its baseline spread over its lines, "
-               f"{UNIT_VALUES[1]} above"),
-    ]
-    return out
+C, S = Category, Status
+
+#: The scalar figures, by the name the model's code uses.
+V: dict[str, Figure] = {f.item: f for f in (
+    # -- the 2026-27 settlement ------------------------------------------------------------
+    Figure(C.SETTLEMENT, "floor_2026_27", 0.04022, "rate", S.PUBLISHED, "wg_2026",
+           "para 4", "'an increase in core funding of 4.022% for 2026-27' for every force "
+           "(the needs formula overlaid with a floor); the PGR's own text was not retrievable"),
+    Figure(C.SETTLEMENT, "floor_2025_26", 0.03705, "rate", S.PUBLISHED, "wg_2025", "para 4"),
+    Figure(C.SETTLEMENT, "damping_rule", 1.0, "text", S.PUBLISHED, "pgr_2022", "section 1, "
+           "para 1.5", "the uniform % is applied to Police Main Grant + ex-DCLG Formula "
+           "Funding; Legacy Council Tax Grants are outside it (held flat in cash: the PCCs' "
+           "own papers print the same LCTG every year, see figures.csv)"),
+    Figure(C.SETTLEMENT, "territorial_forces_2026_27", 18_400e6, "£", S.PUBLISHED, "wms_2026",
+           "para 4", "'up to £18.4 billion' for territorial forces, precept included"),
+    Figure(C.SETTLEMENT, "precept_extra_2026_27", 364e6, "£", S.PUBLISHED, "wms_2026",
+           "para 6", "'up to £364 million' more from precept (assumes every PCC uses the £15 "
+           "limit)"),
+    Figure(C.SETTLEMENT, "band_d_limit_2026_27", 15.0, "£ per Band D", S.PUBLISHED,
+           "wg_2026_prov", "para 4", "England; Welsh PCCs are not capped by it"),
+    Figure(C.SETTLEMENT, "sr2025_real_growth", 0.017, "rate", S.PUBLISHED, "pq_59321",
+           "answer para 1", "police spending power, 2026-27 to 2028-29, average a year in "
+           "real terms, precept included"),
+    # -- Wales ------------------------------------------------------------------------------
+    Figure(C.WALES, "wales_core_support_2026_27", 512.34e6, "£", S.PUBLISHED, "wg_2026",
+           "para 2", "total core support for the four Welsh PCCs; the per-force Tables 1-4 "
+           "were not retrievable"),
+    Figure(C.WALES, "welsh_government_2026_27", 113.47e6, "£", S.PUBLISHED, "wg_2026",
+           "para 5", "revenue support grant and NNDR, flat since 2022-23"),
+    Figure(C.WALES, "welsh_split", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "the Welsh Government's £113.47m and the Home Office's Welsh top-up (the rest of "
+           "the £512.34m beyond the transcribed Police Main Grant rows) are split between the "
+           "four forces in proportion to their 2025-26 Police Grant Report rows; the real "
+           "split is in Tables 1-4 of the Welsh statement, not in our sources"),
+    # -- Capital City grant -----------------------------------------------------------------
+    Figure(C.CAPITAL_CITY, "nicc_2025_26", 255.2e6, "£", S.PUBLISHED, "nicc_2025",
+           "quoted statement", "SECONDARY SOURCE (press quoting the written statement): "
+           "National and International Capital City grant, Metropolitan Police and City of "
+           "London together, +£65m on 2024-25"),
+    Figure(C.CAPITAL_CITY, "nicc_met_2024_25", 185e6, "£", S.PUBLISHED, "nicc_2024", "para 4",
+           "SECONDARY SOURCE (press quoting the Mayor): 'maintaining the ... grant' at £185m"),
+    Figure(C.CAPITAL_CITY, "nicc_2026_27", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "2026-27 amount not found: held at the 2025-26 £255.2m, split Met 185 : City 5.2 "
+           "(2024-25: £255.2m - £65m = £190.2m together, of which the Met £185m), and held "
+           "flat in later years"),
+    # -- ring-fenced and programme money ----------------------------------------------------
+    Figure(C.RING_FENCED, "neighbourhood_2026_27", 363e6, "£", S.PUBLISHED, "pq_110521",
+           "answer para 4", "'up to £363 million ... through the neighbourhood policing "
+           "grant' for 1,750 more neighbourhood personnel by 31 Mar 2027"),
+    Figure(C.RING_FENCED, "neighbourhood_split", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "per-force allocation not in our sources: split in proportion to core grant, and "
+           "held flat in cash in later years"),
+    Figure(C.RING_FENCED, "county_lines_2026_27", 28e6, "£", S.PUBLISHED, "debate_2026",
+           "Minister's speech", "'£28 million, through our county lines programme'"),
+    Figure(C.RING_FENCED, "nclcc_2021_22", 6_403_246.0, "£", S.PUBLISHED, "nclcc_2021",
+           "recommendations 1 and 3", "£4,403,246 grant plus £2,000,000 surge fund"),
+    Figure(C.RING_FENCED, "county_lines_split", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "NCLCC keeps its 2021/22 £6.4m in cash; the rest goes to the four exporting "
+           "forces' county lines taskforces (Metropolitan, Merseyside, West Midlands, Greater "
+           "Manchester) in proportion to core grant; the programme is held at £28m a year"),
+    # -- the police reform programme (the fund that ends) -----------------------------------
+    Figure(C.REFORM_FUND, "reform_2026_27", 119e6, "£", S.PUBLISHED, "debate_2026",
+           "Minister's speech", "'A total of £119 million will go towards our ambitious "
+           "programme of police reform'"),
+    Figure(C.REFORM_FUND, "reform_ends", 0.0, "", S.ESTIMATED, "pac_2049", "",
+           "who receives it is not published, so it has no baseline; the model lets it fund "
+           "forces' reform work, keeps £119m in 2027-28 and ends it from 2028-29: the cliff "
+           "edge the PAC warned of when a programme fund ends"),
+    # -- precept ------------------------------------------------------------------------------
+    Figure(C.PRECEPT, "precept_total_2025_26", 6_057_626_419.0, "£", S.PUBLISHED,
+           "funding_stats", "table 4a, precept column, 43 forces",
+           "SECONDARY SOURCE (a loader's reconciliation total in the transcribing repository)"),
+    Figure(C.PRECEPT, "precept_rest", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "forces whose precept is not in figures.csv: the 2026-27 national total (2025-26 "
+           "£6,057.6m + the £364m the settlement assumes) less the known forces, split in "
+           "proportion to core grant. Per-force precept is in table 4a of the Home Office "
+           "funding statistics (gov.uk ODS), not in our sources"),
+    Figure(C.PRECEPT, "precept_growth", 0.0, "", S.ESTIMATED, "wg_2026_prov", "",
+           "every year each PCC raises Band D by £15 (the 2026-27 limit) on a flat tax base: "
+           "precept x 15 / Band D, with Band D the force's 2026-27 level where published, "
+           "else the 2024-25 national average £281 + £14 + £15 = £310"),
+    Figure(C.PRECEPT, "national_band_d_2024_25", 281.0, "£ per Band D", S.PUBLISHED,
+           "gazette_2025", "last para", "SECONDARY SOURCE (press report of a police and crime "
+           "panel)"),
+    # -- regional organised crime units -----------------------------------------------------
+    Figure(C.ROCU, "rocu_network_2018_19", 166.4e6, "£", S.PUBLISHED, "pq_211818",
+           "answer, ROCU paragraph", "nine ROCUs' operating budget, London excluded"),
+    Figure(C.ROCU, "rocu_home_office_share", 0.30, "share", S.PUBLISHED, "pq_93418",
+           "answer para 1", "'c.30% ... with the remaining c.70% coming from Police and Crime "
+           "Commissioners in 2025-26'"),
+    Figure(C.ROCU, "rocu_network_2026_27", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "the 2018-19 £166.4m grown by the uniform core-grant change of each year 2019-20 to "
+           "2026-27 (2023-24's, not found, taken as 2.1%); split between the nine units in "
+           "proportion to their members' core grant, and each unit's PCC share between its "
+           "members the same way (the rule EMSOU's members used, 2012)"),
+    Figure(C.ROCU, "london_grant_2022_23", 2_096_674.0, "£", S.PUBLISHED, "pcd_1418",
+           "recommendation 1", "RART £1,000,000, ACET £237,944, ROCTA £335,500, drugs "
+           "strategy £110,250, digital forensics £78,000, SOC transformation £334,980; held in "
+           "cash to 2026-27 (estimated). London's unit has no published PCC contributions: the "
+           "Metropolitan Police funds its regional capabilities within its own budget"),
+    Figure(C.ROCU, "rocu_line_tags", 0.0, "", S.ESTIMATED, "fundopt", "",
+           "London's grant lines tagged: RART and ACET money laundering pursue, ROCTA "
+           "organised acquisitive crime pursue, drugs strategy drugs pursue, digital forensics "
+           "cyber crime pursue, SOC transformation drugs prevent; other units' and the NCA's "
+           "money is worth full value up to its baseline spread evenly over its lines"),
+    # -- NCA -----------------------------------------------------------------------------------
+    Figure(C.NCA, "nca_2025_26", 1_000e6, "£", S.PUBLISHED, "pq_nca_2025", "answer para 1",
+           "'c.£1 billion to the National Crime Agency'; held at £1bn in 2026-27 (estimated)"),
+    Figure(C.NCA, "online_csea", 10e6, "£", S.PUBLISHED, "pq_8220", "answer",
+           "£10m a year for specialist online child sexual exploitation teams from 2015-16; "
+           "held in cash (estimated)"),
+    # -- envelopes ----------------------------------------------------------------------------
+    Figure(C.ENVELOPE, "growth_confirmed", 0.03, "rate", S.ESTIMATED, "pq_59321", "",
+           "core grant, Welsh top-up, ROCU grant, NCA budget and PCC contributions grow 3% a "
+           "year in 2027-28 and 2028-29 (Spending Review 2025: police spending power +1.7% a "
+           "year real; the stream split is not published)"),
+    Figure(C.ENVELOPE, "growth_indicative", 0.02, "rate", S.ESTIMATED, "fundopt", "",
+           "2% a year in 2029-30 and 2030-31, after the Spending Review: indicative years"),
+    # -- needs ----------------------------------------------------------------------------------
+    Figure(C.NEEDS, "paf_basis", 2013.0, "formula year", S.PUBLISHED, "pgr_2021",
+           "contents, appendix A", "the formula printed in recent reports is the 2013/14 "
+           "Police Allocation Formula; no per-force share before damping is published in our "
+           "sources"),
+    Figure(C.NEEDS, "east_midlands_gap", 0.068, "rate", S.PUBLISHED, "hc104", "Q1 answer",
+           "'Were the funding formula to be implemented to its full extent, we would actually "
+           "receive 6.8% more' (the five East Midlands forces, 2009-10)"),
+    Figure(C.NEEDS, "needs_proxy", 0.0, "", S.ESTIMATED, "hc104", "",
+           "needs target = what today's method gives each force over the plan (so with no "
+           "gap the plan is today's method), the East Midlands forces' raised by their "
+           "published 6.8% formula gap: the only published measure of damping we found. "
+           "Scenarios move the target (no gap, half, double)"),
+    # -- rules ------------------------------------------------------------------------------------
+    Figure(C.RULE, "max_fall", 0.05, "rate", S.ESTIMATED, "wms_2010", "",
+           "largest fall in a recipient's total funding a year; the deepest uniform cut was "
+           "6.7% (2012-13)"),
+    Figure(C.RULE, "max_rise", 0.06, "rate", S.ESTIMATED, "fundopt", "",
+           "largest rise in total funding a year: the pace at which a force below its needs "
+           "target may catch up"),
+    Figure(C.RULE, "unit_max_fall", 0.03, "rate", S.ESTIMATED, "hmicfrs_2021", "",
+           "a regional unit's total funding falls at most 3% a year (a national programme's "
+           "5%); negotiable (penalty 5 a pound), so a region pulling out or a fund ending "
+           "shows as a broken promise, priced, not a dead end"),
+    Figure(C.RULE, "force_floor", 1.0, "ratio", S.ESTIMATED, "fundopt", "",
+           "no force's allocation below its 2026-27 cash"),
+    Figure(C.RULE, "min_local_share", 0.975, "share", S.ESTIMATED, "fundopt", "",
+           "each PCC keeps at least 97.5% of its whole budget (grant plus precept) for local "
+           "priorities, which bounds what it may pay its regional unit (today its "
+           "contribution and any directed SOC lines take at most about 2.1%)"),
+    Figure(C.RULE, "prevent_share", 0.04, "share", S.PUBLISHED, "nao_2019", "summary",
+           "prevent's share of front-line SOC spend, 2015-16: the least in every year"),
+    Figure(C.RULE, "pursue_share", 0.79, "share", S.PUBLISHED, "nao_2019", "summary",
+           "pursue's share of front-line SOC spend, 2015-16: the most in every year"),
+)}
+
+#: The uniform core-grant change from 2019-20 to 2025-26 (2023-24 not found: estimated).
+FLOORS_SINCE_2018: tuple[tuple[str, float], ...] = (
+    ("2019-20", 0.021), ("2020-21", 0.075), ("2021-22", 0.063), ("2022-23", 0.059),
+    ("2023-24", 0.021), ("2024-25", 0.02054), ("2025-26", 0.03705))
 
 
-def sources_frame(derived: dict[str, dict[str, float]]) -> pd.DataFrame:
-    rows = []
-    for f in figures(derived):
-        title, url = REFS[f.ref]
-        rows.append({"category": f.category.value, "item": f.item, "value": f.value,
-                     "unit": f.unit, "status": f.status.value, "source": title,
-                     "url": f.url or url, "note": f.note})
-    return pd.DataFrame(rows, columns=["category", "item", "value", "unit", "status", "source",
-                                       "url", "note"])
+def value(name: str) -> float:
+    return V[name].value
+
+
+@cache
+def table(name: str) -> pd.DataFrame:
+    """One of the CSV tables in ``data/`` (forces, regional_units, national_programmes,
+    figures, pgr_2025_26, pgr_2026_27), as text."""
+    with resources.files("fundopt.datasets").joinpath(f"data/{name}.csv").open("rb") as f:
+        return pd.read_csv(f, dtype=str, keep_default_na=False)
+
+
+def published(recipient: str, item: str, year: str) -> float | None:
+    """A per-recipient figure from ``figures.csv`` (None when there is none)."""
+    t = table("figures")
+    row = t.loc[(t["recipient"] == recipient) & (t["item"] == item) & (t["year"] == year)]
+    return float(row["value"].iloc[0]) if len(row) else None

@@ -24,7 +24,7 @@ the same percentage change.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -32,6 +32,7 @@ import pandas as pd
 
 from fundopt.errors import FundoptError, InfeasibleError
 from fundopt.problem import FundingProblem
+from fundopt.problem.scenarios import Scenario
 from fundopt.problem.validation import is_blank, year_start
 
 if TYPE_CHECKING:  # a plan is read, not made, here
@@ -133,33 +134,40 @@ def round_to_pounds(amounts: pd.Series, total: int) -> pd.Series:
 
 def stream_recipients(problem: FundingProblem, stream: str) -> list[str]:
     """Recipients some eligibility row lets ``stream`` fund (for at least one activity)."""
-    rec = problem.recipients.set_index("recipient")
-    acts = problem.activities
-    found: set[str] = set()
-    for row in problem.eligibility.loc[problem.eligibility["stream"] == stream].to_dict("records"):
-        act_ok = acts
-        if not is_blank(row["activity"]):
-            act_ok = act_ok.loc[act_ok["activity"] == row["activity"]]
-        if not is_blank(row["threat"]):
-            act_ok = act_ok.loc[act_ok["threat"] == row["threat"]]
-        if act_ok.empty:
+    return recipients_by_stream(problem).get(stream, [])
+
+
+def recipients_by_stream(problem: FundingProblem) -> dict[str, list[str]]:
+    """Every stream's recipients (as :func:`stream_recipients`), in one pass."""
+    kinds = dict(zip(problem.recipients["recipient"], problem.recipients["kind"], strict=True))
+    threats = dict(zip(problem.activities["activity"], problem.activities["threat"],
+                       strict=True))
+    found: dict[str, set[str]] = {}
+    for row in problem.eligibility.to_dict("records"):
+        act, threat = row["activity"], row["threat"]
+        if not is_blank(act):
+            if act not in threats or (not is_blank(threat) and threats[act] != threat):
+                continue
+        elif not is_blank(threat) and threat not in threats.values():
             continue
-        who = rec
-        if not is_blank(row["recipient_kind"]):
-            who = who.loc[who["kind"] == row["recipient_kind"]]
         if not is_blank(row["recipient"]):
-            who = who.loc[who.index == row["recipient"]]
-        found.update(str(r) for r in who.index)
-    return sorted(found)
+            who = [row["recipient"]] if row["recipient"] in kinds else []
+        else:
+            who = [r for r, k in kinds.items()
+                   if is_blank(row["recipient_kind"]) or k == row["recipient_kind"]]
+        found.setdefault(str(row["stream"]), set()).update(str(r) for r in who)
+    return {s: sorted(r) for s, r in found.items()}
 
 
-def _active(problem: FundingProblem, recipient: str, year: str) -> bool:
-    row = problem.recipients.set_index("recipient").loc[recipient]
-    start = year_start(year)
-    first, last = row["first_year"], row["last_year"]
-    return (is_blank(first) or year_start(str(first)) <= start) and (
-        is_blank(last) or start <= year_start(str(last))
-    )
+def _funded_years(problem: FundingProblem) -> dict[str, set[str]]:
+    """Recipient -> the horizon years it is funded in (between its first and last year)."""
+    out: dict[str, set[str]] = {}
+    for r, first, last in zip(problem.recipients["recipient"], problem.recipients["first_year"],
+                              problem.recipients["last_year"], strict=True):
+        out[str(r)] = {y for y in problem.horizon
+                       if (is_blank(first) or year_start(str(first)) <= year_start(y))
+                       and (is_blank(last) or year_start(y) <= year_start(str(last)))}
+    return out
 
 
 def _check_baseline(problem: FundingProblem, baseline_allocation: pd.DataFrame) -> pd.DataFrame:
@@ -171,8 +179,9 @@ def _check_baseline(problem: FundingProblem, baseline_allocation: pd.DataFrame) 
         raise FundoptError("baseline allocation repeats a (recipient, stream) row", code="FO-C04")
     if (table["amount"].astype(float) < 0).any():
         raise FundoptError("baseline allocation has a negative amount", code="FO-C04")
+    by_stream = recipients_by_stream(problem)
     for stream, grp in table.groupby("stream"):
-        allowed = set(stream_recipients(problem, str(stream)))
+        allowed = set(by_stream.get(str(stream), []))
         stray = sorted(set(grp["recipient"]) - allowed)
         if stray:
             raise FundoptError(
@@ -207,16 +216,18 @@ def todays_method(problem: FundingProblem, baseline_allocation: pd.DataFrame,
     first/last year gets nothing and its money is shared among the rest.
     """
     base = _check_baseline(problem, baseline_allocation)
+    funded = _funded_years(problem)
     weights = problem.recipients.set_index("recipient")["need_weight"]
     envelopes = problem.envelopes.set_index(["stream", "year"])["amount"]
     rows: list[dict[str, object]] = []
     steps: list[dict[str, object]] = []
+    by_stream = recipients_by_stream(problem)
     for stream in sorted(problem.streams["stream"]):
-        everyone = stream_recipients(problem, stream)
+        everyone = by_stream.get(stream, [])
         last = (base.loc[base["stream"] == stream].set_index("recipient")["amount"]
                 .astype(float).reindex(everyone, fill_value=0.0))
         for year in problem.horizon:
-            active = [r for r in everyone if _active(problem, r, year)]
+            active = [r for r in everyone if year in funded[r]]
             pot = float(envelopes.loc[(stream, year)])
             if not active:
                 steps.append({"stream": stream, "year": year, "pot": pot,
@@ -250,16 +261,24 @@ def winners_and_losers(plan: Plan, baseline_allocation: pd.DataFrame,
                        floor_rates: FloorRates = None) -> pd.DataFrame:
     """The optimised plan beside today's method, per recipient and horizon year.
 
-    Columns: recipient, name, kind, year, optimised, todays_method, difference (optimised
-    minus today's method, pounds) and difference_rate (difference as a fraction of today's
-    method; blank where today's method gives nothing). Sorted by recipient and year.
+    Columns: recipient, name, kind, year, year_status (confirmed or indicative), optimised,
+    todays_method, difference (optimised minus today's method, pounds) and difference_rate
+    (difference as a fraction of today's method; blank where today's method gives
+    nothing). Sorted by recipient and year.
     """
-    problem = plan.problem
+    return beside_todays_method(plan.problem, plan.allocations, baseline_allocation, floor_rates)
+
+
+def beside_todays_method(problem: FundingProblem, allocations: pd.DataFrame,
+                         baseline_allocation: pd.DataFrame,
+                         floor_rates: FloorRates = None) -> pd.DataFrame:
+    """As :func:`winners_and_losers`, for any allocations of ``problem`` (recipient, year,
+    amount), such as one scenario's of a sweep."""
     today = todays_method(problem, baseline_allocation, floor_rates).allocations
     grid = pd.MultiIndex.from_product(
         [sorted(problem.recipients["recipient"]), list(problem.horizon)],
         names=["recipient", "year"])
-    optimised = plan.allocations.groupby(["recipient", "year"])["amount"].sum().reindex(
+    optimised = allocations.groupby(["recipient", "year"])["amount"].sum().reindex(
         grid, fill_value=0)
     comparator = today.groupby(["recipient", "year"])["amount"].sum().reindex(grid, fill_value=0)
     out = pd.DataFrame({"optimised": optimised.astype("int64"),
@@ -271,5 +290,66 @@ def winners_and_losers(plan: Plan, baseline_allocation: pd.DataFrame,
     ]
     info = problem.recipients.set_index("recipient")[["name", "kind"]]
     out = out.join(info, on="recipient")
-    return out[["recipient", "name", "kind", "year", "optimised", "todays_method", "difference",
-                "difference_rate"]]
+    indicative = set(problem.indicative_years)
+    out["year_status"] = ["indicative" if y in indicative else "confirmed" for y in out["year"]]
+    return out[list(COLUMNS)]
+
+
+#: The columns of a winners-and-losers table.
+COLUMNS: tuple[str, ...] = ("recipient", "name", "kind", "year", "year_status", "optimised",
+                            "todays_method", "difference", "difference_rate")
+
+
+def baseline_by_stream(problem: FundingProblem) -> pd.DataFrame | None:
+    """Which stream paid each recipient's baseline (recipient, stream, amount), from the
+    *Baselines* column ``stream``; None when some baseline row does not say (then today's
+    method cannot be continued stream by stream)."""
+    base = problem.baselines
+    if "stream" not in base.columns or not len(base) or base["stream"].map(is_blank).any():
+        return None
+    out = base.groupby(["recipient", "stream"])["amount"].sum().reset_index()
+    return pd.DataFrame(out, columns=["recipient", "stream", "amount"])
+
+
+def against_todays_method(plan: Plan) -> pd.DataFrame:
+    """The plan against today's method, per recipient and horizon year (the columns of
+    :data:`COLUMNS`; empty when the problem does not say which stream paid each baseline).
+
+    Today's method continues each stream's baseline shares at the stream's change (the floor
+    at the average change, as the police settlement sets it), so a difference is what the
+    optimised plan does that the uniform settlement would not."""
+    base = baseline_by_stream(plan.problem)
+    if base is None:
+        return pd.DataFrame(columns=list(COLUMNS))
+    return winners_and_losers(plan, base)
+
+
+def scenarios_against_todays_method(problem: FundingProblem, scenarios: Sequence[Scenario],
+                                    allocations: pd.DataFrame) -> dict[str, pd.DataFrame]:
+    """Each scenario's allocations (a sweep's tidy ``allocations``, with a ``scenario``
+    column; the base is named ``base``) against today's method on that scenario's problem.
+    Scenarios with no allocations (not solved, or solved by the LP alone) are left out."""
+    out: dict[str, pd.DataFrame] = {}
+    problems = {"base": problem, **{s.name: s.apply(problem) for s in scenarios}}
+    for name, p in problems.items():
+        mine = allocations.loc[allocations["scenario"] == name]
+        base = baseline_by_stream(p)
+        if len(mine) and base is not None:
+            out[name] = beside_todays_method(p, mine, base)
+    return out
+
+
+def largest(table: pd.DataFrame, n: int = 3, *, kind: str | None = "force"
+            ) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """The ``n`` largest winners and losers over the horizon (recipient, name, kind,
+    optimised, todays_method, difference, difference_rate), of one kind (None = any)."""
+    t = table if kind is None else table.loc[table["kind"] == kind]
+    cols = ["recipient", "name", "kind"]
+    total = t.groupby(cols, as_index=False)[["optimised", "todays_method", "difference"]].sum()
+    total["difference_rate"] = [d / m if m else math.nan for d, m in
+                                zip(total["difference"], total["todays_method"], strict=True)]
+    ordered = total.sort_values(["difference", "recipient"], ascending=[False, True])
+    winners = ordered.loc[ordered["difference"] > 0].head(n)
+    losers = ordered.loc[ordered["difference"] < 0].sort_values(
+        ["difference", "recipient"]).head(n)
+    return winners.reset_index(drop=True), losers.reset_index(drop=True)

@@ -16,6 +16,7 @@ from fundopt.formulation.constraints.shares import add_share_targets
 from fundopt.formulation.constraints.stability import add_stability
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.objective import add_objective
+from fundopt.formulation.own_rules import Allocations, ExtraRules, OwnRule, add_own_rules
 from fundopt.problem import FundingProblem
 
 #: The constraint families in build order. Eligibility is not a row family: it decides
@@ -33,23 +34,38 @@ CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
 
 
 def build_model(problem: FundingProblem, index: ProblemIndex | None = None, *,
-                pyomo: bool = True) -> LpBuilder:
+                pyomo: bool = True, extra_rules: ExtraRules | None = None) -> LpBuilder:
     """The LP of ``problem``: its rows as numbers, the meaning of every row and variable,
-    and (unless ``pyomo=False``) the Pyomo model, ``.model``."""
+    and (unless ``pyomo=False``) the Pyomo model, ``.model``.
+
+    ``extra_rules(model, alloc)``, if given, adds an analyst's own rules to the Pyomo model
+    (:mod:`fundopt.formulation.own_rules`); they become the last rows (and need
+    ``pyomo=True``).
+
+    A rule no allocation can count towards is kept as a row with no variable (listed in
+    ``.unmeetable``; the LP is then infeasible and is diagnosed as usual); the Pyomo model
+    cannot hold one, so with ``pyomo=True`` it raises :class:`~fundopt.InfeasibleError`."""
+    if extra_rules is not None and not pyomo:
+        raise ValueError("own rules are written in Pyomo: build with pyomo=True")
     with paused_gc():  # many small objects, no cycles: the collector only slows it down
         b = LpBuilder(index or ProblemIndex(problem), pyomo=pyomo)
         for _, add in CONSTRAINT_FAMILIES:
             add(b)
         add_objective(b)
         b.finish()
-        return b
+    if extra_rules is not None:  # the analyst's code runs with the collector as they left it
+        add_own_rules(b, extra_rules)
+    return b
 
 
 __all__ = [
     "CONSTRAINT_FAMILIES",
+    "Allocations",
+    "ExtraRules",
     "Family",
     "LpArrays",
     "LpBuilder",
+    "OwnRule",
     "ProblemIndex",
     "Row",
     "RowInfo",

@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pyomo.environ as pyo
@@ -26,6 +27,9 @@ from fundopt.formulation.goals import PARTS, cost_of, goals_in, tier_terms
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
 from fundopt.problem.schema import Goal
+
+if TYPE_CHECKING:
+    from fundopt.formulation.own_rules import OwnRule
 
 INF = float("inf")
 
@@ -46,6 +50,7 @@ class Family(StrEnum):
     SHARE_TARGET = "share_target"
     LINE_LIMIT = "line_limit"
     STREAM_LIMIT = "stream_limit"
+    OWN_RULE = "own_rule"  # an analyst's own rule, written in Pyomo (formulation/own_rules.py)
     ACCOUNTING = "accounting"  # defines objective terms; not a rule a user states
 
 
@@ -145,7 +150,13 @@ class LpBuilder:
         #: rows and aux limits that are an input cell times a number (see Cell)
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
+        #: rows with no variable whose bounds exclude 0 (a rule no allocation can count
+        #: towards, such as a commitment from a stream that may not fund it): the LP is
+        #: infeasible; recorded (``pyomo=False`` only) so a diagnosis can say so at once
+        self.unmeetable: list[int] = []
         self.model: pyo.ConcreteModel | None = None
+        #: an analyst's own rules (fundopt.formulation.own_rules), rows after all others
+        self.own_rules: tuple[OwnRule, ...] = ()
         self.constraints: list[pyo.ConstraintData] = []
         self._vars: list[VarData] = []
         self._lists: dict[Family, pyo.ConstraintList] = {}
@@ -277,21 +288,43 @@ class LpBuilder:
             terms = Terms.join((terms, extra)) if isinstance(terms, Terms) \
                 else [*terms, *extra]
         n = self._add_arrays(terms) if isinstance(terms, Terms) else self._add_pairs(terms)
+        if not self._record(n, sense, rhs_pounds, info, penalty, report_terms, rhs_from):
+            return
+        if self.model is not None:
+            xs = self._vars
+            k = self._ptr[-1] - self._ptr[-2]
+            cols, vals = self._last_entries(k)
+            body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
+            self.constraints.append(self._list(info.family).add(
+                _relation(body, sense, self._rhs[-1])))
+
+    def adopt(self, constraint: pyo.ConstraintData, terms: Terms, sense: Sense,
+              rhs_pounds: float, info: RowInfo) -> None:
+        """Record a row already on :attr:`model`, an analyst's own rule
+        (:mod:`fundopt.formulation.own_rules`): its numbers and its meaning, as :meth:`row`
+        records them, without a second Pyomo constraint. ``terms`` must not be empty."""
+        n = self._add_arrays(terms)
+        if not self._record(n, sense, rhs_pounds, info, None, (), None):
+            raise ValueError(f"{info.rule}: a row with no terms")
+        self.constraints.append(constraint)
+
+    def _record(self, n: int, sense: Sense, rhs_pounds: float, info: RowInfo,
+                penalty: float | None, report_terms: Sequence[tuple[int, float]],
+                rhs_from: Cell | None) -> bool:
+        """Record the bounds and meaning of a row whose ``n`` entries were just added;
+        False (nothing recorded) for a row with no entries that holds anyway."""
         rhs = rhs_pounds / self.scale
         if not n:
-            ok = (
-                (rhs <= 1e-9)
-                if sense is Sense.GE
-                else (rhs >= -1e-9)
-                if sense is Sense.LE
-                else (abs(rhs) <= 1e-9)
-            )
-            if not ok:
+            if _holds_empty(sense, rhs):
+                return False  # a rule nothing counts towards and nothing can break: no row
+            if self.model is not None:  # a Pyomo constraint cannot be a constant
                 raise InfeasibleError(
                     f"{info.description}: no allocation can meet it, because nothing can be "
                     f"funded there (check the eligibility table and funded years)"
                 )
-            return
+            # kept as an empty row: HiGHS reports the LP infeasible and the diagnosis (or
+            # on_infeasible="relax") treats it as any other rule, with its cell and its price
+            self.unmeetable.append(len(self.rows))
         self._ptr.append(self._ptr[-1] + n)
         self._rhs.append(rhs)
         self._sense.append(_SENSE_CODE[sense])
@@ -299,12 +332,7 @@ class LpBuilder:
             self.rhs_from[len(self.rows)] = rhs_from
         self.rows.append(Row(info, sense, rhs_pounds, tuple(report_terms), penalty))
         self.row_goal.append(self._goal)
-        if self.model is not None:
-            xs = self._vars
-            k = self._ptr[-1] - self._ptr[-2]
-            cols, vals = self._last_entries(k)
-            body = linear_sum([(xs[v], c) for v, c in zip(cols, vals, strict=True)])
-            self.constraints.append(self._list(info.family).add(_relation(body, sense, rhs)))
+        return True
 
     def _add_pairs(self, terms: Sequence[Term]) -> int:
         """Record a row's entries given as pairs (merged, zeros dropped); how many."""
@@ -487,6 +515,13 @@ class LpBuilder:
 
 
 _SENSE_CODE = {Sense.GE: 1, Sense.LE: -1, Sense.EQ: 0}  # as recorded in LpBuilder._sense
+
+
+def _holds_empty(sense: Sense, rhs: float) -> bool:
+    """Whether a row with no terms, ``0 <sense> rhs`` (model units), holds."""
+    if sense is Sense.GE:
+        return rhs <= 1e-9
+    return rhs >= -1e-9 if sense is Sense.LE else abs(rhs) <= 1e-9
 
 
 def _relation(body: LinearExpression, sense: Sense, rhs: float) -> object:

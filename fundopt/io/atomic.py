@@ -1,9 +1,15 @@
 """Write an output file all at once or not at all.
 
-The content goes to a temporary file in the target's folder (``mkstemp``, so a planted
-symlink is never followed), is flushed and fsynced, then moved into place with one
-atomic rename. On any failure the temporary file is removed, so the target is either
-untouched or complete. The input workbook is never a valid target. A run killed outright
+The content is made in memory first, then written to a temporary file in the target's
+folder (``mkstemp``, so a planted symlink is never followed), flushed and fsynced, and
+moved into place with one atomic rename. On any failure, or a Ctrl-C, the temporary file is
+removed, so the target is either untouched or complete. Making the content in memory
+matters: an openpyxl save stopped half-way (Ctrl-C, a full disk) leaves a ``ZipFile``
+whose clean-up later writes to its file; with the file already closed Python printed
+"Exception ignored in ZipFile.__del__" and a traceback at exit, while into memory the
+clean-up is harmless, and a full disk can only stop the one write of finished bytes. The
+input workbook is never a valid target; the target's folder is tried for writing before
+a long solve, not after it. A run killed outright
 (power cut, ``kill -9``) cannot remove its temporary file: the next write to the same
 target removes those more than an hour old (a write takes seconds; a younger one may be
 another run's, still writing).
@@ -14,6 +20,7 @@ from __future__ import annotations
 import contextlib
 import errno
 import glob
+import io
 import os
 import re
 import tempfile
@@ -38,7 +45,8 @@ def _same_file(a: Path, b: Path) -> bool:
 
 def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] = (),
                  suffix: str = ".xlsx") -> None:
-    """Refuse an input, a folder, a missing folder, or (unless allowed) an existing file."""
+    """Refuse an input, a folder, a missing or unwritable folder, a link to nothing, or
+    (unless allowed) an existing file: cheap checks, made before a long solve."""
     for p in protect:
         if p and _same_file(path, Path(p)):
             raise OutputError(
@@ -52,10 +60,32 @@ def check_target(path: Path, *, overwrite: bool, protect: Iterable[str | Path] =
                           code="FO-O14")
     if path.suffix.lower() != suffix:
         raise OutputError(f"the output name '{path.name}' must end in {suffix}", code="FO-O15")
+    if path.is_symlink() and not path.exists():
+        raise OutputError(
+            f"the output '{path}' is a link to '{os.readlink(path)}', which does not exist; "
+            "remove the link or choose another name", code="FO-O16")
     if path.exists() and not overwrite:
         raise OutputError(
             f"'{path}' already exists; choose another name, or allow replacing it "
             "(--overwrite, or overwrite=True)", code="FO-O02")
+    _try_folder(path)
+
+
+def _try_folder(target: Path) -> None:
+    """Make and remove a temporary file beside ``target``: the one sure test that the
+    folder takes a new file (permissions, ACLs, a read-only share or disk all show here)."""
+    try:
+        fd, name = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target),
+                                    suffix=".tmp")
+    except OSError as e:
+        if isinstance(e, PermissionError) or e.errno == errno.EROFS:
+            raise OutputError(
+                f"cannot write in the folder '{target.parent}' ({e.strerror or e}); choose a "
+                "folder you can write to", code="FO-O04") from None
+        raise _output_error(e, target) from None
+    os.close(fd)
+    with contextlib.suppress(OSError):
+        os.unlink(name)
 
 
 STALE_SECONDS = 3600.0  # a temporary file this old was left by a run that was killed
@@ -90,10 +120,16 @@ def _default_mode() -> int:
 
 def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, overwrite: bool,
                      protect: Iterable[str | Path] = (), suffix: str = ".xlsx") -> Path:
-    """Call ``write(file)`` on a temporary file, then move it to ``path`` in one step."""
+    """Call ``write(file)`` on an in-memory file, then put its bytes at ``path`` in one step."""
     target = Path(path)
     check_target(target, overwrite=overwrite, protect=protect, suffix=suffix)
     remove_stale_temporaries(target)
+    buffer = io.BytesIO()
+    try:
+        write(buffer)  # an error or a Ctrl-C here has touched no file
+    except OSError as e:  # e.g. openpyxl's own temporary files on a full disk
+        raise _output_error(e, target) from e
+    content = buffer.getbuffer()
     mode = target.stat().st_mode & 0o777 if target.exists() else _default_mode()
     try:
         fd, tmp_name = tempfile.mkstemp(dir=target.parent, prefix=_temporary_prefix(target),
@@ -103,7 +139,7 @@ def write_atomically(path: str | Path, write: Callable[[BinaryIO], object], *, o
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as f:
-            write(f)
+            f.write(content)
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, mode)

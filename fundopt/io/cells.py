@@ -18,7 +18,8 @@ from typing import Any
 from fundopt.problem.schema import ColumnKind, MoneyUnit
 
 NUMERIC_KINDS = frozenset({ColumnKind.MONEY, ColumnKind.SHARE, ColumnKind.RATIO,
-                           ColumnKind.NUMBER, ColumnKind.PENALTY, ColumnKind.INT})
+                           ColumnKind.RATE, ColumnKind.NUMBER, ColumnKind.PENALTY,
+                           ColumnKind.INT})
 MAX_MONEY_POUNDS = 1e13  # as fundopt.problem.validation.MAX_MONEY: beyond this, a unit mistake
 
 _NA = {"n/a", "na", "#n/a", "-", "–", "—", "none", "nil", "tbc", "tbd", "?", "null", "nan",
@@ -27,6 +28,9 @@ _CURRENCY = re.compile(r"[£$€]|\d\s*(k|m|mn|bn|b|million|thousand|billion)\s*
 _ACCOUNTING = re.compile(r"^\(\s*[\d.,\s]+\)$|^[−‒–—]\s*\d|^\d[\d.,\s]*-$")
 _PERCENT = re.compile(r"^[-+]?\d[\d.,\s]*%$")
 _GROUPED = r"[\d\s,\u00a0\u202f]*"
+#: 9,5 or 1.234,5: a comma followed by one, two or four or more digits is a decimal comma
+#: (a thousands separator is followed by exactly three)
+_DECIMAL_COMMA = re.compile(r"^[-+]?\d{1,3}(\.\d{3})*,\d{1,2}$|^[-+]?\d+,(\d{1,2}|\d{4,})$")
 _TEXT_NUMBER = re.compile(rf"^[-+]?{_GROUPED}\d{_GROUPED}(\.\d*)?([eE][-+]?\d+)?$")
 
 
@@ -36,6 +40,10 @@ class CellProblem:
     found: str
     hint: str
     code: str
+
+
+def _with_point(text: str) -> str:
+    return text.replace(".", "").replace(",", ".")
 
 
 def _blank_text(v: Any) -> bool:
@@ -74,6 +82,10 @@ def _text_problem(text: str, kind: ColumnKind, unit: MoneyUnit) -> CellProblem:
                            "amounts cannot be negative; type the number without brackets or "
                            "signs" if kind is not ColumnKind.NUMBER
                            else "type it as a number with a leading minus, e.g. -5", "FO-V07")
+    if _DECIMAL_COMMA.match(s):
+        return CellProblem(f"expected {number_word}, not text with a decimal comma", found,
+                           f"type it with a decimal point (e.g. {_with_point(s)}) as a number",
+                           "FO-V05")
     if _TEXT_NUMBER.match(s):
         plain = re.sub(r"[\s,\u00a0\u202f]", "", s)
         return CellProblem(f"expected {number_word}, not a number stored as text", found,
@@ -110,10 +122,10 @@ def parse_value(value: Any, kind: ColumnKind, unit: MoneyUnit) -> tuple[Any, Cel
             return None, CellProblem(f"must not be negative (in {unit.value})", f"{value:g}",
                                      "money is never negative; type the amount as a positive "
                                      "number", "FO-V16")
-        pounds = to_pounds(x, unit)
-        if pounds > MAX_MONEY_POUNDS:
+        # compared as a float first: Decimal cannot quantize 1e20 £m to the penny
+        if x * float(unit.pounds) > MAX_MONEY_POUNDS:
             return None, CellProblem(f"implausibly large (in {unit.value})", f"{value:,.0f}",
                                      f"amounts are in {unit.value}: did you type pounds? check "
                                      "money_unit on Settings", "FO-V17")
-        return pounds, None
+        return to_pounds(x, unit), None
     return x, None

@@ -10,10 +10,12 @@ from __future__ import annotations
 from pathlib import Path
 
 from openpyxl import Workbook
+from openpyxl.utils import get_column_letter
 
 from fundopt.errors import InfeasibleError
 from fundopt.explain.diagnosis import Diagnosis
 from fundopt.io.atomic import write_atomically
+from fundopt.io.render import print_setup
 from fundopt.io.xlsx import fit_columns, set_value, style_header, write_frame
 
 POUNDS_FORMAT = "£#,##0.00"
@@ -46,8 +48,12 @@ def write_diagnosis(error: InfeasibleError | Diagnosis, path: str | Path, *,
     if diagnosis is not None:
         rules = wb.create_sheet("Rules")
         frame = diagnosis.to_frame()
-        write_frame(rules, frame, formats={"shortfall_pounds": POUNDS_FORMAT})
+        last = write_frame(rules, frame, formats={"shortfall_pounds": POUNDS_FORMAT})
         fit_columns(rules)
         rules.freeze_panes = "A2"
+        end = get_column_letter(max(1, len(frame.columns)))
+        rules.auto_filter.ref = f"A1:{end}{max(last, 2)}"
+        print_setup(rules, f"A1:{end}{max(last, 2)}", title_rows="1:1")
+    print_setup(text, f"A1:A{text.max_row}")
     protect = [input_path] if input_path else []
     return write_atomically(path, wb.save, overwrite=overwrite, protect=protect)

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 from enum import StrEnum
 
-from fundopt.problem.schema import TABLES, Column, ColumnKind, MoneyUnit, TableSpec
+from fundopt.problem.schema import TABLES, TABLES_BY_NAME, Column, ColumnKind, MoneyUnit, TableSpec
 
 TEMPLATE_VERSION = "1"
 HEADER_ROW = 1
@@ -124,9 +124,35 @@ def choices_of(column: Column) -> tuple[str, ...]:
     return ()
 
 
+YEARS_TABLE = "years"
+
+
+def id_list_name(table: str) -> str:
+    """The workbook name of the list of a table's ids (``fundopt_recipients``)."""
+    return f"fundopt_{table}"
+
+
+def list_source(spec: TableSpec, column: Column) -> tuple[str, str, str] | None:
+    """(formula, what it offers, error shown for anything else) of a column's drop-down, or
+    None for a free column."""
+    choices = choices_of(column)
+    if choices:
+        return ('"' + ",".join(choices) + '"', "one of " + ", ".join(choices),
+                "Pick a value from the list")
+    if column.kind is ColumnKind.REF and column.ref in TABLES_BY_NAME:
+        sheet = TABLES_BY_NAME[column.ref].sheet
+        return (id_list_name(column.ref), f"an id from the {sheet} sheet",
+                f"Pick an id from the {sheet} sheet (add it there first if it is new)")
+    if column.kind is ColumnKind.YEAR and spec.name != YEARS_TABLE:
+        return (id_list_name(YEARS_TABLE), "a year from the Years sheet",
+                "Pick a year from the Years sheet (add it there first if it is new)")
+    return None
+
+
 def describe(column: Column, money_unit: MoneyUnit) -> str:
     """One line for a header comment and the template reference."""
-    parts = [_KIND_TEXT[column.kind].format(unit=money_unit.value, ref=column.ref)]
+    sheet = next((t.sheet for t in TABLES if t.name == column.ref), column.ref)
+    parts = [_KIND_TEXT[column.kind].format(unit=money_unit.value, ref=sheet)]
     if column.choices:
         parts.append("one of: " + ", ".join(column.choices))
     parts.append("required" if column.required else "optional")
@@ -137,13 +163,14 @@ def describe(column: Column, money_unit: MoneyUnit) -> str:
 
 _KIND_TEXT: dict[ColumnKind, str] = {
     ColumnKind.ID: "text id, unique in this sheet",
-    ColumnKind.REF: "an id from the {ref} table",
+    ColumnKind.REF: "an id from the {ref} sheet",
     ColumnKind.TEXT: "text",
     ColumnKind.ENUM: "a value from the drop-down",
     ColumnKind.YEAR: "fiscal year like 2026-27 (text)",
     ColumnKind.MONEY: "amount in {unit}, not negative",
     ColumnKind.SHARE: "percentage from 0% to 100%",
     ColumnKind.RATIO: "multiplier, not negative (e.g. 1.02)",
+    ColumnKind.RATE: "rate of change, from 0 to below 1 (0.02 or 2% = +2%)",
     ColumnKind.NUMBER: "number",
     ColumnKind.PENALTY: "value lost per pound of breach, not negative; blank = a hard rule",
     ColumnKind.BOOL: "TRUE or FALSE",

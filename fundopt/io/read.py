@@ -10,8 +10,11 @@ from __future__ import annotations
 
 import difflib
 import hashlib
+import html
 import io
+import re
 import warnings
+import zipfile
 from dataclasses import fields, replace
 from pathlib import Path
 from typing import Any
@@ -23,6 +26,7 @@ from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.errors import InputError, Issue, Severity
 from fundopt.io.cells import parse_value
+from fundopt.io.examples import example_rows_left
 from fundopt.io.layout import (
     FIRST_DATA_ROW,
     SETTINGS,
@@ -33,10 +37,13 @@ from fundopt.io.layout import (
     SettingKind,
 )
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
-from fundopt.io.sheets import SheetTable, formula_text, read_table
+from fundopt.io.sheets import SheetTable, formula_text, occupied, read_table
+from fundopt.io.slim import slim_package
 from fundopt.problem import FundingProblem, Origin, Settings
 from fundopt.problem.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
 
+#: A sheet element of the workbook part and its name (in either quote)
+_SHEET_NAME_RE = re.compile(rb"<(?:\w+:)?sheet\s[^>]*?\bname=([\"'])(.*?)\1")
 _SETTING_KINDS = {SettingKind.NUMBER: ColumnKind.NUMBER, SettingKind.SHARE: ColumnKind.SHARE,
                   SettingKind.SECONDS: ColumnKind.NUMBER}
 
@@ -53,7 +60,8 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     limits = limits or SafetyLimits()
     data = read_input_bytes(file, limits)
     issues = check_container(data, file, limits)
-    values, formulas = _load(data, file)
+    values, formulas = _load(data, file, limits)
+    _check_sheets_loaded(data, values, file)
     issues += _workbook_warnings(values, file)
     sheets = _find_sheets(values, issues)
     settings, setting_cells, flagged = _read_settings(values, formulas, issues)
@@ -89,12 +97,15 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     if any(i.severity is Severity.ERROR for i in issues):
         raise InputError(issues, source=str(file))
     # A FundingProblem keeps its own validation warnings; the reader adds the workbook's.
+    issues += example_rows_left(problem)
     object.__setattr__(problem, "warnings", tuple(issues) + problem.warnings)
     return problem
 
 
-def _load(data: bytes, file: Path) -> tuple[Workbook, Workbook]:
-    """The workbook twice: saved values (data_only) and formulas (to explain blanks)."""
+def _load(data: bytes, file: Path, limits: SafetyLimits) -> tuple[Workbook, Workbook]:
+    """The workbook twice: saved values (data_only) and formulas (to explain blanks), each
+    without the cells and rows that are only formatted (:mod:`fundopt.io.slim`)."""
+    data = slim_package(data, file, limits)
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # features openpyxl drops on load do not matter here
@@ -107,6 +118,40 @@ def _load(data: bytes, file: Path) -> tuple[Workbook, Workbook]:
                       code="FO-F06")
         raise InputError([issue], source=str(file)) from e
     return values, formulas
+
+
+def _check_sheets_loaded(data: bytes, wb: Workbook, file: Path) -> None:
+    """One clear refusal for a workbook whose list of sheets is damaged: openpyxl reads such
+    a file as one with no sheets, or skips a listed sheet whose part is missing, which would
+    otherwise be reported as every table's sheet missing (and each reference to it wrong)."""
+    listed = _listed_sheets(data)
+    lost = [name for name in listed if name not in wb.sheetnames]
+    if wb.sheetnames and not lost:
+        return
+    if lost:
+        shown = ", ".join(f"'{name}'" for name in lost[:5]) + \
+            (f" and {len(lost) - 5} more" if len(lost) > 5 else "")
+        what = (f"it lists the sheet {shown}, but it could not be read" if len(lost) == 1 else
+                f"it lists the sheets {shown}, but "
+                f"{'none of them' if not wb.sheetnames else 'they'} could be read")
+        what += " (the list of sheets, xl/workbook.xml, or the sheets' parts are damaged)"
+    else:
+        what = "it has no sheets (its list of sheets, xl/workbook.xml, is empty or damaged)"
+    issue = Issue(message=f"'{file.name}' is damaged: {what}", code="FO-F06",
+                  hint="open it in Excel (which may offer to repair it) and save it again, or "
+                       "copy its data into a fresh template (fundopt template NEW.xlsx)")
+    raise InputError([issue], source=str(file))
+
+
+def _listed_sheets(data: bytes) -> list[str]:
+    """The sheet names the workbook part lists (none if it cannot be found)."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            part = archive.read("xl/workbook.xml")
+    except (KeyError, zipfile.BadZipFile):
+        return []
+    return [html.unescape(m.group(2).decode("utf-8", "replace"))
+            for m in _SHEET_NAME_RE.finditer(part)]
 
 
 def _workbook_warnings(wb: Workbook, file: Path) -> list[Issue]:
@@ -130,6 +175,15 @@ def _find_sheets(wb: Workbook, issues: list[Issue]) -> dict[str, str]:
     present = wb.sheetnames
     found: dict[str, str] = {}
     wanted = [(SETTINGS_SHEET, "")] + [(spec.sheet, spec.name) for spec in TABLES]
+    if not any(sheet in present for sheet, _ in wanted):
+        # one line, not one per sheet: this is some other workbook
+        issues.append(Issue(message="none of the template's sheets (Settings, Recipients, "
+                            "Years, ...) is in this workbook; it is not a fundopt input "
+                            "workbook", code="FO-S01",
+                            found="sheets: " + ", ".join(f"'{p}'" for p in present[:10]),
+                            hint="start from a fresh template (fundopt template NEW.xlsx) "
+                                 "and copy the data into it"))
+        return found
     for sheet, table in wanted:
         if sheet in present and isinstance(wb[sheet], Worksheet):
             if table:
@@ -174,7 +228,7 @@ def _read_settings(values: Workbook, formulas: Workbook, issues: list[Issue]
         issues.append(Issue(message=message, sheet=SETTINGS_SHEET, cell=cell, **kw))
 
     known = [VERSION_KEY, *SETTINGS_BY_KEY]
-    for r in range(FIRST_DATA_ROW, ws.max_row + 1):
+    for r in occupied(ws, fws, FIRST_DATA_ROW):  # a row with no cell has no setting
         key_cell, value_cell = ws.cell(r, 1), ws.cell(r, 2)
         if key_cell.value is None or str(key_cell.value).strip() == "":
             continue

@@ -38,49 +38,68 @@ def allocations_table(plan: Plan) -> pd.DataFrame:
     return a[cols].sort_values(["recipient", "activity", "stream", "year"]).reset_index(drop=True)
 
 
-def totals_by_kind(plan: Plan) -> pd.DataFrame:
-    """Allocation per planned year (rows) and recipient kind (columns), with a total column."""
-    a = _allocations_with_tags(plan)
-    years = list(plan.problem.horizon)
-    kinds = sorted(set(plan.problem.recipients["kind"]))
-    table = a.pivot_table(index="year", columns="kind", values="amount", aggfunc="sum",
-                          fill_value=0)
-    table = table.reindex(index=years, columns=kinds, fill_value=0).astype("int64")
-    table["total"] = table.sum(axis=1)
-    table.columns.name = None
-    return table.reset_index()
+def recipients_by_year(plan: Plan) -> pd.DataFrame:
+    """One row per recipient: total funding per year (baseline first) and its change on
+    the year before."""
+    return _wide(plan, (("total", "total_funding"), ("change", "change_rate")))
 
 
-def recipients_by_year(plan: Plan) -> tuple[pd.DataFrame, set[tuple[str, str]]]:
-    """One row per recipient: total funding, % change and headroom per year (baseline first).
+def headroom_by_year(plan: Plan) -> pd.DataFrame:
+    """One row per recipient with a cliff-edge limit: its limit on a year's fall and the
+    pounds its total could still fall, per planned year, before the limit binds."""
+    t = plan.totals.dropna(subset=["headroom"])
+    if not len(t):
+        return pd.DataFrame()
+    wide = _wide(plan, (("headroom", "headroom"),), t)
+    limits = t.groupby("recipient")["fall_limit_rate"].max()
+    wide.insert(3, "fall_limit_rate", wide["recipient"].map(limits))
+    return wide
 
-    Also returns the (recipient, year) pairs where a floor, cap or cliff-edge limit binds.
-    """
-    t = plan.totals
+
+def _wide(plan: Plan, parts: tuple[tuple[str, str], ...],
+          totals: pd.DataFrame | None = None) -> pd.DataFrame:
+    t = plan.totals if totals is None else totals
     years = list(dict.fromkeys(t["year"]))
     names = dict(zip(plan.problem.recipients["recipient"], plan.problem.recipients["name"],
                      strict=True))
-    out: dict[str, list[object]] = {"recipient": [], "name": [], "kind": []}
-    for y in years:
-        for part in ("total", "change", "headroom"):
-            out[f"{part} {y}"] = []
-    for r, grp in t.groupby("recipient", sort=True):
-        out["recipient"].append(r)
-        out["name"].append(names.get(str(r), ""))
-        out["kind"].append(grp["kind"].iloc[0])
-        by_year = {row["year"]: row for row in grp.to_dict("records")}
+    kinds = t.groupby("recipient", sort=True)["kind"].first()
+    out = pd.DataFrame({"recipient": kinds.index, "name": [names.get(str(r), "") for r in
+                                                            kinds.index],
+                        "kind": kinds.to_numpy()})
+    for label, column in parts:
+        table = t.pivot_table(index="recipient", columns="year", values=column, aggfunc="first",
+                              dropna=False)
         for y in years:
-            row = by_year.get(y)
-            out[f"total {y}"].append(None if row is None else row["total_funding"])
-            out[f"change {y}"].append(None if row is None else row["change_rate"])
-            out[f"headroom {y}"].append(None if row is None else row["headroom"])
-    binding: set[tuple[str, str]] = set()
+            if label == "change" and y == plan.problem.baseline_year:
+                continue
+            values = table[y] if y in table.columns else pd.Series(dtype=float)
+            out[f"{label} {y}"] = out["recipient"].map(values).to_numpy()
+    return out
+
+
+def limit_cells(plan: Plan, frame: pd.DataFrame, part: str) -> list[tuple[int, str]]:
+    """(row, column) of the ``part <year>`` cells of ``frame`` where a floor, cap or
+    cliff-edge limit binds on that recipient and year."""
     b = plan.binding
-    if {"family", "recipient", "year"} <= set(b.columns):
-        for fam, r, y in b[["family", "recipient", "year"]].itertuples(index=False, name=None):
-            if str(fam) in LIMIT_FAMILIES and r and y:
-                binding.add((str(r), str(y)))
-    return pd.DataFrame(out), binding
+    if not {"family", "recipient", "year"} <= set(b.columns):
+        return []
+    bound = {(str(r), str(y)) for f, r, y in b[["family", "recipient", "year"]].itertuples(
+        index=False, name=None) if str(f) in LIMIT_FAMILIES and r and y}
+    row_of = {str(r): i for i, r in enumerate(frame["recipient"])}
+    return [(row_of[r], f"{part} {y}") for r, y in sorted(bound)
+            if r in row_of and f"{part} {y}" in frame.columns]
+
+
+def strands_and_threats(plan: Plan) -> pd.DataFrame:
+    """Funding per planned year (columns) by 4P strand, then by threat (rows)."""
+    parts = []
+    for tag in ("strand", "threat"):
+        table = by_tag(plan, tag).rename(columns={tag: "name"})
+        table.insert(0, "group", tag)
+        parts.append(table)
+    out = pd.concat(parts, ignore_index=True)
+    out["name"] = out["name"].astype(str).str.replace("_", " ")
+    return out
 
 
 def by_tag(plan: Plan, tag: str) -> pd.DataFrame:
@@ -91,7 +110,8 @@ def by_tag(plan: Plan, tag: str) -> pd.DataFrame:
     table = a.pivot_table(index=tag, columns="year", values="amount", aggfunc="sum",
                           fill_value=0).reindex(columns=years, fill_value=0).astype("int64")
     table.columns.name = None
-    return table.reset_index()
+    table = table.reset_index()
+    return table.rename(columns={y: f"amount {y}" for y in years})
 
 
 def share_targets(plan: Plan) -> pd.DataFrame:

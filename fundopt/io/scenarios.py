@@ -6,24 +6,28 @@ overrides applied in row order. Columns (a blank cell is "not given"):
 ``scenario | override | stream | recipient | contributor | activity | strand | threat |
 scope | year | last_year | source | setting | value | penalty``
 
+in row 1, like every other sheet (:data:`SCENARIOS_SPEC` declares them, so the template
+writes their drop-downs and header comments as for any table).
 ``override`` is one of ``scale_envelope``, ``set_envelope``, ``set_cliff_edge``,
 ``set_share_target``, ``remove_contribution``, ``scale_income``, ``add_commitment``,
 ``set_setting``. ``value`` holds its number: a factor for ``scale_*`` (1.1 is +10%), a
 rate or share for ``set_cliff_edge``, ``set_share_target`` and ``remove_contribution``
 (0.72 or 72%), an amount in the workbook's money unit for ``set_envelope`` and
 ``add_commitment``, or the setting's value. ``year`` is the first year for
-``add_commitment``. The header row may sit below a note (the first row whose first cell
-is ``scenario``).
+``add_commitment``. Workbooks written before the header moved to row 1 have it below a
+note, in row 3: the reader takes the first of the first ten rows whose first cell is
+``scenario``.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import MISSING, fields
+from dataclasses import MISSING, fields, replace
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
+from openpyxl.utils import get_column_letter
 from openpyxl.worksheet.worksheet import Worksheet
 
 from fundopt.errors import InputError, Issue, Severity
@@ -31,11 +35,19 @@ from fundopt.io.cells import parse_value
 from fundopt.io.layout import parse_header
 from fundopt.io.read import _load
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
-from fundopt.io.sheets import formula_text
+from fundopt.io.sheets import formula_text, occupied
 from fundopt.io.xlsx import ExtraSheet
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import OVERRIDES_BY_KIND, SHEET_COLUMNS, Override, Scenario
-from fundopt.problem.schema import ColumnKind, MoneyUnit, ShareScope, Strand, Threat
+from fundopt.problem.schema import (
+    Column,
+    ColumnKind,
+    MoneyUnit,
+    ShareScope,
+    Strand,
+    TableSpec,
+    Threat,
+)
 
 SHEET = "Scenarios"
 NOTE = ("What-if scenarios for 'fundopt compare': one row per override, rows with the same "
@@ -43,6 +55,43 @@ NOTE = ("What-if scenarios for 'fundopt compare': one row per override, rows wit
         "share for set_cliff_edge, set_share_target and remove_contribution (0.72 = 72%), an "
         "amount in {unit} for set_envelope and add_commitment.")
 _HEADER_SEARCH_ROWS = 10
+_K = ColumnKind
+
+#: The sheet's columns, in order, as the template writes them (read by :class:`_SheetReader`).
+SCENARIOS_SPEC = TableSpec("scenarios", SHEET, (
+    Column("scenario", _K.TEXT, doc="The scenario's name; rows with the same name make one "
+           "scenario, their changes applied in row order"),
+    Column("override", _K.ENUM, choices=tuple(OVERRIDES_BY_KIND),
+           doc="What to change (see the value column for its number)"),
+    Column("stream", _K.REF, required=False, ref="streams",
+           doc="scale_envelope, set_envelope; add_commitment: the paying stream"),
+    Column("recipient", _K.REF, required=False, ref="recipients",
+           doc="set_cliff_edge (blank = everyone), remove_contribution (the unit paid), "
+               "scale_income, add_commitment"),
+    Column("contributor", _K.REF, required=False, ref="recipients",
+           doc="remove_contribution: the recipient whose PCC stops paying"),
+    Column("activity", _K.REF, required=False, ref="activities", doc="add_commitment"),
+    Column("strand", _K.ENUM, required=False, choices=tuple(s.value for s in Strand),
+           doc="set_share_target"),
+    Column("threat", _K.ENUM, required=False, choices=tuple(t.value for t in Threat),
+           doc="set_share_target"),
+    Column("scope", _K.ENUM, required=False, choices=tuple(s.value for s in ShareScope),
+           doc="set_share_target"),
+    Column("year", _K.YEAR, required=False,
+           doc="the year changed (blank = every year for scale_*); add_commitment: first year"),
+    Column("last_year", _K.YEAR, required=False, doc="add_commitment: last year"),
+    Column("source", _K.TEXT, required=False,
+           doc="scale_income: the income source, e.g. precept (blank = every source)"),
+    Column("setting", _K.TEXT, required=False,
+           doc="set_setting: need_penalty, volatility_penalty, terminal_fall_share or "
+               "time_limit_seconds"),
+    Column("value", _K.NUMBER, doc="a factor for scale_* (1.1 = +10%); a rate or share for "
+           "set_cliff_edge, set_share_target, remove_contribution (0.72 = 72%); an amount in "
+           "the money unit for set_envelope, add_commitment; the value for set_setting"),
+    Column("penalty", _K.PENALTY, required=False,
+           doc="add_commitment: value lost per pound of breach; blank = a hard promise"),
+), "What-if scenarios for fundopt compare: one row per change; rows with the same scenario "
+   "name form one scenario.")
 _ENUMS: dict[str, tuple[str, ...]] = {
     "strand": tuple(s.value for s in Strand),
     "threat": tuple(t.value for t in Threat),
@@ -81,9 +130,10 @@ def read_scenarios(path: str | Path, problem: FundingProblem, *,
     """
     check_defusedxml()
     file = Path(path)
-    data = read_input_bytes(file, limits or SafetyLimits())
-    check_container(data, file, limits or SafetyLimits())
-    values, formulas = _load(data, file)
+    limits = limits or SafetyLimits()
+    data = read_input_bytes(file, limits)
+    check_container(data, file, limits)
+    values, formulas = _load(data, file, limits)
     sheet = next((n for n in values.sheetnames if n.strip().lower() == SHEET.lower()), None)
     if sheet is None:
         return ()
@@ -99,6 +149,7 @@ class _SheetReader:
         self.ws, self.fws, self.sheet, self.problem = ws, fws, sheet, problem
         self.unit = problem.settings.money_unit
         self.issues: list[Issue] = []
+        self.columns: dict[str, int] = {}  # sheet column -> its number, once the header is read
         self.known: dict[str, set[str]] = {
             "stream": set(problem.streams["stream"]),
             "recipient": set(problem.recipients["recipient"]),
@@ -115,11 +166,14 @@ class _SheetReader:
                                  cell=cell))
 
     def _header(self) -> tuple[int, dict[str, int]] | None:
-        for r in range(1, min(self.ws.max_row, _HEADER_SEARCH_ROWS) + 1):
+        # only the cells the sheet has: a stray value in column XFD costs one cell, not 16,384
+        for r, cells in occupied(self.ws, self.fws, 1).items():
+            if r > _HEADER_SEARCH_ROWS:
+                break
             first = self.ws.cell(row=r, column=1).value
             if isinstance(first, str) and first.strip().lower() == "scenario":
                 columns: dict[str, int] = {}
-                for c in range(1, self.ws.max_column + 1):
+                for c in cells:
                     text = self.ws.cell(row=r, column=c).value
                     parsed = parse_header(text) if isinstance(text, str) else None
                     if parsed is not None:
@@ -160,18 +214,43 @@ class _SheetReader:
                 if name.strip() not in grouped:
                     order.append(name.strip())
                 grouped.setdefault(name.strip(), []).append((r, override))
+        self.columns = columns
         scenarios = []
         for name in order:
-            first_row = grouped[name][0][0]
             scenario = Scenario(name, tuple(o for _, o in grouped[name]))
             try:
                 scenario.apply(self.problem)
             except InputError as e:
-                for issue in e.issues:
-                    self.add(f"A{first_row}", issue.message, hint=issue.hint)
+                self._refused(name, grouped[name], e)
                 continue
             scenarios.append(scenario)
         return tuple(scenarios)
+
+    def _refused(self, name: str, rows: list[tuple[int, Override]], error: InputError) -> None:
+        """Report a scenario its problem refuses at the cells of the row that causes it: the
+        first row whose override, applied after the rows above it, is refused (found again
+        one row at a time, only for a refused scenario); each message once, though the
+        problem may refuse it in many of its own rows (a rate set for every recipient)."""
+        row, override, issues = rows[-1][0], rows[-1][1], error.issues
+        for k in range(1, len(rows)):
+            try:
+                Scenario(name, tuple(o for _, o in rows[:k])).apply(self.problem)
+            except InputError as e:
+                (row, override), issues = rows[k - 1], e.issues
+                break
+        fields_to_columns = {f: column for f, column, _ in override.columns}
+        seen: set[tuple[str, str]] = set()
+        for issue in issues:
+            # an issue of the field an override sets names that field's column; any other
+            # (an envelope amount a factor scaled, a setting) comes from the row's value
+            column = fields_to_columns.get(issue.column, "value")
+            c = self.columns.get(column)
+            cell = f"{get_column_letter(c)}{row}" if c is not None else f"A{row}"
+            if (cell, issue.message) in seen:
+                continue
+            seen.add((cell, issue.message))
+            self.issues.append(replace(issue, table="", row=None, column="", sheet=self.sheet,
+                                       cell=cell, code=issue.code or "FO-S02"))
 
     def _blank(self, coordinate: str, value: Any) -> bool:
         if formula_text(self.fws[coordinate].value) is not None and value is None:

@@ -1,8 +1,9 @@
 """Read one sheet of the template into raw column values, collecting every problem with its cell.
 
 Used by :mod:`fundopt.io.read`. A table is the header in row 1 and the rows below it up
-to the first blank row; anything after that blank row is an error, as are merged cells,
-error values (``#REF!``, ``#SPILL!``, ...) and formulas that have no saved result.
+to the first blank row; anything after that blank row is an error, as are merged cells
+inside the table (to its right or below it they are formatting, and accepted), error values
+(``#REF!``, ``#SPILL!``, ...) and formulas that have no saved result.
 """
 
 from __future__ import annotations
@@ -67,51 +68,72 @@ def _is_empty(value: Any, formula: Any) -> bool:
 
 def read_table(ws: Worksheet, fws: Worksheet, spec: TableSpec, unit: MoneyUnit | None
                ) -> SheetTable:
-    """Read ``spec``'s table from ``ws`` (values) and ``fws`` (the same sheet's formulas)."""
+    """Read ``spec``'s table from ``ws`` (values) and ``fws`` (the same sheet's formulas).
+
+    Only the rows and cells the sheet has are visited (a row with no cell is blank), so a
+    stray value at row 1,048,576 costs one row, not a million."""
     out = SheetTable()
     c = _Collector(ws.title, out)
     max_col = max(ws.max_column, len(spec.columns))
     header = _read_header(ws, spec, unit, max_col, c)
-    _check_merges(ws, max_col, c)
-    value_rows = ws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
-    formula_rows = fws.iter_rows(min_row=FIRST_DATA_ROW, max_col=max_col)
+    merges = _Merges(ws, _width(ws, max_col, len(spec.columns)), c)
+    merges.reach(HEADER_ROW)
     ended_at: int | None = None
     hidden: list[int] = []
-    for row_cells, formula_cells in zip(value_rows, formula_rows, strict=False):
-        r = row_cells[0].row
-        formulas = [f.value for f in formula_cells]
-        empty = [_is_empty(cell.value, f) for cell, f in zip(row_cells, formulas, strict=False)]
+    expected = FIRST_DATA_ROW
+    for r, columns in occupied(ws, fws, FIRST_DATA_ROW).items():
+        if ended_at is None and r > expected:  # the rows in between have no cell: blank
+            ended_at = expected - 1
+        idxs = sorted(set(header) | {col - 1 for col in columns})
+        row_cells = [ws.cell(row=r, column=i + 1) for i in idxs]
+        formulas = [fws.cell(row=r, column=i + 1).value for i in idxs]
+        empty = [_is_empty(cell.value, f) for cell, f in zip(row_cells, formulas, strict=True)]
         if ended_at is not None:
             if not all(empty):
-                first = column_letter(empty.index(False) + 1)
-                c.add(f"{first}{r}",
+                k = empty.index(False)
+                c.add(f"{column_letter(idxs[k] + 1)}{r}",
                       f"data after the end of the table (it ended at row {ended_at})",
-                      found=repr(row_cells[empty.index(False)].value), code="FO-S10",
+                      found=repr(row_cells[k].value), code="FO-S10",
                       hint="a blank row ends a table: delete the blank row, or the stray data")
                 break
             continue
         if all(empty):
             ended_at = r - 1
             continue
+        expected = r + 1
+        merges.reach(r)
         if ws.row_dimensions[r].hidden:
             hidden.append(r)
         out.excel_rows.append(r)
-        for idx, cell in enumerate(row_cells):
+        for idx, cell, formula, blank in zip(idxs, row_cells, formulas, empty, strict=True):
             col = header.get(idx)
             if col is None:
-                if not empty[idx]:
+                if not blank:
                     c.add(cell.coordinate, "data in a column with no header",
                           found=repr(cell.value), code="FO-S04",
                           hint=f"add a header or clear the column; headers are: "
                                f"{', '.join(spec.column_names)}")
                 continue
-            out.columns[col].append(_read_cell(cell.value, cell.data_type, formulas[idx],
+            out.columns[col].append(_read_cell(cell.value, cell.data_type, formula,
                                                cell.coordinate, spec, col, unit, c))
     if hidden:
         shown = ", ".join(str(r) for r in hidden[:10]) + (" ..." if len(hidden) > 10 else "")
         c.add(f"A{hidden[0]}", f"rows {shown} are hidden but were read", code="FO-S08",
               severity=Severity.WARNING, hint="unhide them to check them")
     return out
+
+
+def occupied(ws: Worksheet, fws: Worksheet, first_row: int) -> dict[int, list[int]]:
+    """Row -> the columns that have a cell, for the rows from ``first_row`` on, in order: all
+    the sheet holds (cells only formatted were dropped before loading, fundopt.io.slim).
+    openpyxl keeps a sheet's cells in ``_cells``, keyed (row, column), and has no public way
+    to visit only those: ``iter_rows`` makes every cell of its range."""
+    rows: dict[int, set[int]] = {}
+    for sheet in (ws, fws):
+        for r, col in sheet._cells:
+            if r >= first_row:
+                rows.setdefault(r, set()).add(col)
+    return {r: sorted(rows[r]) for r in sorted(rows)}
 
 
 def _read_cell(value: Any, data_type: str, formula: Any, coordinate: str, spec: TableSpec,
@@ -188,11 +210,33 @@ def _read_header(ws: Worksheet, spec: TableSpec, unit: MoneyUnit | None, max_col
     return header
 
 
-def _check_merges(ws: Worksheet, max_col: int, c: _Collector) -> None:
-    for rng in sorted(ws.merged_cells.ranges, key=lambda r: (r.min_row, r.min_col)):
-        if rng.min_col <= max_col:
-            c.add(rng.coord, "merged cells inside the table", found=rng.coord, code="FO-S07",
-                  hint="unmerge them (Home > Merge & Center > Unmerge Cells)")
-            for row in range(rng.min_row, rng.max_row + 1):
+def _width(ws: Worksheet, max_col: int, columns: int) -> int:
+    """How many columns the table spans: to its last header (the schema's count if none)."""
+    for idx in range(max_col, 0, -1):
+        value = ws.cell(row=HEADER_ROW, column=idx).value
+        if value is not None and not (isinstance(value, str) and not value.strip()):
+            return idx
+    return columns
+
+
+class _Merges:
+    """Merged ranges that overlap the table, reported (FO-S07) as the table reaches their
+    first row; their cells are flagged so they get no second message. A range to the right
+    of the table's last header, or below the blank row that ends it, is formatting outside
+    the table and is accepted (data in such cells is still found: a column with no header,
+    data after the end of the table)."""
+
+    def __init__(self, ws: Worksheet, width: int, c: _Collector) -> None:
+        self.c = c
+        self.pending = sorted((rng for rng in ws.merged_cells.ranges if rng.min_col <= width),
+                              key=lambda rng: (rng.min_row, rng.min_col), reverse=True)
+
+    def reach(self, row: int) -> None:
+        """Report the ranges that start at or above ``row``, a row of the table."""
+        while self.pending and self.pending[-1].min_row <= row:
+            rng = self.pending.pop()
+            self.c.add(rng.coord, "merged cells inside the table", found=rng.coord,
+                       code="FO-S07", hint="unmerge them (Home > Merge & Center > Unmerge Cells)")
+            for r in range(rng.min_row, rng.max_row + 1):
                 for col in range(rng.min_col, rng.max_col + 1):
-                    c.out.flagged.add(f"{column_letter(col)}{row}")
+                    self.c.out.flagged.add(f"{column_letter(col)}{r}")

@@ -1,18 +1,18 @@
-"""The blank template: every sheet, with headers, units, drop-downs and one example row.
+"""The blank template: every sheet, with headers, units, drop-downs and one example row,
+and the Scenarios sheet with one example scenario.
 
-The example rows form a tiny, valid, solvable problem (one force, one activity, one
-stream, a baseline year and one planned year), so a fresh template can be read, solved
-and written as it is. :func:`template_markdown` generates docs/template.md from the same
-schema; a test checks the two stay in step.
+The example rows (:mod:`fundopt.io.examples`) form a tiny, valid, solvable problem, so a
+fresh template can be read, solved and written as it is. :func:`template_markdown`
+generates docs/template.md from the same schema; a test checks the two stay in step.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-import pandas as pd
-
 from fundopt.io.atomic import write_atomically
+from fundopt.io.examples import EXAMPLE_SCENARIOS, example_problem
+from fundopt.io.instructions import RULES, column_reference
 from fundopt.io.layout import (
     FIRST_DATA_ROW,
     HEADER_ROW,
@@ -20,55 +20,19 @@ from fundopt.io.layout import (
     SETTINGS_SHEET,
     TEMPLATE_VERSION,
     VERSION_KEY,
-    choices_of,
-    describe,
-    header_text,
 )
 from fundopt.io.problem_sheets import build_problem_workbook
-from fundopt.problem import FundingProblem, Settings
+from fundopt.io.scenarios import SCENARIOS_SPEC, SHEET, scenarios_sheet
+from fundopt.problem import Settings
+from fundopt.problem.scenarios import OVERRIDES_BY_KIND
 from fundopt.problem.schema import TABLES, MoneyUnit
-
-_M = 1_000_000.0
-
-EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
-    "recipients": [dict(recipient="cumbria", name="Cumbria Constabulary", kind="force",
-                        region="North West", need_weight=1.0)],
-    "years": [dict(year="2025-26", baseline=True), dict(year="2026-27", baseline=False)],
-    "activities": [dict(activity="drugs_pursue", name="Drugs: pursue", threat="illegal_drugs",
-                        strand="pursue")],
-    "streams": [dict(stream="soc_grant", name="Serious and organised crime grant",
-                     carry_forward_share=0.0)],
-    "envelopes": [dict(stream="soc_grant", year="2026-27", amount=10 * _M, must_spend=True)],
-    "eligibility": [dict(stream="soc_grant", recipient_kind="force")],
-    "baselines": [dict(recipient="cumbria", amount=9.5 * _M)],
-    "other_income": [dict(recipient="cumbria", year="2025-26", source="precept", amount=100 * _M),
-                     dict(recipient="cumbria", year="2026-27", source="precept", amount=102 * _M)],
-    "limits": [dict(recipient="cumbria", floor_ratio=0.9, cap_ratio=1.2)],
-    "commitments": [dict(recipient="cumbria", activity="drugs_pursue", stream="soc_grant",
-                         first_year="2026-27", last_year="2026-27", amount=1 * _M)],
-    "cliff_edges": [dict(max_fall_rate=0.05)],
-    "local_priorities": [dict(recipient="cumbria", activity="drugs_pursue")],
-    "local_shares": [dict(recipient="cumbria", min_local_share=0.1)],
-    "requirements": [dict(threat="illegal_drugs", year="2026-27", amount=5 * _M)],
-    "share_targets": [dict(strand="pursue", scope="soc", year="2026-27", min_share=0.5)],
-    "value_tranches": [dict(tranche=1, value=1.0)],
-    "negotiability": [dict(family="cliff_edge", penalty=5.0)],
-}
-
-
-def example_problem() -> FundingProblem:
-    """The template's example rows as a problem (money in pounds)."""
-    tables = {}
-    for spec in TABLES:
-        example = EXAMPLE_ROWS.get(spec.name, [])
-        rows = [{c: row.get(c) for c in spec.column_names} for row in example]
-        tables[spec.name] = pd.DataFrame(rows, columns=list(spec.column_names), dtype=object)
-    return FundingProblem(**tables, settings=Settings(name="Example plan"))  # type: ignore[arg-type]
 
 
 def write_template(path: str | Path, *, overwrite: bool = False) -> Path:
     """Write a fresh template to ``path`` (refuses an existing file unless ``overwrite``)."""
-    wb = build_problem_workbook(example_problem())
+    problem = example_problem()
+    scenarios = scenarios_sheet(EXAMPLE_SCENARIOS, problem.settings.money_unit)
+    wb = build_problem_workbook(problem, {SHEET: scenarios})
     return write_atomically(path, wb.save, overwrite=overwrite)
 
 
@@ -83,16 +47,18 @@ def template_markdown() -> str:
         "write_reference('docs/template.md')\" -->",
         "",
         f"Template version {TEMPLATE_VERSION}. Write a fresh template with "
-        "`fundopt template NEW.xlsx` (the same file ships as `models/template.xlsx`).",
+        "`fundopt template NEW.xlsx` (the same file ships as `models/template.xlsx`). Its "
+        "Instructions sheet holds this reference too, so a workbook can be filled in without "
+        "this page.",
         "",
         "## Layout rules",
         "",
         "- Sheets are found by exact name. A sheet whose table needs rows (marked \"At least "
         "one row\") must be there; any other missing sheet is read as empty, with a warning, "
         "unless a sheet with a close name suggests it was renamed (then it is an error). "
-        f"Row {HEADER_ROW} holds "
-        "the headers, from column A, in any order; data starts in row "
-        f"{FIRST_DATA_ROW} and ends at the first blank row. Data below a blank row is an error.",
+        f"Row {HEADER_ROW} holds the headers of every sheet (Scenarios too), from column A, "
+        f"in any order; data starts in row {FIRST_DATA_ROW} and ends at the first blank row. "
+        "Data below a blank row is an error.",
         "- A header is the column name, plus its unit in brackets where it has one: money "
         "columns say the money unit (`amount (£m)`), which must match `money_unit` on the "
         "Settings sheet; share columns say `(%)` and hold fractions shown as percentages "
@@ -101,10 +67,21 @@ def template_markdown() -> str:
         "Money is never negative. Text where a number belongs (`£1.2m`, `1,234`, `(5)`, "
         "`n/a`) is an error, never guessed.",
         "- Years are fiscal-year labels typed as text, like `2026-27`.",
+        "- Drop-downs: a column with a fixed list offers it; every id column offers the ids of "
+        "the sheet that defines them (a recipient from Recipients, a stream from Streams, an "
+        "activity from Activities) and every year column the years of the Years sheet, through "
+        "named ranges (`fundopt_recipients`, `fundopt_years`, ...) that grow as rows are "
+        "added there.",
+        "- The template's example rows show the format. Reading a workbook that still has the "
+        "example recipient, activity or stream gives a warning (`FO-S16`) naming the cell.",
         "- Cells showing Excel errors (`#REF!`, `#SPILL!`, ...), formulas with no saved "
         "result, and merged cells inside a table are errors. Hidden sheets and rows are read, "
         "with a warning.",
         "- Other sheets (such as Instructions, or your own notes) are ignored.",
+        "",
+        "## Filling it in (as on the Instructions sheet)",
+        "",
+        *(f"{i}. {rule}" for i, rule in enumerate(RULES, start=1)),
         "",
         f"## {SETTINGS_SHEET}",
         "",
@@ -117,33 +94,36 @@ def template_markdown() -> str:
     default = Settings()
     for s in SETTINGS:
         value = getattr(default, s.key)
-        shown = value.value if isinstance(value, MoneyUnit) else "blank" if value is None else value
-        out.append(f"| `{s.key}` | {s.kind.value}, default `{shown}` | {s.doc} |")
-    for spec in TABLES:
+        given = value.value if isinstance(value, MoneyUnit) else "blank" if value is None else value
+        out.append(f"| `{s.key}` | {s.kind.value}, default `{given}` | {s.doc} |")
+    reference = list(column_reference(unit))
+    for spec in (*TABLES, SCENARIOS_SPEC):
         out += ["", f"## {spec.sheet}", "", spec.doc + (" At least one row." if spec.required
                                                         else ""), ""]
         if spec.key:
             out += [f"Each row is unique by: {', '.join(spec.key)}.", ""]
+        if spec is SCENARIOS_SPEC:
+            out += _override_kinds()
         out += ["| header | meaning | allowed values | example |", "|---|---|---|---|"]
-        examples = (EXAMPLE_ROWS.get(spec.name) or [{}])[0]
-        for col in spec.columns:
-            allowed = ", ".join(f"`{c}`" for c in choices_of(col)) or "-"
-            example = _shown(examples.get(col.name), col.kind.value)
-            out.append(f"| `{header_text(col, unit)}` | {describe(col, unit)} | {allowed} | "
-                       f"{example} |")
+        for sheet, header, meaning, allowed, example in reference:
+            if sheet == spec.sheet:
+                listed = ", ".join(f"`{c}`" for c in allowed.split(", ")) \
+                    if allowed and "(drop-down)" not in allowed else allowed or "-"
+                out.append(f"| `{header}` | {meaning} | {listed} | "
+                           f"{f'`{example}`' if example else '(blank)'} |")
     return "\n".join(out) + "\n"
 
 
-def _shown(value: object, kind: str) -> str:
-    if value is None:
-        return "(blank)"
-    if kind == "money" and isinstance(value, float):
-        return f"{value / _M:g}"
-    if kind == "share" and isinstance(value, float):
-        return f"{value:.0%}"
-    if isinstance(value, bool):
-        return "TRUE" if value else "FALSE"
-    return f"`{value}`"
+def _override_kinds() -> list[str]:
+    """What each override of the Scenarios sheet does and the columns it uses."""
+    out = ["`fundopt compare` solves the problem as given (the *base*) and every scenario, "
+           "and writes them side by side. The `override` column says what a row changes:", "",
+           "| override | changes | columns used |", "|---|---|---|"]
+    for kind, cls in OVERRIDES_BY_KIND.items():
+        doc = " ".join((cls.__doc__ or "").split())
+        used = ", ".join(f"`{column}`" for _, column, _ in cls.columns)
+        out.append(f"| `{kind}` | {doc} | {used} |")
+    return [*out, ""]
 
 
 def write_reference(path: str | Path) -> Path:

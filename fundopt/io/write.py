@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from fundopt.errors import expect
 from fundopt.io.atomic import write_atomically
 from fundopt.io.plan_sheets import build_plan_workbook
 from fundopt.io.problem_sheets import build_problem_workbook
@@ -38,6 +39,7 @@ def write_workbook(plan: Plan, path: str | Path, *, input_path: str | Path | Non
     appears complete or not at all. ``extra_sheets`` adds further tables (money columns
     given in pounds are shown in the template's unit).
     """
+    expect(plan, Plan, "write_workbook's plan", "pass the plan fo.solve returned")
     protect = [p for p in (input_path, plan.problem.origin.path) if p]
     wb = build_plan_workbook(plan, extra_sheets)
     return write_atomically(path, wb.save, overwrite=overwrite, protect=protect)

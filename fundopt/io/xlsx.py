@@ -17,6 +17,8 @@ from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE, Cell
 from openpyxl.styles import Alignment, Font, PatternFill
 from openpyxl.worksheet.worksheet import Worksheet
 
+from fundopt.io.sheet_spec import Col, Format, SheetSpec
+
 MAX_CELL_TEXT = 32_767
 HEADER_FONT = Font(bold=True, color="FFFFFF")
 HEADER_FILL = PatternFill("solid", fgColor="1F4E78")
@@ -24,6 +26,9 @@ TITLE_FONT = Font(bold=True, size=14)
 HIGHLIGHT_FILL = PatternFill("solid", fgColor="FFD966")
 BAD_FILL = PatternFill("solid", fgColor="F4B6B6")
 GOOD_FILL = PatternFill("solid", fgColor="C6EFCE")
+#: Shows a boolean as TRUE or FALSE everywhere: LibreOffice shows 1 or 0 in a sheet with a
+#: print area unless the cell's format says otherwise (Excel ignores it for booleans).
+BOOL_FORMAT = '"TRUE";"TRUE";"FALSE"'
 _BAD_TITLE = re.compile(r"[\[\]:*?/\\]")
 
 
@@ -35,6 +40,18 @@ class ExtraSheet:
     money_columns: tuple[str, ...] = ()
     share_columns: tuple[str, ...] = ()
     note: str = ""
+
+
+def extra_sheet_spec(name: str, extra: pd.DataFrame | ExtraSheet) -> SheetSpec:
+    """An extra table as a results sheet: its columns keep their names; money columns
+    (pounds) are shown in the workbook's unit, share columns as percentages."""
+    if isinstance(extra, pd.DataFrame):
+        extra = ExtraSheet(extra)
+    frame = extra.frame
+    columns = tuple(Col(str(c), str(c), Format.MONEY if c in extra.money_columns else
+                        Format.PERCENT if c in extra.share_columns else Format.TEXT)
+                    for c in frame.columns)
+    return SheetSpec(name, lambda _obj: frame, extra.note or name, columns, names=False)
 
 
 def clean_text(text: str) -> str:
@@ -55,6 +72,7 @@ def set_value(cell: Cell, value: Any, number_format: str | None = None) -> None:
             cell.quotePrefix = True
     elif isinstance(value, bool):
         cell.value = value
+        cell.number_format = BOOL_FORMAT
     elif isinstance(value, int | float):
         cell.value = value if math.isfinite(float(value)) else None
     elif hasattr(value, "item"):  # numpy scalars
@@ -113,15 +131,6 @@ def fit_columns(ws: Worksheet, *, minimum: int = 8, maximum: int = 60) -> None:
             widths[letter] = max(widths.get(letter, 0), length)
     for letter, width in widths.items():
         ws.column_dimensions[letter].width = max(minimum, min(maximum, width + 2))
-
-
-def fit_page(ws: Worksheet) -> None:
-    """Print (or export to PDF) each sheet one page wide, landscape, as many pages long as
-    it needs: a minister's pack should not split a table's columns across pages."""
-    ws.page_setup.orientation = "landscape"
-    ws.page_setup.fitToWidth = 1
-    ws.page_setup.fitToHeight = 0
-    ws.sheet_properties.pageSetUpPr.fitToPage = True
 
 
 def sheet_title(name: str, taken: Sequence[str]) -> str:

@@ -6,16 +6,22 @@ import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import cached_property
 from types import MappingProxyType
 from typing import Any
 
 import pandas as pd
 
 from fundopt._support import reduce_frozen
+from fundopt.explain.bands import empty_bands
+from fundopt.explain.ranging import empty_sensitivity
+from fundopt.explain.reasons import empty_reasons
+from fundopt.formulation.own_rules import OwnRule
 from fundopt.problem import FundingProblem
+from fundopt.solver.certificate import Certificate
 
 TIER_COLUMNS = ["tier", "goals", "measure", "sense", "optimum", "achieved", "give_allowed",
-                "give_used"]
+                "give_used", "certified"]
 
 
 class PlanStatus(StrEnum):
@@ -38,6 +44,9 @@ class SolverInfo:
     times: Mapping[str, float] = field(default_factory=dict)
     rounding: str = ""  # how whole-pound rounding was reconciled
     log_warnings: tuple[str, ...] = ()
+    #: HiGHS's first answer failed the optimality certificate, so the LP was solved again
+    #: from scratch (``Plan.certificate`` is the second answer's)
+    resolved_cold: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,11 +66,34 @@ class Plan:
     - ``binding``: family, rule, description (the rules the plan meets exactly);
     - ``breaches``: soft rules broken, with amount and penalty (empty unless negotiable
       rules were broken, or the plan is ``RELAXED``);
-    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan;
+    - ``checks``: every rule re-checked by :func:`fundopt.verify` on the rounded plan,
+      then the optimality certificate's row (family ``optimality``);
+    - ``reasons``: recipient, name, year, allocated, reason (a
+      :class:`~fundopt.ReasonCode`), words, rule, sheet, cell: what set each number
+      (empty from a sweep);
+    - ``sensitivity``: family, rule, description, year, limit, shadow_price,
+      allowable_increase, allowable_decrease, objective_at_increase,
+      objective_at_decrease, sheet, cell: for each envelope and binding rule, the range of
+      its limit over which its shadow price holds (empty from a sweep);
+    - ``bands``: recipient, name, activity, stream, year, allocated, least, most, width,
+      set_by_rules: the least and most each could get among plans as good as this one
+      (empty unless asked for: ``solve(problem, bands=True)``);
     - ``tiers``: what was optimised, tier by tier: tier, goals, measure (in words), sense
       (maximised or minimised), optimum, achieved (in this plan), give_allowed and
-      give_used (pounds of the tier's own measure; see docs/formulation.md, "Priority
-      tiers"). ``objective`` is tier 1's optimum.
+      give_used (in the tier's own measure: pounds, or the stability score), certified
+      (each tier's LP proved optimal); docs/formulation.md, "Priority tiers".
+      ``objective``, ``objective_terms``, shadow prices and binding rules describe tier 1,
+      the policy.
+
+    ``own_rules`` are the analyst's own rules it was solved with
+    (``solve(problem, extra_rules=...)``); :func:`fundopt.verify` checks them too. The
+    tables' columns and display names are in docs/formulation.md ("Bands", "Reasons",
+    "Ranging").
+
+    ``certificate`` proves the LP behind the plan was solved to optimality, from the LP's
+    own matrix and HiGHS's duals, and states the cost of whole pounds against the LP's
+    bound (:class:`~fundopt.solver.certificate.Certificate`; None only for a Plan made by
+    hand).
     """
 
     problem: FundingProblem
@@ -77,6 +109,11 @@ class Plan:
     breaches: pd.DataFrame
     checks: pd.DataFrame
     solver: SolverInfo = field(default_factory=SolverInfo)
+    certificate: Certificate | None = None
+    reasons: pd.DataFrame = field(default_factory=empty_reasons)
+    sensitivity: pd.DataFrame = field(default_factory=empty_sensitivity)
+    bands: pd.DataFrame = field(default_factory=empty_bands)
+    own_rules: tuple[OwnRule, ...] = ()
     tiers: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(columns=TIER_COLUMNS))
 
     def __post_init__(self) -> None:
@@ -107,6 +144,18 @@ class Plan:
         return self.allocations.pivot_table(
             index="recipient", columns="year", values="amount", aggfunc="sum", fill_value=0
         ).astype("int64")
+
+    @cached_property
+    def against_todays_method(self) -> pd.DataFrame:
+        """The plan against today's method, per recipient and horizon year: recipient,
+        name, kind, year, year_status (confirmed or indicative), optimised, todays_method,
+        difference and difference_rate (pounds; empty when the problem's *Baselines* do not
+        say which stream paid each baseline). See
+        :func:`fundopt.explain.todays_method.against_todays_method`. Worked out on first
+        use (about 0.4 s on the reference model) and kept."""
+        from fundopt.explain.todays_method import against_todays_method
+
+        return against_todays_method(self)
 
     def _repr_html_(self) -> str:
         years = self.allocations.groupby("year")["amount"].sum()

@@ -6,22 +6,28 @@ import time
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from os import PathLike
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from fundopt._support import paused_gc
-from fundopt.errors import InfeasibleError, VerificationError
-from fundopt.formulation import ProblemIndex, build_model
+from fundopt.errors import InfeasibleError, VerificationError, expect
+from fundopt.explain.bands import BandOptions
+from fundopt.formulation import ExtraRules, ProblemIndex, build_model
+from fundopt.plan.explanations import NONE, Explanations, FirstSolve, add_explanations
+from fundopt.plan.own_rules import compile_own_rules
 from fundopt.plan.plan import Plan, PlanStatus, SolverInfo
 from fundopt.plan.tables import allocation_table, assemble_plan, carry_table, tier_table
-from fundopt.plan.verify import check_rules
+from fundopt.plan.verify import CHECK_COLUMNS, check_rules
 from fundopt.problem import FundingProblem
+from fundopt.problem.priorities import policy_tiers
 from fundopt.solver.run import require_highspy
 from fundopt.solver.tiers import TierSolve, solve_tiers
 
 if TYPE_CHECKING:
+    from fundopt.solver.certificate import Certificate
     from fundopt.solver.highs import HighsModel
 
 
@@ -37,7 +43,7 @@ def build(problem: FundingProblem, options: dict[str, object] | None = None) -> 
     require_highspy()
     from fundopt.solver.highs import compile_to_highs
 
-    index = ProblemIndex(problem)
+    index = ProblemIndex(problem.as_validated())
     return compile_to_highs(build_model(problem, index, pyomo=False), options)
 
 
@@ -46,8 +52,17 @@ def solve(
     *,
     on_infeasible: OnInfeasible | str = OnInfeasible.RAISE,
     progress: Callable[[str, float], None] | None = None,
+    bands: bool | BandOptions = False,
+    extra_rules: ExtraRules | None = None,
 ) -> Plan:
     """The best allocation that keeps every rule, rounded to whole pounds and verified.
+
+    The plan says what set each number (``plan.reasons``) and over what range each
+    binding rule's shadow price holds (``plan.sensitivity``). ``bands=True`` (or a
+    :class:`~fundopt.BandOptions`) also works out, for every recipient and year, the least
+    and the most it could get among plans as good as this one (``plan.bands``; up to two
+    warm re-solves each, about 2 s on the reference model). ``extra_rules(model, alloc)``
+    adds your own rules, written in Pyomo (:mod:`fundopt.formulation.own_rules`).
 
     Raises :class:`~fundopt.InfeasibleError` when the rules cannot all hold, with a
     :class:`~fundopt.explain.diagnosis.Diagnosis` (``err.diagnosis``) naming the rules, their
@@ -60,14 +75,21 @@ def solve(
     limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
     independent check (it is then never returned).
     """
+    expect(problem, FundingProblem, "solve's problem",
+           "read a workbook first: fo.solve(fo.read_workbook('budget.xlsx'))"
+           if isinstance(problem, str | PathLike) else "")
     on_infeasible = OnInfeasible(on_infeasible)
+    problem = problem.as_validated()  # a table changed in place since: validated again
+    explanations = Explanations.of(bands)
     require_highspy()
     with paused_gc():
-        return _solve(problem, on_infeasible, progress)
+        return _solve(problem, on_infeasible, progress, explanations, extra_rules)
 
 
 def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
-           progress: Callable[[str, float], None] | None) -> Plan:
+           progress: Callable[[str, float], None] | None,
+           explanations: Explanations = NONE,
+           extra_rules: ExtraRules | None = None) -> Plan:
     from fundopt.solver.highs import compile_to_highs
 
     times: dict[str, float] = {}
@@ -84,7 +106,8 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     try:
         # the rows as numbers, straight to HiGHS: the Pyomo objects of the same LP
         # (build_model's default) would cost more than the solve at 100k variables
-        builder = build_model(problem, index, pyomo=False)
+        builder = build_model(problem, index, pyomo=extra_rules is not None,
+                              extra_rules=extra_rules)
     except InfeasibleError as e:  # a rule nothing can fund: say where, if the checks can
         from fundopt.explain.prechecks import raise_conflicts
 
@@ -94,9 +117,11 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     options: dict[str, object] = {}
     if problem.settings.time_limit_seconds is not None:
         options["time_limit"] = float(problem.settings.time_limit_seconds)
-    hm = compile_to_highs(builder, options)
+    # own rules go through Pyomo's compiler, checked against the record
+    hm = compile_to_highs(builder, options) if extra_rules is None \
+        else compile_own_rules(builder, options)
     t = stage("handoff", t)
-    tiers = solve_tiers(hm)
+    tiers, first = solve_with_explanations(hm, explanations)
     t = stage("solve", t)
     if tiers is None:  # tier 1, the rules, cannot all hold
         from fundopt.explain.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
@@ -109,16 +134,36 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
             raise diagnose_infeasible(problem, hm)
         relaxation = relax(problem, hm)
         t = stage("diagnosis", t)
-        tiers = solve_tiers(hm)
+        tiers, first = solve_with_explanations(hm, explanations)
         if tiers is None:  # the way out was found on this very LP: not expected
             raise infeasible(relaxation.diagnosis)
         t = stage("relaxed solve", t)
         room, allowed = relaxation.rounding_room(hm)
         plan = finish(problem, hm, tiers, times, t, relaxed=True, progress=progress,
-                      allowed=allowed, room=room)
+                      allowed=allowed, room=room, first=first)
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
                                                      plan.breaches))
-    return finish(problem, hm, tiers, times, t, progress=progress)
+    return finish(problem, hm, tiers, times, t, progress=progress, first=first)
+
+
+def solve_with_explanations(hm: HighsModel, explanations: Explanations = NONE,
+                            start: Any = None, upto: int | None = None
+                            ) -> tuple[TierSolve | None, FirstSolve]:
+    """Solve ``hm``'s tiers (:func:`~fundopt.solver.tiers.solve_tiers`), reading what
+    ``explanations`` needs on the way: tier 1's duals, basis and ranging (shadow prices
+    and ranging describe the policy, not the tie-break) and, for bands, the optimum and
+    basis of the last policy tier's LP (its face). None if tier 1 is infeasible."""
+    reads: list[FirstSolve] = []
+    policy = policy_tiers(hm.builder.tiers)
+
+    def on_tier(k: int, model: HighsModel) -> None:
+        if k == 1:
+            reads.append(FirstSolve.read(model, explanations))
+        if k == policy and k > 1 and explanations.bands is not None:
+            reads[0] = reads[0].with_face(model)
+
+    tiers = solve_tiers(hm, start, upto=upto, on_tier=on_tier)
+    return tiers, reads[0] if reads else FirstSolve.read(hm, NONE)
 
 
 def finish(
@@ -132,19 +177,25 @@ def finish(
     progress: Callable[[str, float], None] | None = None,
     allowed: Mapping[str, float] | None = None,
     room: np.ndarray | None = None,
+    first: FirstSolve | None = None,
 ) -> Plan:
-    """Round, verify and assemble the Plan from a model whose tiers are solved.
+    """Round, verify and assemble the Plan from a model whose tiers are solved, with the
+    explanations (reasons, ranging, bands) ``first`` read after the policy's solve (none
+    by default: a sweep).
 
     ``allowed`` (for a relaxed plan) maps the rules it may break to the most pounds it may
     break each by; every other rule must hold as usual. ``room`` (per row, model units) is
     how far rounding may take a row past its limit (see
-    :meth:`fundopt.explain.diagnosis.Relaxation.rounding_room`).
+    :meth:`fundopt.explain.diagnosis.Relaxation.rounding_room`). The plan's certificate
+    is the last tier's (each tier's LP was certified as it was solved, and re-solved cold
+    if HiGHS's answer failed).
     """
+    from fundopt.solver.certificate import with_whole_pounds
     from fundopt.solver.rounding import round_plan
 
-    # rounding works on the model with the tier rows, from the last tier's solution; the
+    # rounding works on the last tier's LP (tier rows and all), from its solution; the
     # plan reports tier 1's solve (objective, shadow prices)
-    rounding = tiers.model
+    rounding = tiers.rounding
     n_tier_rows = len(rounding.row_lower) - len(hm.row_lower)
     room = None if room is None else np.concatenate([room, np.zeros(n_tier_rows)])
     check = _ExactCheck(problem, hm, tiers, allowed or {})
@@ -154,6 +205,8 @@ def finish(
     checks = check(alloc, carry)
     _time_round_and_verify(times, t, check.seconds, progress)
     _refuse_if_failed(checks)
+    certificate = with_whole_pounds(replace(tiers.certificate, resolved_cold=any(
+        c.resolved_cold for c in tiers.certificates)), rounding, alloc, carry)
     plan = assemble_plan(
         problem,
         hm,
@@ -161,13 +214,31 @@ def finish(
         tiers.first.row_dual,
         allocations,
         carry_forward,
-        checks,
-        _solver_info(hm, tiers, times, method),
+        pd.concat([checks, certificate_row(certificate, hm)], ignore_index=True),
+        replace(_solver_info(hm, tiers, times, method),
+                resolved_cold=certificate.resolved_cold),
         PlanStatus.RELAXED if relaxed else PlanStatus.OPTIMAL,
         row_value=tiers.last.row_value[: len(hm.row_lower)],
         objective=tiers.first.objective,
     )
-    return replace(plan, tiers=tier_table(hm, tiers, check.achieved(alloc, carry)))
+    plan = replace(plan, tiers=tier_table(hm, tiers, check.achieved(alloc, carry)))
+    return replace(add_explanations(plan, hm, first or FirstSolve.read(hm, NONE)),
+                   certificate=certificate)
+
+
+def certificate_row(certificate: Certificate, hm: HighsModel) -> pd.DataFrame:
+    """The certificate as a row of the checks table: the duality gap (in the measure of
+    the LP it certifies: the last tier's) against its tolerance."""
+    from fundopt.solver.certificate import GAP_TOLERANCE
+
+    scale = hm.builder.scale
+    limit = GAP_TOLERANCE * max(scale, abs(certificate.objective))
+    gap = certificate.duality_gap
+    return pd.DataFrame([{
+        "family": "optimality", "rule": "certificate", "year": "", "recipient": "",
+        "lhs": gap, "sense": "<=", "rhs": limit, "slack": limit - gap, "soft": False,
+        "passed": certificate.passed, "detail": certificate.summary(),
+    }], columns=CHECK_COLUMNS)
 
 
 #: (allocation, carries, checks, seconds) of an exact check
@@ -186,8 +257,8 @@ class _ExactCheck:
         from fundopt.formulation.measures import Measures
 
         self.problem, self.index, self.allowed = problem, hm.builder.index, allowed
-        self.tiers, self.scale = tiers, hm.builder.scale
-        self.rounding, self.n_rows = tiers.model, len(hm.builder.rows)
+        self.own_rules = hm.builder.own_rules
+        self.rounding, self.n_rows = tiers.rounding, len(hm.builder.rows)
         self.measures = Measures(self.index)
         self.penalty = {r.info.rule: float(r.penalty) for r in hm.builder.rows
                         if r.penalty is not None}
@@ -202,7 +273,7 @@ class _ExactCheck:
                 return done
         t0 = time.perf_counter()
         checks = check_rules(self.problem, allocation_table(self.index, alloc),
-                             carry_table(carry))
+                             carry_table(carry), own_rules=self.own_rules)
         checks = allow_breaches(checks, self.allowed)
         self.last = (alloc.copy(), dict(carry), checks, time.perf_counter() - t0)
         return checks

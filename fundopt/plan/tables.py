@@ -237,8 +237,8 @@ def tier_table(hm: HighsModel, solved: TierSolve, achieved: Sequence[float]) -> 
     scale = hm.builder.scale
     tiers = hm.builder.tiers
     out = []
-    for k, (tier, optimum, got) in enumerate(zip(tiers, solved.optima, achieved, strict=True),
-                                             start=1):
+    for k, (tier, optimum, got, certificate) in enumerate(
+            zip(tiers, solved.optima, achieved, solved.certificates, strict=True), start=1):
         sign = 1.0 if tier.maximised else -1.0
         best = sign * optimum * scale
         out.append({
@@ -251,5 +251,6 @@ def tier_table(hm: HighsModel, solved: TierSolve, achieved: Sequence[float]) -> 
             "achieved": got,
             "give_allowed": np.nan if k == len(tiers) else tier.give,
             "give_used": max(0.0, sign * (best - got)),
+            "certified": certificate.passed,
         })
     return pd.DataFrame(out, columns=TIER_COLUMNS)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
@@ -44,6 +43,19 @@ class Settings:
     terminal_fall_share: float = 0.5
     time_limit_seconds: float | None = None
 
+    def __post_init__(self) -> None:
+        # a unit typed as text ("£k") is the enum; anything else is refused now, not after
+        # a solve when a report needs it
+        if isinstance(self.money_unit, MoneyUnit):
+            return
+        try:
+            object.__setattr__(self, "money_unit", MoneyUnit(self.money_unit))
+        except ValueError:
+            raise InputError([Issue(
+                "setting 'money_unit' must be £, £k or £m", table="settings",
+                column="money_unit", found=repr(self.money_unit), code="FO-V12",
+                hint="pick one of: £, £k, £m")]) from None
+
 
 @dataclass(frozen=True)
 class Origin:
@@ -65,10 +77,24 @@ class Origin:
         if not sheet or position is None:
             return sheet, ""
         rows = self.rows.get(table, ())
-        if not 0 <= position < len(rows):
+        if not 0 <= position < len(rows) or rows[position] <= 0:  # 0: a row added since
             return sheet, ""
         letter = self.columns.get(table, {}).get(column, "") if column else "A"
         return sheet, f"{letter}{rows[position]}" if letter else ""
+
+    def following(self, tables: Mapping[str, Any]) -> Origin:
+        """This origin for ``tables`` whose index labels are positions in this origin's
+        tables (as a problem's own tables are): row ``i`` of a new table is the sheet row of
+        its label; a label this origin does not know gets 0 (no cell)."""
+        rows = dict(self.rows)
+        for name, table in tables.items():
+            old = self.rows.get(name)
+            if old is None or not isinstance(table, pd.DataFrame):
+                continue
+            rows[name] = tuple(
+                old[label] if isinstance(label, int) and 0 <= label < len(old) else 0
+                for label in table.index.tolist())
+        return replace(self, rows=rows)
 
     def locate(self, issue: Issue) -> Issue:
         if issue.sheet or not issue.table:
@@ -78,9 +104,24 @@ class Origin:
             return issue
         if not cell and issue.row is not None:
             rows = self.rows.get(issue.table, ())
-            if 0 <= issue.row < len(rows):
+            if 0 <= issue.row < len(rows) and rows[issue.row] > 0:
                 cell = f"A{rows[issue.row]}"
         return replace(issue, sheet=sheet, cell=cell)
+
+
+def _digest(table: pd.DataFrame) -> int | None:
+    """A digest of a table's labels, types and values (None if a value cannot be hashed,
+    which validation would never leave there)."""
+    try:
+        return hash((tuple(table.columns), tuple(table.index.tolist()),
+                     tuple(str(d) for d in table.dtypes),
+                     *(tuple(table[c].tolist()) for c in table.columns)))
+    except TypeError:
+        return None
+
+
+def _digests(problem: Any) -> dict[str, int | None]:
+    return {name: _digest(getattr(problem, name)) for name in TABLE_NAMES}
 
 
 def _empty(table: str) -> pd.DataFrame:
@@ -130,6 +171,24 @@ class FundingProblem:
         for name, table in tables.items():
             object.__setattr__(self, name, table)
         object.__setattr__(self, "warnings", tuple(issues))
+        object.__setattr__(self, "_digests", _digests(self))
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # str hashes differ between processes: a copy from a worker digests again
+        self.__dict__.update(state)
+        object.__setattr__(self, "_digests", _digests(self))
+
+    def as_validated(self) -> FundingProblem:
+        """This problem, or, if one of its tables was changed in place since it was validated
+        (they are ordinary DataFrames), a copy validated again, so a NaN or a wrong type put
+        in after validation is read as validation reads it, or refused naming its cell.
+
+        :func:`fundopt.solve`, :func:`fundopt.verify` and :func:`fundopt.sweep` call it; it
+        compares a digest of every table with the one taken at validation (about 2 ms on
+        the reference model), so an unchanged problem costs no validation."""
+        if _digests(self) == self.__dict__.get("_digests"):
+            return self
+        return self.replace()
 
     # -- convenience views -------------------------------------------------------------
     @property
@@ -170,9 +229,16 @@ class FundingProblem:
         return {n: getattr(self, n) for n in TABLE_NAMES}
 
     def replace(self, **changes: Any) -> FundingProblem:
-        """A copy with some tables or settings replaced (validated again)."""
+        """A copy with some tables or settings replaced (validated again).
+
+        A table's index names the rows it came from (this problem's tables are indexed by
+        their position as given), so the copy's messages still name the right cells when a
+        table was re-ordered, as the canonical order does (a row with a new label, added
+        since, has no cell)."""
         values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "warnings"}
         values.update(changes)
+        values["origin"] = changes.get("origin", self.origin.following(
+            {n: t for n, t in changes.items() if n in TABLE_NAMES}))
         return FundingProblem(**values)
 
     def with_envelope_amounts(self, amounts: Sequence[float]) -> FundingProblem | None:
@@ -192,8 +258,11 @@ class FundingProblem:
             return None
         envelopes = self.envelopes.copy()
         envelopes["amount"] = pd.Series(values, dtype=object, index=envelopes.index)
-        out = copy.copy(self)  # shares every other table, already validated
+        out = object.__new__(FundingProblem)  # shares every other table, already validated
+        out.__dict__.update(self.__dict__)
         object.__setattr__(out, "envelopes", envelopes)
+        object.__setattr__(out, "_digests", {**self.__dict__["_digests"],
+                                             "envelopes": _digest(envelopes)})
         return out
 
     def scaled(self, factor: float) -> FundingProblem:
@@ -208,7 +277,7 @@ class FundingProblem:
                     table[col.name] = table[col.name] * factor
                 if col.kind is ColumnKind.PENALTY:
                     pass  # value per pound: unchanged
-            changes[spec.name] = table.reset_index(drop=True)
+            changes[spec.name] = table  # its index names its rows (replace keeps the cells)
         return self.replace(**changes)
 
     def summary(self) -> Mapping[str, int]:

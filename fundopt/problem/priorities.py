@@ -122,6 +122,14 @@ def resolve_tiers(table: pd.DataFrame, settings: Any, money: float) -> tuple[Tie
     return tuple(tiers)
 
 
+def policy_tiers(tiers: Sequence[Tier]) -> int:
+    """How many tiers make up the policy: every tier but a last one of stability alone,
+    which only chooses among the plans the policy finds best (the tie-break)."""
+    if len(tiers) > 1 and tiers[-1].goals == (Goal.STABILITY,):
+        return len(tiers) - 1
+    return len(tiers)
+
+
 def priorities_table(tiers: Sequence[Tier]) -> pd.DataFrame:
     """A *Priorities* table stating ``tiers`` (the give on each tier's first row; blank
     for the default)."""

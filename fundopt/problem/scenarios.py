@@ -18,6 +18,7 @@ The overrides, and what each does to the tables:
   unit (rows of *Other income* naming that contributor).
 - :class:`ScaleIncome`: other income up or down (*Other income*).
 - :class:`AddCommitment`: a new multi-year promise (*Commitments*).
+- :class:`SetNeedWeight`: a recipient's needs target (*Recipients*, need_weight).
 - :class:`SetSetting`: a numeric setting, e.g. ``need_penalty``.
 """
 
@@ -30,7 +31,7 @@ from typing import Any, ClassVar
 import numpy as np
 import pandas as pd
 
-from fundopt.errors import InputError, Issue
+from fundopt.errors import InputError, Issue, UsageError, expect
 from fundopt.problem.funding_problem import TABLE_NAMES, FundingProblem, Settings
 from fundopt.problem.schema import TABLES_BY_NAME, ColumnKind, ShareScope
 
@@ -123,7 +124,8 @@ class ScaleEnvelope(Override):
                 amounts: np.ndarray) -> np.ndarray | None:
         """The *Envelopes* amounts after this override (None if no row matches)."""
         mask = _envelope_mask(streams, years, self.stream, self.year)
-        return np.where(mask, amounts * float(self.factor), amounts) if mask.any() else None
+        with np.errstate(over="ignore"):  # a huge factor gives inf, which validation refuses
+            return np.where(mask, amounts * float(self.factor), amounts) if mask.any() else None
 
 
 @dataclass(frozen=True)
@@ -317,6 +319,29 @@ class AddCommitment(Override):
             "amount": float(self.amount), "penalty": self.penalty})
 
 
+@dataclass(frozen=True)
+class SetNeedWeight(Override):
+    """Set a recipient's ``need_weight`` (its needs target, *Recipients*): how the plan
+    moves as the needs target moves."""
+
+    recipient: str
+    weight: float
+    kind: ClassVar[str] = "set_need_weight"
+    columns: ClassVar[tuple[tuple[str, str, ColumnKind], ...]] = (
+        ("recipient", "recipient", ColumnKind.REF), ("weight", "value", ColumnKind.NUMBER))
+
+    def edit(self, draft: Draft) -> None:
+        rec = draft.table("recipients").copy()
+        mask = rec["recipient"] == self.recipient
+        if not mask.any():
+            raise _fail(self, "no such recipient", "check sheet Recipients")
+        if "need_weight" not in rec.columns:
+            rec["need_weight"] = None
+        rec["need_weight"] = rec["need_weight"].astype(object)
+        rec.loc[mask, "need_weight"] = float(self.weight)
+        draft.put("recipients", rec)
+
+
 #: Settings a scenario may change (the numeric ones).
 NUMERIC_SETTINGS: tuple[str, ...] = ("need_penalty", "volatility_penalty", "terminal_fall_share",
                                      "time_limit_seconds")
@@ -342,7 +367,7 @@ class SetSetting(Override):
 
 OVERRIDES: tuple[type[Override], ...] = (
     ScaleEnvelope, SetEnvelope, SetCliffEdge, SetShareTarget, RemoveContribution, ScaleIncome,
-    AddCommitment, SetSetting,
+    AddCommitment, SetNeedWeight, SetSetting,
 )
 OVERRIDES_BY_KIND: dict[str, type[Override]] = {o.kind: o for o in OVERRIDES}
 
@@ -360,7 +385,13 @@ class Scenario:
     overrides: tuple[Override, ...] = field(default=())
 
     def __post_init__(self) -> None:
+        if isinstance(self.overrides, str | Override) or not isinstance(self.overrides, Iterable):
+            raise UsageError(f"scenario {self.name!r}: overrides must be a list of changes "
+                             f"such as fo.ScaleEnvelope(...), not {self.overrides!r:.60}")
         object.__setattr__(self, "overrides", tuple(self.overrides))
+        for o in self.overrides:
+            expect(o, Override, f"an override of scenario {self.name!r}",
+                   "use fo.ScaleEnvelope, fo.SetEnvelope, fo.SetCliffEdge, ... (docs)")
         if not str(self.name).strip():
             raise ValueError("a scenario needs a name")
 
@@ -407,6 +438,7 @@ __all__ = [
     "Scenario",
     "SetCliffEdge",
     "SetEnvelope",
+    "SetNeedWeight",
     "SetSetting",
     "SetShareTarget",
     "scenarios_from",

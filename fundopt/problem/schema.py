@@ -137,6 +137,7 @@ class ColumnKind(StrEnum):
     MONEY = "money"  # >= 0, in the template's money unit
     SHARE = "share"  # a fraction in [0, 1] (a percentage in Excel)
     RATIO = "ratio"  # a non-negative multiplier, may exceed 1
+    RATE = "rate"  # a rate of change: 0.02 (or 2%) is +2%; not negative, below 1
     NUMBER = "number"  # any finite number
     PENALTY = "penalty"  # >= 0, value lost per pound of breach; blank = a hard rule
     BOOL = "bool"
@@ -272,6 +273,14 @@ STREAMS = TableSpec(
             required=False,
             doc="Most of a year's envelope that may be carried into the next year; blank = 0",
         ),
+        C(
+            "paid_by",
+            K.REF,
+            required=False,
+            ref="recipients",
+            doc="The recipient whose PCC pays this stream out of its own budget (e.g. its "
+            "contribution to its regional unit); blank = central money",
+        ),
     ),
     "Funding streams.",
     key=("stream",),
@@ -337,16 +346,18 @@ BASELINES = TableSpec(
             ref="activities",
             doc="blank = the recipient's whole baseline",
         ),
+        C("amount", K.MONEY),
         C(
             "stream",
             K.REF,
             required=False,
             ref="streams",
-            doc="blank = from any stream; give it to state the recipient's mix of streams",
+            doc="the stream that paid it: today's method continues each stream's share, and "
+            "the stability goal the recipient's mix of streams; blank = not said (give it on "
+            "every row of a recipient or on none)",
         ),
-        C("amount", K.MONEY),
     ),
-    "Funding from the streams in the baseline year, per recipient (per activity or stream "
+    "Funding from the streams in the baseline year, per recipient (per activity and stream "
     "where known: every row of a recipient at the same level).",
     key=("recipient", "activity", "stream"),
 )
@@ -428,7 +439,9 @@ CLIFF_EDGES = TableSpec(
             doc="blank = the default for all",
         ),
         C("max_fall_rate", K.SHARE, doc="largest year-on-year fall in total funding, e.g. 5%"),
-        C("max_rise_rate", K.RATIO, required=False, doc="largest rise; blank = no limit"),
+        C("max_rise_rate", K.RATE, required=False,
+          doc="largest year-on-year rise in total funding as a rate, e.g. 0.02 or 2% for "
+              "+2% (not a multiplier like 1.02); blank = no limit"),
         C("penalty", K.PENALTY, required=False),
     ),
     "How far a recipient's total funding may fall (or rise) from one year to the next.",

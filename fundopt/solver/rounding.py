@@ -242,14 +242,44 @@ def _tightened_point(
     new_hi = np.where(np.isfinite(hi) & ~equal, hi - reach, hi)
     if np.any(new_lo > new_hi):
         return None
+    # the bounds HiGHS holds go back after (a priority tier's row is held tighter in the
+    # LP than ``hm`` describes it: fundopt.solver.tiers.TierSolve.rounding)
+    _, _, held_lo, held_hi, _ = h.getRows(len(idx), idx.astype(np.int32))
+    new_lo, new_hi = np.maximum(new_lo, held_lo), np.minimum(new_hi, held_hi)
     h.changeRowsBounds(len(idx), idx.astype(np.int32), new_lo, new_hi)  # type: ignore[attr-defined]
     try:
-        h.run()
-        ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
-        point = np.asarray(h.getSolution().col_value) if ok else None
+        point = _optimum(h)
+        if point is None:
+            point = _with_tiers_widened(hm, idx)
     finally:
-        h.changeRowsBounds(len(idx), idx.astype(np.int32), lo, hi)  # type: ignore[attr-defined]
+        h.changeRowsBounds(  # type: ignore[attr-defined]
+            len(idx), idx.astype(np.int32), np.asarray(held_lo), np.asarray(held_hi))
     return point
+
+
+def _optimum(h: highspy.Highs) -> np.ndarray | None:
+    h.run()
+    ok = h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    return np.asarray(h.getSolution().col_value) if ok else None
+
+
+def _with_tiers_widened(hm: HighsModel, tightened: np.ndarray) -> np.ndarray | None:
+    """The re-solve again with each priority tier's row (but those being tightened) at the
+    bound ``hm`` gives it, the whole give and rounding's reach, instead of the LP's half
+    give: the margins cost some of an earlier tier's measure, which a give of nothing (or
+    less than the margins cost) cannot pay. None if there is no such row, or no optimum."""
+    tiers = np.array([i for i, row in enumerate(hm.builder.rows)
+                      if row.info.rule.startswith("tier[") and i not in set(tightened.tolist())],
+                     dtype=np.int32)
+    if not len(tiers):
+        return None
+    h = hm.highs
+    _, _, held_lo, held_hi, _ = h.getRows(len(tiers), tiers)
+    h.changeRowsBounds(len(tiers), tiers, hm.row_lower[tiers], hm.row_upper[tiers])  # type: ignore[attr-defined]
+    try:
+        return _optimum(h)
+    finally:
+        h.changeRowsBounds(len(tiers), tiers, np.asarray(held_lo), np.asarray(held_hi))  # type: ignore[attr-defined]
 
 
 def _repair(

@@ -3,6 +3,7 @@ clear error (the codes are in docs/errors.md)."""
 
 from __future__ import annotations
 
+import functools
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -26,10 +27,30 @@ def require_highspy() -> ModuleType:
     except ImportError as e:
         raise SolverError(
             "the HiGHS solver (Python package highspy) is not installed or could not be "
-            f"loaded ({e}); install it with: pip install \"highspy>=1.13,<2\"",
+            f"loaded ({e}); install it with: pip install \"highspy>=1.13,!=1.14.*,<2\"",
             code="FO-L06",
         ) from None
+    version = installed_highspy_version()
+    if version.startswith("1.14."):
+        raise SolverError(
+            f"highspy {version} is installed: its MIP presolve returns wrong 'optimal' answers "
+            "(HiGHS issues 2957, 3002 and 2995, fixed in 1.15), and fundopt's whole-pound "
+            "rounding can run a MIP; install another version with: "
+            "pip install \"highspy>=1.13,!=1.14.*,<2\"",
+            code="FO-L06",
+        )
     return module
+
+
+@functools.cache
+def installed_highspy_version() -> str:
+    """The installed highspy's version ('' if its metadata cannot be read)."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("highspy")
+    except PackageNotFoundError:
+        return ""
 
 
 
@@ -41,7 +62,7 @@ def run(hm: HighsModel) -> Any:
     iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
     """
     require_highspy()
-    from fundopt.solver.highs import run_highs
+    from fundopt.solver.highs import run_highs, solve_interruptibly
 
     h = hm.highs
     status = run_highs(h)
@@ -49,9 +70,13 @@ def run(hm: HighsModel) -> Any:
         # presolve could not tell which; without it simplex can
         h.setOptionValue("presolve", "off")
         h.clearSolver()
-        h.run()
+        solve_interruptibly(h)
         h.setOptionValue("presolve", "on")
         status = h.getModelStatus()
+    if status == MS.kInterrupt:
+        # HiGHS stopped cleanly at Ctrl+C (its own handling): the caller sees the usual
+        # interrupt, the command line exits 130, a notebook cell stops, nothing is written
+        raise KeyboardInterrupt("HiGHS stopped at Ctrl+C; no plan was made")
     if status in (MS.kOptimal, MS.kInfeasible):
         return status
     if status == MS.kUnbounded:
@@ -73,7 +98,7 @@ def run(hm: HighsModel) -> Any:
             "close other programs or solve a smaller problem (fewer years or recipients)",
             code="FO-L05",
         )
-    if status in (MS.kIterationLimit, MS.kInterrupt):
+    if status == MS.kIterationLimit:
         raise SolverError(
             f"HiGHS stopped ({h.modelStatusToString(status)}) before proving the best plan, so "
             "no plan is returned; run again, or simplify the problem", code="FO-L05",

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,8 @@ import scipy.sparse as sp
 
 from fundopt.errors import SolverError
 from fundopt.formulation.builder import Family, Row, RowInfo, Sense
+from fundopt.solver.certificate import Certificate, certified
+from fundopt.solver.highs import INTERIOR_POINT
 from fundopt.solver.run import MS, run
 
 if TYPE_CHECKING:
@@ -67,7 +70,8 @@ class TierSolve:
     """What solving the tiers gave: tier 1's solution (for shadow prices and the reported
     objective), the last tier's (the plan), each tier's optimum (model units, maximised
     form: the tier's own measure, without the share of earlier tiers its LP also
-    maximises), and the model with the tier rows in it (for rounding)."""
+    maximises), the last tier's LP as HiGHS holds it (tier rows and all: rounding works on
+    it) and each tier's optimality certificate (the last is the plan's)."""
 
     first: Snapshot
     last: Snapshot
@@ -75,6 +79,42 @@ class TierSolve:
     model: HighsModel
     iterations: int
     basis: Any = None  # HiGHS's basis at tier 1's optimum (a sweep starts from it)
+    certificates: tuple[Certificate, ...] = ()
+
+    @property
+    def certificate(self) -> Certificate:
+        """The certificate of the LP whose solution is the plan: the last tier's."""
+        return self.certificates[-1]
+
+    @property
+    def rounding(self) -> HighsModel:
+        """The last tier's LP as whole-pound rounding keeps it: each tier row at its
+        optimum less its whole give and rounding's reach (the LP itself used half the
+        give, so the whole-pound plan has the rest; where the give is too small for whole
+        pounds, rounding's reach). HiGHS keeps the LP's bounds (rounding's re-solves
+        tighten a row from the bounds HiGHS holds and put those back)."""
+        n = len(self.model.row_lower) - self.n_tier_rows
+        if not self.n_tier_rows:
+            return self.model
+        lower, upper = self.model.row_lower.copy(), self.model.row_upper.copy()
+        scale = self.model.builder.scale
+        lower[n:] = [row.rhs / scale for row in self.model.builder.rows[n:]]
+        # rows that only define the last tier's measure (which no tier row holds) constrain
+        # no allocation: described as free, the integer repair leaves them and their
+        # columns out (on the reference model, 25k columns against 7k)
+        last_only = np.flatnonzero(self.model.builder.first_tier_rows() == len(self.optima))
+        lower[last_only], upper[last_only] = -INF, INF
+        return replace(self.model, row_lower=lower, row_upper=upper)
+
+    @property
+    def n_tier_rows(self) -> int:
+        return len(self.optima) - 1
+
+
+#: Called after each tier's solve is certified, with the tier's number (1, 2, ...) and its
+#: LP as HiGHS holds it: what a caller reads there (tier 1's duals and basis for shadow
+#: prices and ranging) is read before anything moves on.
+OnTier = Callable[[int, "HighsModel"], None]
 
 
 def column_costs(hm: HighsModel) -> list[np.ndarray]:
@@ -91,23 +131,20 @@ def column_costs(hm: HighsModel) -> list[np.ndarray]:
     return out
 
 
-def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None
-                ) -> TierSolve | None:
+def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
+                on_tier: OnTier | None = None) -> TierSolve | None:
     """Solve every tier of ``hm``'s builder in turn; None if tier 1 is infeasible (the
     model is then as :func:`fundopt.solver.run.run` left it, for a diagnosis).
 
     Rows that define a goal no earlier tier has are free until their tier (so tier 1 is
     the LP it always was: presolve drops them). Tier 1 starts from ``start`` (a sweep's
-    base basis) if given. Every later tier is solved from scratch, by interior point with
-    crossover to a vertex and its basis: from the previous tier's basis the new costs
-    leave the dual simplex tens of thousands of iterations from optimal (docs/
-    formulation.md), and a tier solved the same way on the same LP gives the same plan
-    however tier 1 was reached (a sweep's warm start or a cold solve), even where the
-    data leave ties. ``upto`` stops after that many tiers (a sweep's LP-alone mode reports
-    tier 1 only)."""
+    base basis) if given; each later tier from the basis the tier before it ended on
+    (:func:`_solve_next`). Each tier's answer is certified against the tier's LP as fundopt
+    describes it, and that LP solved cold if the answer fails
+    (:func:`fundopt.solver.certificate.certified`). ``upto`` stops after that many tiers
+    (a sweep's LP-alone mode reports tier 1 only)."""
     h = hm.highs
-    b = hm.builder
-    first_tier = b.first_tier_rows()
+    first_tier = hm.builder.first_tier_rows()
     later = np.flatnonzero(first_tier > 1).astype(np.int32)
     if len(later):
         h.changeRowsBounds(  # type: ignore[attr-defined]
@@ -118,32 +155,59 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None
         _restore(hm, later)
         return None
     costs = column_costs(hm)
+    n_tiers = len(costs) if upto is None else min(upto, len(costs))
+    model = _described(hm, [], first_tier, 1, costs[0], costs)
+    certificates = [_certified(model, 1)]
+    if on_tier is not None:
+        on_tier(1, model)
     first = last = Snapshot.read(h)
     optima, basis = [first.objective], h.getBasis()
     objective = costs[0]
     iterations = first.iterations
     rows: list[tuple[Row, float]] = []
-    for k in range(1, len(costs) if upto is None else min(upto, len(costs))):
+    for k in range(1, n_tiers):
         rows.append(_add_tier_row(hm, k, optima[-1], costs[k - 1]))
         _restore(hm, np.flatnonzero(first_tier == k + 1).astype(np.int32))
-        n = h.getNumCol()
         objective = costs[k] + EARLIER_TIER_WEIGHT * objective
-        h.changeColsCost(n, np.arange(n, dtype=np.int32), objective)
-        h.clearSolver()
-        h.setOptionValue("solver", "ipm")  # run_highs goes back to simplex after
-        h.setOptionValue("run_crossover", "on")
-        status = run(hm)
-        if status != MS.kOptimal:
-            raise SolverError(
-                f"HiGHS could not solve priority tier {k + 1} after tier {k} "
-                f"({h.modelStatusToString(status)}); give tier {k} more room (its 'give' on "
-                "sheet Priorities) or write the problem out with fundopt.write_mps and "
-                "report it", code="FO-L12")
+        model = _described(hm, rows, first_tier, k + 1, objective, costs)
+        _solve_next(model, k)
+        certificates.append(_certified(model, k + 1))
+        if on_tier is not None:
+            on_tier(k + 1, model)
         last = Snapshot.read(h)
         iterations += last.iterations
         optima.append(float(np.dot(costs[k], last.col_value)))  # the tier's own measure
-    return TierSolve(first, last, tuple(optima), _with_rows(hm, rows, costs, objective),
-                     iterations, basis)
+    return TierSolve(first, last, tuple(optima), model, iterations, basis,
+                     tuple(certificates))
+
+
+#: How every tier after the first is solved: from scratch, by interior point with
+#: crossover to a vertex and its basis. The later tiers' costs (stability's) are nothing
+#: like tier 1's, so tier 1's basis is a poor start (on the reference model the dual simplex
+#: from it took 7,581 iterations, 0.95 s, against 1.96 s by interior point, December 2026),
+#: and the tie-breaking scores are below the point where solvers' tolerances decide: two
+#: methods, or one method from two starts, end on plans £3.7m apart (at 70 lines and
+#: streams' splits, all within HiGHS's tolerances). A tier solved by the same method from
+#: scratch on the same LP ends on the same plan however tier 1 was reached (a sweep's warm
+#: start, a cold solve); the certificate's cold re-solve (these options) too.
+LATER_TIER_OPTIONS: dict[str, object] = {"solver": INTERIOR_POINT, "run_crossover": "on"}
+
+
+def _solve_next(model: HighsModel, k: int) -> None:
+    """Solve tier ``k + 1`` (its costs and tier ``k``'s row already in HiGHS)."""
+    h = model.highs
+    n = h.getNumCol()
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), model.cost)
+    h.clearSolver()
+    for name, value in LATER_TIER_OPTIONS.items():  # run_highs goes back to simplex after
+        h.setOptionValue(name, value)  # type: ignore[arg-type]
+    status = run(model)
+    if status != MS.kOptimal:
+        raise SolverError(
+            f"HiGHS could not solve priority tier {k + 1} after tier {k} "
+            f"({h.modelStatusToString(status)}); give tier {k} more room (its 'give' on "
+            "sheet Priorities) or write the problem out with fundopt.write_mps and "
+            "report it", code="FO-L12")
 
 
 def _restore(hm: HighsModel, rows: np.ndarray) -> None:
@@ -206,27 +270,38 @@ def _tier_row(hm: HighsModel, k: int, lower_pounds: float) -> Row:
                Sense.GE, lower_pounds, (), None)
 
 
-def _with_rows(hm: HighsModel, rows: list[tuple[Row, float]], costs: list[np.ndarray],
-               objective: np.ndarray) -> HighsModel:
-    """``hm`` described with the tier rows HiGHS now holds (their LP bounds: rounding's
-    re-solves tighten a row from there and restore it after) and the last tier's costs, for
-    rounding. Rows that only define the last tier's goals (its measure, which no tier row
-    holds) are described as free: the whole-pound plan needs none of them, and the integer
-    repair then leaves them and their columns out (HiGHS's own model keeps them)."""
+def _described(hm: HighsModel, rows: list[tuple[Row, float]], first_tier: np.ndarray,
+               k: int, objective: np.ndarray, costs: list[np.ndarray]) -> HighsModel:
+    """Tier ``k``'s LP exactly as HiGHS holds it: ``hm``'s rows (those first needed by a
+    later tier free), the tier rows so far at their LP bounds (optimum less half the give;
+    rounding's re-solves tighten a row from there and restore it after), and the tier's
+    costs. The certificate reads it, a cold re-solve loads it, rounding keeps its rows."""
+    lower, upper = hm.row_lower.copy(), hm.row_upper.copy()
+    later = first_tier > k
+    lower[later], upper[later] = -INF, INF
+    if not rows and not later.any():
+        return replace(hm, cost=objective)
     b = copy.copy(hm.builder)
     b.rows = [*hm.builder.rows, *(row for row, _ in rows)]
-    k = len(rows)
-    lower = np.concatenate([hm.row_lower, np.array([lp for _, lp in rows])])
-    upper = np.concatenate([hm.row_upper, np.full(k, INF)])
-    last_only = np.flatnonzero(hm.builder.first_tier_rows() == len(costs))
-    if len(costs) > 1:
-        lower[last_only], upper[last_only] = -INF, INF
+    lower = np.concatenate([lower, np.array([lp for _, lp in rows])])
+    upper = np.concatenate([upper, np.full(len(rows), INF)])
     matrix = sp.csc_array(hm.matrix)
-    if k:
+    if rows:
         matrix = sp.csc_array(sp.vstack([sp.csr_array(hm.matrix),
-                                         sp.csr_array(np.vstack(costs[:k]))]).tocsc())
+                                         sp.csr_array(np.vstack(costs[:len(rows)]))]).tocsc())
     return replace(hm, builder=b, row_lower=lower, row_upper=upper, matrix=matrix,
-                   cost=objective)
+                   cost=objective,
+                   options={**hm.options, **LATER_TIER_OPTIONS} if rows else hm.options)
+
+
+def _certified(model: HighsModel, k: int) -> Certificate:
+    """Tier ``k``'s answer certified against its LP (solved cold if it fails)."""
+    tiers = model.builder.tiers
+    tier = tiers[k - 1]
+    lp = f"priority tier {k} of {len(tiers)} ({tier.describe()}, " \
+         f"{'maximised' if tier.maximised else 'minimised'}" + \
+         ("; the tiers before it within their give)" if k > 1 else ")")
+    return replace(certified(model)[0], lp=lp)
 
 
 def reset(hm: HighsModel) -> None:

@@ -196,13 +196,17 @@ class SweepEngine:
             times["solve"] = time.perf_counter() - t
             if tiers is None:
                 return self._diagnose(scenario, problem, method, t0)
+            # each tier proved the best from its LP's own arrays, else loaded afresh and
+            # solved cold (a warm start's wrong "optimal", a stale bound left in the model)
+            certificate = tiers.certificate
             if is_base:
                 # tier 1's optimal basis, before later tiers and rounding's re-solves move
                 # it: every scenario's tier 1 starts from it
                 self.basis = tiers.basis
             if lp_alone:
                 kinds = self.row_kinds if method is Method.IN_PLACE else None
-                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0)
+                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0,
+                                       certificate=certificate)
             if problem is None:
                 problem = scenario.apply(self.problem)
             plan = finish(problem, hm, tiers, times, time.perf_counter())

@@ -13,9 +13,10 @@ usual way. ``tests/test_sweep.py`` holds the LP it loads equal, number for numbe
 fresh build of the scenario's problem, and the rule words to the fresh plan's.
 
 **The LP alone** (``sweep(..., whole_pounds=False)``): a scenario's objective, binding
-rules and shadow prices straight from HiGHS's solution, with no whole-pound rounding,
-verification or allocation tables, for a fast first look at many scenarios; solve the
-ones that matter with :func:`fundopt.solve` for their verified plans.
+rules and shadow prices straight from HiGHS's solution of priority tier 1 (the policy; the
+later tiers, which only choose among its best plans, are not solved), with no whole-pound
+rounding, verification or allocation tables, for a fast first look at many scenarios;
+solve the ones that matter with :func:`fundopt.solve` for their verified plans.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from fundopt.formulation.index import scale_for
 from fundopt.plan.tables import RowKinds, prices_and_binding
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import ScaleEnvelope, Scenario, SetEnvelope
+from fundopt.problem.validation import MAX_MONEY
 from fundopt.solver.highs import HighsModel
 
 QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
@@ -79,7 +81,10 @@ class EnvelopeLinks:
             if new is None:
                 return None
             amounts = new
-        if not (np.isfinite(amounts).all() and (amounts >= 0).all()):
+        # an amount validation refuses (implausibly large too) goes the usual way, which says
+        # why naming the cell, even with whole_pounds=False
+        if not (np.isfinite(amounts).all() and (amounts >= 0).all()
+                and (amounts <= MAX_MONEY).all()):
             return None
         largest = float(amounts.max()) if len(amounts) else 0.0
         if scale_for(max(largest, self.base.index.largest_other_amount)) != self.base.scale:

@@ -7,12 +7,14 @@ import math
 import time
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 import pandas as pd
 
 from fundopt.errors import InfeasibleError
 from fundopt.plan import Plan
 from fundopt.problem.scenarios import Scenario
+from fundopt.solver.certificate import Certificate
 
 LP_ONLY = "the LP's optimum only (whole_pounds=False): not rounded or verified"
 
@@ -49,6 +51,12 @@ class ScenarioOutcome:
     shadow_prices: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
         columns=["family", "rule", "value"]))
     whole_pounds: bool = True  # False: the LP's optimum only, no allocations (see sweep)
+    #: the optimality certificate (fundopt.solver.certificate) of the scenario's LP:
+    #: passed, its duality gap (pounds of value), and whether HiGHS's first answer failed
+    #: it so the LP was solved again from scratch
+    certified: bool = False
+    duality_gap: float = math.nan
+    resolved_cold: bool = False
 
 
 _NO_ALLOCATIONS = pd.DataFrame(columns=["recipient", "activity", "stream", "year", "amount"]
@@ -71,17 +79,26 @@ def solved(scenario: Scenario, plan: Plan, method: Method, seconds: float) -> Sc
         binding=plan.binding[["family", "rule", "description", "shadow_price"]].reset_index(
             drop=True),
         shadow_prices=nonzero,
+        **_certificate_fields(plan.certificate),
     )
 
 
+def _certificate_fields(certificate: Certificate | None) -> dict[str, Any]:
+    if certificate is None:
+        return {}
+    return {"certified": certificate.passed, "duality_gap": certificate.duality_gap,
+            "resolved_cold": certificate.resolved_cold}
+
+
 def lp_only(scenario: Scenario, method: Method, objective: float, iterations: int,
-            binding: pd.DataFrame, prices: pd.DataFrame, t0: float) -> ScenarioOutcome:
+            binding: pd.DataFrame, prices: pd.DataFrame, t0: float, *,
+            certificate: Certificate | None = None) -> ScenarioOutcome:
     """A scenario reported from the LP alone (``whole_pounds=False``)."""
     return ScenarioOutcome(
         scenario.name, scenario.describe(), ScenarioStatus.OPTIMAL, method,
         message=LP_ONLY, objective=objective, iterations=iterations,
         seconds=time.perf_counter() - t0, binding=binding, shadow_prices=prices,
-        whole_pounds=False)
+        whole_pounds=False, **_certificate_fields(certificate))
 
 
 def infeasible(scenario: Scenario, method: Method, error: InfeasibleError,

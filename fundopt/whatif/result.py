@@ -25,7 +25,10 @@ class SweepResult:
       rules and the main ones (largest shadow prices), what moved against the base (``gained``
       and ``lost``: pounds more / less, summed over recipients and years; ``moved`` = both),
       the biggest winner and loser (recipient and pounds over the horizon), iterations,
-      seconds, and the message (and diagnosis) of a scenario that was not solved.
+      seconds, the message (and diagnosis) of a scenario that was not solved, and its
+      optimality certificate: ``certified`` (the LP's answer proved the best),
+      ``duality_gap`` (pounds of value) and ``resolved_cold`` (HiGHS's first answer failed
+      the certificate, so the LP was loaded afresh and solved from scratch).
     - ``allocations``: scenario, recipient, activity, stream, year, amount (whole £).
     - ``changes``: scenario, recipient, year, base, amount, change (allocation totals, £).
     - ``binding``: scenario, family, rule, description, shadow_price.
@@ -113,6 +116,9 @@ def _summary_row(o: ScenarioOutcome, base: ScenarioOutcome, horizon: Sequence[st
     row["main_binding"] = "; ".join(b.loc[b["shadow_price"] != 0, "rule"].head(3))
     row.update(gained=math.nan, lost=math.nan, moved=math.nan, biggest_winner="",
                biggest_winner_change=math.nan, biggest_loser="", biggest_loser_change=math.nan)
+    # the optimality certificate: proved the best, how closely, and whether it took a
+    # cold re-solve (docs/formulation.md, "Optimality certificate")
+    row.update(certified=o.certified, duality_gap=o.duality_gap, resolved_cold=o.resolved_cold)
     return row
 
 

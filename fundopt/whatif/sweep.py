@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import Executor, Future, ProcessPoolExecutor, as_completed
 from typing import Any
 
+from fundopt.errors import UsageError, expect
 from fundopt.plan import Plan
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import Scenario, scenarios_from
@@ -93,6 +94,12 @@ def sweep(problem: FundingProblem, scenarios: Iterable[Scenario], executor: Exec
     totals and moves are blank): a fast first look at many scenarios. Solve the ones that
     matter with :func:`fundopt.solve` for their verified plans.
     """
+    expect(problem, FundingProblem, "sweep's problem")
+    problem = problem.as_validated()
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise UsageError(f"sweep's executor must be a concurrent.futures.Executor (with "
+                         f"submit), such as fo.process_pool() or a Dask client's "
+                         f"get_executor(), not a {type(executor).__name__}")
     todo = scenarios_from(scenarios)
     if include_base and any(s.name == BASE for s in todo):
         raise ValueError(f"a scenario is named '{BASE}', the name of the unchanged problem")

@@ -71,3 +71,39 @@ def sheet_rows(path: object, sheet: str, header_row: int = 3) -> list[dict[str, 
             break
         out.append(dict(zip(header, row, strict=False)))
     return out
+
+
+def summary_facts(path: object) -> dict[str, object]:
+    """The Summary's "at a glance" facts: label (column A) -> value (column B)."""
+    ws = openpyxl.load_workbook(path)["Summary"]  # type: ignore[arg-type]
+    start = next(r for r in range(1, ws.max_row + 1)
+                 if ws.cell(row=r, column=1).value == "The plan at a glance")
+    out: dict[str, object] = {}
+    for r in range(start + 1, ws.max_row + 1):
+        label = ws.cell(row=r, column=1).value
+        if label is None:
+            break
+        out[str(label)] = ws.cell(row=r, column=2).value
+    return out
+
+
+def banners(path: object) -> list[str]:
+    """The Summary's red warning banners, top to bottom."""
+    ws = openpyxl.load_workbook(path)["Summary"]  # type: ignore[arg-type]
+    return [str(c.value) for c in ws["A"] if c.value and c.fill.fgColor.rgb.endswith("C00000")]
+
+
+def summary_table(path: object, heading: str) -> list[tuple[object, ...]]:
+    """The rows of the Summary table under ``heading`` (its header row skipped), each as
+    its non-blank values."""
+    ws = openpyxl.load_workbook(path)["Summary"]  # type: ignore[arg-type]
+    r = next(r for r in range(1, ws.max_row + 1) if ws.cell(row=r, column=1).value == heading)
+    while not (ws.cell(row=r, column=1).fill.fgColor.rgb or "").endswith("1F4E78"):
+        r += 1  # to the table's header
+    out = []
+    for row in ws.iter_rows(min_row=r + 1, values_only=True):
+        values = tuple(v for v in row if v is not None)
+        if not values:
+            break
+        out.append(values)
+    return out

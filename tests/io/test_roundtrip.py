@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from plans import sheet_rows
+from plans import sheet_rows, summary_facts, summary_table
 from xlsx_fixtures import template, untouched
 
 from fundopt.io import read_workbook, write_workbook
@@ -43,7 +43,8 @@ def _same(cell: object, value: object, unit: float = 1.0) -> bool:
 def test_allocations_match(solved: tuple[Plan, Path]) -> None:
     plan, out = solved
     rows = sheet_rows(out, "Allocations")
-    got = {(r["recipient"], r["activity"], r["stream"], r["year"]): r["amount (£m)"] for r in rows}
+    got = {(r["Recipient"], r["Activity"], r["Stream"], r["Year"]): r["Amount (£m)"]
+           for r in rows}
     want = {(r, a, s, y): v for r, a, s, y, v in plan.allocations[
         ["recipient", "activity", "stream", "year", "amount"]].itertuples(index=False, name=None)}
     assert got.keys() == want.keys()
@@ -54,42 +55,51 @@ def test_allocations_match(solved: tuple[Plan, Path]) -> None:
 
 def test_totals_match(solved: tuple[Plan, Path]) -> None:
     plan, out = solved
-    rows = {r["recipient"]: r for r in sheet_rows(out, "Recipients by year")}
+    rows = {r["Recipient"]: r for r in sheet_rows(out, "Recipients by year")}
+    room = {r["Recipient"]: r for r in sheet_rows(out, "Headroom")}
     for t in plan.totals.to_dict("records"):
         row = rows[t["recipient"]]
-        assert _same(row[f"total {t['year']} (£m)"], t["total_funding"], 1e6)
-        assert _same(row[f"change {t['year']} (%)"], t["change_rate"])
-        assert _same(row[f"headroom {t['year']} (£m)"], t["headroom"], 1e6)
+        assert _same(row[f"Total {t['year']} (£m)"], t["total_funding"], 1e6)
+        if t["year"] != plan.problem.baseline_year:
+            assert _same(row[f"Change {t['year']} (%)"], t["change_rate"])
+        if t["recipient"] in room and t["year"] != plan.problem.baseline_year:
+            assert _same(room[t["recipient"]][f"Headroom {t['year']} (£m)"], t["headroom"], 1e6)
 
 
 def test_stream_use_shadow_prices_and_checks_match(solved: tuple[Plan, Path]) -> None:
     plan, out = solved
+    titles = {"envelope": "Envelope", "carry_in": "Carried in", "spent": "Spent",
+              "carry_out": "Carried out", "unspent": "Unspent"}
     for got, want in zip(sheet_rows(out, "Stream use"), plan.stream_use.to_dict("records"),
                          strict=True):
-        for col in ("envelope", "carry_in", "spent", "carry_out", "unspent"):
-            assert _same(got[f"{col} (£m)"], want[col], 1e6)
-    for got, want in zip(sheet_rows(out, "Shadow prices"), plan.shadow_prices.to_dict("records"),
-                         strict=True):
-        assert got["rule"] == want["rule"] and _same(got["value"], want["value"])
+        for col, title in titles.items():
+            assert _same(got[f"{title} (£m)"], want[col], 1e6)
+    prices = {r["Rule id"]: r["Shadow price"] for r in sheet_rows(out, "Shadow prices")}
+    assert prices.keys() == set(plan.shadow_prices["rule"])
+    for rule, value in zip(plan.shadow_prices["rule"], plan.shadow_prices["value"], strict=True):
+        assert _same(prices[rule], value)
     checks = sheet_rows(out, "Checks")
     assert len(checks) == len(plan.checks)
     for got, want in zip(checks, plan.checks.to_dict("records"), strict=True):
-        assert got["rule"] == want["rule"]
-        assert _same(got["lhs"], want["lhs"]) and _same(got["rhs"], want["rhs"])
-        assert got["passed"] == bool(want["passed"])
+        assert got["Rule id"] == want["rule"]
+        assert _same(got["Left side (£m)"], want["lhs"], 1e6)
+        assert _same(got["Right side (£m)"], want["rhs"], 1e6)
+        assert got["Passed"] == bool(want["passed"])
     wb = openpyxl.load_workbook(out)
     assert wb["Checks"]["B1"].value is plan.passed is True
-    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=3, max_row=8, values_only=True)}
-    assert summary["objective"] == plan.objective
-    terms = {r["term"]: r["value"] for r in sheet_rows(out, "Summary", header_row=11)}
-    assert terms == dict(plan.objective_terms)
+    assert summary_facts(out)["Value of the plan (£m of value)"] == plan.objective / 1e6
+    terms = summary_table(out, "What was optimised")
+    assert [v for _, v in terms] == pytest.approx(
+        [v / 1e6 for v in (plan.objective_terms["value"], plan.objective_terms["need_penalty"],
+                           plan.objective_terms["volatility_penalty"], plan.objective)],
+        rel=1e-12)
 
 
 def test_envelope_is_spent_to_the_penny_in_the_stated_unit(solved: tuple[Plan, Path]) -> None:
     plan, out = solved
     rows = sheet_rows(out, "Allocations")
     envelope = float(plan.problem.envelopes["amount"].sum())
-    assert round(sum(r["amount (£m)"] for r in rows) * 1_000_000) == envelope  # type: ignore[misc]
+    assert round(sum(r["Amount (£m)"] for r in rows) * 1_000_000) == envelope  # type: ignore[misc]
 
 
 @pytest.mark.skipif(shutil.which("soffice") is None, reason="LibreOffice (soffice) not installed")

@@ -12,12 +12,11 @@ from pathlib import Path
 import openpyxl
 import pandas as pd
 import pytest
-from plans import hand_plan, sheet_rows
+from plans import banners, hand_plan, sheet_rows, summary_facts
 from xlsx_fixtures import template, untouched
 
 from fundopt.errors import ExitCode, OutputError
 from fundopt.io import ExtraSheet, read_workbook, write_problem, write_workbook
-from fundopt.io.plan_sheets import SHEETS
 from fundopt.io.template import example_problem
 from fundopt.io.xlsx import HIGHLIGHT_FILL
 
@@ -26,17 +25,22 @@ def test_sheets_and_numbers(tmp_path: Path) -> None:
     plan = hand_plan()
     out = write_workbook(plan, tmp_path / "plan.xlsx")
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames == list(SHEETS)
+    # the hand plan has no breaches, share targets, tiers or bands: no empty sheets for them
+    assert wb.sheetnames == ["Summary", "Recipients by year", "Allocations", "Headroom",
+                             "Strands and threats", "Share targets", "Requirements",
+                             "Stream use", "Binding rules", "Shadow prices", "Checks", "Audit"]
     rows = sheet_rows(out, "Allocations")
-    assert [r["amount (£m)"] for r in rows] == [10_000_000 / 1_000_000]
-    assert rows[0]["recipient_name"] == "Cumbria Constabulary"
-    assert wb["Allocations"]["J4"].number_format == "#,##0.000"
+    assert [r["Amount (£m)"] for r in rows] == [10_000_000 / 1_000_000]
+    assert rows[0]["Recipient name"] == "Cumbria Constabulary"
+    assert rows[0]["Activity name"] == "Drugs: pursue"  # a name beside every id
+    assert rows[0]["Stream name"] == "Serious and organised crime grant"
+    assert wb["Allocations"]["L4"].number_format == "#,##0.0"
     assert wb["Checks"]["B1"].value is True
-    summary = {r[0]: r[1] for r in wb["Summary"].iter_rows(min_row=3, max_row=8, values_only=True)}
-    assert summary["master check"] is True
-    assert summary["status"] == "optimal"
-    assert summary["fingerprint"] == plan.fingerprint
-    audit = {r["item"]: r["value"] for r in sheet_rows(out, "Audit")}
+    summary = summary_facts(out)
+    assert summary["Status"] == "Optimal: the best plan that keeps every rule"
+    assert summary["Independent check"].startswith("Passed: all 2 checks")
+    assert summary["Allocated over the plan (£m)"] == 10.0
+    audit = {r["Item"]: r["Value"] for r in sheet_rows(out, "Audit")}
     assert audit["HiGHS"] == "1.16.0"
     assert audit["plan fingerprint"] == plan.fingerprint
     assert audit["setting money_unit"] == "£m"
@@ -50,15 +54,18 @@ def test_master_check_fails_when_a_check_fails(tmp_path: Path) -> None:
     out = write_workbook(hand_plan(passed=False), tmp_path / "plan.xlsx")
     wb = openpyxl.load_workbook(out)
     assert wb["Checks"]["B1"].value is False
-    assert wb["Summary"]["B4"].value is False
+    assert summary_facts(out)["Independent check"] == "FAILED: 1 of 2 checks (see Checks)"
+    assert "CHECKS FAILED: 1 rule failed the independent re-check" in banners(out)[0]
+    checks = sheet_rows(out, "Checks")
+    assert checks[0]["Passed"] is False  # failures first
 
 
 def test_binding_limits_are_highlighted(tmp_path: Path) -> None:
     out = write_workbook(hand_plan(), tmp_path / "plan.xlsx")
     ws = openpyxl.load_workbook(out)["Recipients by year"]
     header = [c.value for c in ws[3]]
-    total = header.index("total 2026-27 (£m)") + 1
-    base = header.index("total 2025-26 (£m)") + 1
+    total = header.index("Total 2026-27 (£m)") + 1
+    base = header.index("Total 2025-26 (£m)") + 1
     assert ws.cell(row=4, column=total).fill.fgColor.rgb == HIGHLIGHT_FILL.fgColor.rgb
     assert ws.cell(row=4, column=base).fill.fgColor.rgb != HIGHLIGHT_FILL.fgColor.rgb
     assert ws.cell(row=4, column=total).value == 112
@@ -78,7 +85,7 @@ def test_text_from_input_never_becomes_a_formula(tmp_path: Path) -> None:
     problem = problem.replace(recipients=recipients)
     out = write_workbook(hand_plan(problem), tmp_path / "plan.xlsx")
     assert _formula_cells(out) == []
-    assert sheet_rows(out, "Allocations")[0]["recipient_name"] == evil
+    assert sheet_rows(out, "Allocations")[0]["Recipient name"] == evil
     written = write_problem(problem, tmp_path / "problem.xlsx")
     assert _formula_cells(written) == []
     assert read_workbook(written).recipients["name"].tolist() == [evil]
@@ -91,11 +98,12 @@ def test_extra_sheets(tmp_path: Path) -> None:
         "summary": frame,
     })
     wb = openpyxl.load_workbook(out)
-    assert wb.sheetnames[-2:] == ["Winners_losers", "summary (2)"]
+    assert wb.sheetnames[-3:] == ["Winners_losers", "summary (2)", "Audit"]
     ws = wb["Winners_losers"]
-    assert ws["A1"].value == "vs today's method"
+    assert ws["A2"].value == "vs today's method"
     assert [c.value for c in ws[3]] == ["recipient", "change (£m)"]
     assert ws["B4"].value == 1.5
+    assert ws.freeze_panes == "B4" and ws.auto_filter.ref == "A3:B4"
 
 
 # -- never over the input, never partial --------------------------------------------------------
@@ -205,9 +213,16 @@ def reference_plan() -> object:
 
 
 KILLED_WRITER = """
-import pickle, sys
+import os, pickle, sys, time
 from fundopt.io import write_workbook
 plan = pickle.load(open(sys.argv[1], "rb"))
+if sys.argv[3] == "slow disk":  # the bytes are in the temporary file, not yet in place
+    real = os.fsync
+    def fsync(fd):
+        print("syncing", flush=True)
+        time.sleep(30)
+        real(fd)
+    os.fsync = fsync
 print("writing", flush=True)
 write_workbook(plan, sys.argv[2], overwrite=True)
 """
@@ -228,17 +243,23 @@ def test_a_write_killed_at_any_moment_leaves_the_old_file_or_the_new_one(
     target = tmp_path / "out.xlsx"
     write_workbook(reference_plan, target)  # type: ignore[arg-type]
     previous = target.read_bytes()
+    whole = openpyxl.load_workbook(target).sheetnames  # what a whole workbook holds
     t0 = time.perf_counter()
     write_workbook(reference_plan, tmp_path / "timing.xlsx")  # type: ignore[arg-type]
     seconds = time.perf_counter() - t0
     (tmp_path / "timing.xlsx").unlink()
     rng = random.Random(7)
     outcomes = set()
-    for _ in range(6):
-        with subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(saved), str(target)],
-                              stdout=subprocess.PIPE, text=True) as child:
+    # kills at random moments, then two while the temporary file is being synced to disk
+    # (the content is made in memory: that is the moment the file exists but is not in place)
+    for when in [*(rng.uniform(0.45, 1.1) for _ in range(6)), "slow disk", "slow disk"]:
+        with subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(saved), str(target),
+                               str(when)], stdout=subprocess.PIPE, text=True) as child:
             assert child.stdout is not None and child.stdout.readline().strip() == "writing"
-            time.sleep(rng.uniform(0.45, 1.0) * seconds)  # mostly while the file is saved
+            if when == "slow disk":
+                assert child.stdout.readline().strip() == "syncing"
+            else:
+                time.sleep(float(when) * seconds)
             child.send_signal(signal.SIGKILL)
             child.wait()
         data = target.read_bytes()
@@ -246,12 +267,58 @@ def test_a_write_killed_at_any_moment_leaves_the_old_file_or_the_new_one(
             outcomes.add("old")
         else:
             wb = openpyxl.load_workbook(target)  # the new one, whole
-            assert wb.sheetnames == list(SHEETS)
+            assert wb.sheetnames == whole
             outcomes.add("new")
             previous = data
     leftovers = [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]
-    assert leftovers and "old" in outcomes  # kills did land while the file was being saved
+    assert leftovers and "old" in outcomes  # kills did land while the file was being written
     for p in leftovers:  # a killed run cannot clean up; the next write does, once stale
         os.utime(p, (0, 0))
     write_workbook(reference_plan, target, overwrite=True)  # type: ignore[arg-type]
     assert sorted(p.name for p in tmp_path.iterdir()) == ["out.xlsx", "plan.pickle"]
+
+
+STOPPED_WRITER = """
+import pickle, sys, zipfile
+from fundopt.io import write_workbook
+plan = pickle.load(open(sys.argv[1], "rb"))
+calls = 0
+real = zipfile.ZipFile.writestr
+def writestr(self, *args, **kwargs):
+    global calls
+    calls += 1
+    if calls == int(sys.argv[3]):
+        raise {error}
+    return real(self, *args, **kwargs)
+zipfile.ZipFile.writestr = writestr
+try:
+    write_workbook(plan, sys.argv[2])
+except {caught} as e:
+    print("stopped:", type(e).__name__, getattr(e, "code", ""))
+"""
+
+
+@pytest.mark.parametrize(("error", "caught", "said"), [
+    ("KeyboardInterrupt", "KeyboardInterrupt", "stopped: KeyboardInterrupt"),
+    ("OSError(28, 'No space left on device')", "Exception", "stopped: OutputError FO-O05"),
+])
+def test_a_save_stopped_half_way_leaves_nothing_and_says_nothing_more(
+        tmp_path: Path, reference_plan: object, error: str, caught: str, said: str) -> None:
+    # Ctrl-C, or a full disk, in the middle of saving: no output, no temporary file, and
+    # no "Exception ignored in ZipFile.__del__" traceback when the process ends
+    import pickle
+    import subprocess
+    import sys
+
+    saved = tmp_path / "plan.pickle"
+    saved.write_bytes(pickle.dumps(reference_plan))
+    target = tmp_path / "out" / "plan.xlsx"
+    target.parent.mkdir()
+    for nth in (3, 12):
+        proc = subprocess.run([sys.executable, "-c", STOPPED_WRITER.format(error=error,
+                                                                          caught=caught),
+                               str(saved), str(target), str(nth)],
+                              capture_output=True, text=True, timeout=300, check=False)
+        assert proc.stdout.strip() == said, proc.stdout + proc.stderr
+        assert proc.stderr == ""
+        assert os.listdir(target.parent) == []

@@ -40,9 +40,9 @@ from fundopt.explain.diagnosis.conflicts import (
 )
 from fundopt.explain.diagnosis.elastic import Elastic
 from fundopt.explain.diagnosis.iis import (
-    IIS_BUDGET_SECONDS,
     IIS_FROM_LP,
     IIS_IRREDUCIBLE,
+    IIS_TIME_LIMIT_SECONDS,
     describe_bounds,
     find_iis,
     iis_rows,
@@ -71,9 +71,9 @@ from fundopt.explain.diagnosis.search import (
 __all__ = [
     "BREACH_COLUMNS",
     "FRAME_COLUMNS",
-    "IIS_BUDGET_SECONDS",
     "IIS_FROM_LP",
     "IIS_IRREDUCIBLE",
+    "IIS_TIME_LIMIT_SECONDS",
     "MAX_ALTERNATIVES",
     "RULE_COLUMNS",
     "TOLERANCE_POUNDS",

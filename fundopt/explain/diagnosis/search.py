@@ -1,6 +1,6 @@
-"""The LP's own explanation of an infeasible model: the conflicting rules (IIS) first, then
-the cheapest way out (the elastic re-solve), then each rule of the conflict that could give
-way on its own."""
+"""The LP's own explanation of an infeasible model: the conflicting rules (IIS) first, or
+the rules no allocation can count towards where there are any, then the cheapest way out
+(the elastic re-solve), then each rule of the conflict that could give way on its own."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ from fundopt.explain.diagnosis.conflicts import Conflict, Diagnosis, infeasible
 from fundopt.explain.diagnosis.elastic import Elastic
 from fundopt.explain.diagnosis.iis import find_iis, iis_rows
 from fundopt.explain.diagnosis.rules import relax_penalties
+from fundopt.explain.diagnosis.unmeetable import unmeetable
 
 if TYPE_CHECKING:
     from fundopt.problem import FundingProblem
@@ -43,13 +44,16 @@ def explain_with_breaks(problem: FundingProblem, hm: HighsModel
     times: dict[str, float] = {}
     conflicts: list[Conflict] = []
     notes: list[str] = []
-    t0 = time.perf_counter()
-    iis = find_iis(problem, hm)
-    times["iis"] = time.perf_counter() - t0
-    if iis is not None:
-        conflicts.append(iis)
-    else:
-        notes.append(_NO_IIS)
+    iis: Conflict | None = None
+    conflicts += unmeetable(problem, hm)
+    if not conflicts:  # a rule nothing counts towards is its own conflict: no IIS needed
+        t0 = time.perf_counter()
+        iis = find_iis(problem, hm)
+        times["iis"] = time.perf_counter() - t0
+        if iis is not None:
+            conflicts.append(iis)
+        else:
+            notes.append(_NO_IIS)
     t0 = time.perf_counter()
     elastic = Elastic(problem, hm)
     way = elastic.cheapest()

@@ -9,6 +9,7 @@ baseline in equal whole steps instead.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -155,7 +156,7 @@ def cliff_minimum(f: Facts) -> dict[tuple[str, str], Need]:
         funded = [t for t in f.horizon if f.funded(r, t)]
         closing = bool(f.recipients[r]["last_year"]) and bool(funded) \
             and funded[-1] != f.horizon[-1]
-        if closing and r in f.baseline and f.exists(r, f.base_year):
+        if closing and f.baseline.get(r, (0.0, []))[0] > 0:  # as the formulation does
             out.update(_glide_path(f, r, funded))
         elif lim["penalty"] is None:
             out.update(_compounded(f, r, funded, pos, lim))
@@ -183,7 +184,7 @@ def _income(f: Facts, r: str, t: str) -> tuple[float, list[RuleRef]]:
 def _glide_path(f: Facts, r: str, funded: list[str]) -> dict[tuple[str, str], Need]:
     """A closing recipient steps down from its baseline to nothing in equal steps."""
     base = f.baseline[r][0]
-    step = base / (len(funded) + 1)
+    step = math.ceil(base / (len(funded) + 1))  # whole pounds, as the formulation
     recipients = f.problem.recipients
     rec_pos = int(recipients.index[recipients["recipient"] == r][0])
     out: dict[tuple[str, str], Need] = {}

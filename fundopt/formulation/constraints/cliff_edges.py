@@ -13,8 +13,9 @@ with :math:`d_{r,t} = d_r` except in the last year of a horizon of two or more y
 :math:`d_{r,T} = \tau d_r` (setting ``terminal_fall_share`` :math:`\tau`, default 0.5), so the
 final year, which nothing after it constrains, cannot become the place cuts are dumped.
 
-A recipient whose last funded year :math:`L` falls inside the horizon closes on a glide path
-instead of the fall limit: with :math:`m` funded horizon years and step
+A recipient with a baseline above zero whose last funded year :math:`L` falls inside the
+horizon closes on a glide path instead of the fall and rise limits (always a hard rule,
+whatever the penalty of its cliff-edge row): with :math:`m` funded horizon years and step
 :math:`g = \lceil B_r/(m+1) \rceil` (whole pounds), its allocation falls by at most
 :math:`g` a year and ends at most :math:`g` in year :math:`L`, so no single step
 (including the last, to zero) exceeds :math:`g`:
@@ -59,7 +60,9 @@ def add_cliff_edges(b: LpBuilder) -> None:
         rec = idx.recipient_rows[r]
         funded = idx.funded_years(r)
         closing = bool(rec["last_year"]) and funded and funded[-1] != last
-        if closing and r in idx.baseline and idx.exists_in(r, idx.baseline_year):
+        # a baseline of £0 (or none) has nothing to glide down from: fall limits as usual
+        # (validation refuses a baseline for a recipient not funded in the baseline year)
+        if closing and idx.baseline.get(r, 0.0) > 0:
             _add_glide_path(b, r, funded, int(pos or 0))
             continue
         for t in funded:

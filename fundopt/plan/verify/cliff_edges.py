@@ -10,9 +10,9 @@ recipient also existed in:
     F_{r,t} \le (1 + u_r) F_{r,t-1} \ \text{(if a rise limit is set)}
 
 with :math:`d_{r,T} = \tau d_r` in the last year of a horizon of two or more years (setting
-``terminal_fall_share``), else :math:`d_r`. A recipient whose last funded year :math:`L`
-falls inside the horizon closes on a glide path instead, with :math:`m` funded years and
-step :math:`g = \lceil B_r/(m+1) \rceil`:
+``terminal_fall_share``), else :math:`d_r`. A recipient with a baseline above zero whose
+last funded year :math:`L` falls inside the horizon closes on a glide path instead, with
+:math:`m` funded years and step :math:`g = \lceil B_r/(m+1) \rceil`:
 
 .. math::
 
@@ -48,9 +48,10 @@ def check_cliff_edges(ck: Checks, f: PlanFacts) -> None:
             continue
         my_years = [t for t in horizon if f.funded(r, t)]
         closing = f.recs[r]["last_year"] and my_years and my_years[-1] != horizon[-1]
-        # f.baseline is a defaultdict: a floor or cap checked earlier (check_limits) has
-        # already added r, with zero, when r has no baseline row
-        if closing and r in f.baseline and _exists(f, r, f.base_year):
+        # a baseline above zero: a recipient with none (f.baseline is a defaultdict, so a
+        # floor or cap checked earlier may have added it with zero) or £0 has nothing to
+        # glide down from, and keeps its fall limits
+        if closing and f.baseline.get(r, 0) > 0:
             _check_glide_path(ck, f, r, my_years)
         else:
             _check_year_on_year(ck, f, r, lim, my_years, tau)

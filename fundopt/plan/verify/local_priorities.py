@@ -1,14 +1,15 @@
-r"""PCC local priorities: a force's own priorities keep their share; national priorities
-may ring-fence only so much.
+r"""PCC local priorities: a PCC keeps at least a share of its whole budget for its local
+priorities, which bounds what it pays its regional unit; national priorities may take
+only so much.
 
-For force :math:`r` with local-priority activities :math:`L_r` (sheet *Local priorities*) and
-national-priority activities :math:`N_r` (the SOC-threat activities not in :math:`L_r`):
+For every recipient :math:`r` with a row on sheet *Local shares*, with whole budget
+:math:`W = X + I` (allocation plus other income), :math:`P` what its PCC pays out through
+streams with ``paid_by`` = :math:`r` (:math:`P^{soc}` of it on SOC activities),
+:math:`O = \sum_{a \notin L_r} Y + P` and :math:`G = \sum_{a \in N_r} Y + P^{soc}`:
 
 .. math::
 
-    \sum_{a \in L_r,s} x_{r,a,s,t} \ge \lambda_{r,t} X_{r,t}, \qquad
-    \sum_{a \in L_r,s} x_{r,a,s,t} \ge \Lambda_{r,t}, \qquad
-    \sum_{a \in N_r,s} x_{r,a,s,t} \le \nu_{r,t} X_{r,t}
+    W - O \ge \lambda W, \qquad W - O \ge \Lambda, \qquad G \le \nu W
 
 Reads sheet *Local shares* (min_local_share :math:`\lambda`, min_local_amount
 :math:`\Lambda`, max_national_share :math:`\nu`, penalty), in funded years only.
@@ -27,7 +28,7 @@ from fundopt.plan.verify.checks import Checks, F
 from fundopt.plan.verify.facts import PlanFacts, by_recipient_year
 from fundopt.problem.validation import rows
 
-#: (total, local, national) allocation of a recipient in a year
+#: (allocation, not kept local, national) of a recipient in a year, payments out included
 Sums = tuple[Fraction, Fraction, Fraction]
 
 
@@ -40,7 +41,9 @@ def check_local_priorities(ck: Checks, f: PlanFacts) -> None:
     for (r, t), row in chosen.items():
         if not f.funded(r, t):
             continue
-        total, loc, nat = sums.get((r, t), nothing)
+        alloc, away, nat = sums.get((r, t), nothing)
+        total = alloc + f.income[(r, t)]  # the whole budget
+        loc = total - away
         soft = row["penalty"] is not None
         if row["min_local_share"] is not None:
             ck.add(
@@ -81,7 +84,8 @@ def check_local_priorities(ck: Checks, f: PlanFacts) -> None:
 
 
 def _local_sums(f: PlanFacts) -> dict[tuple[str, str], Sums]:
-    """Each (recipient, year)'s total, local-priority and national-priority allocation."""
+    """Each (recipient, year)'s allocation, the money it does not keep for its local
+    priorities and the money on national priorities (what its PCC pays out included)."""
     a = f.a
     local: dict[str, set[str]] = defaultdict(set)
     for _, lp in rows(f.problem.local_priorities):
@@ -91,25 +95,36 @@ def _local_sums(f: PlanFacts) -> dict[tuple[str, str], Sums]:
         [(r, act) in pairs for r, act in zip(a["recipient"], a["activity"], strict=True)],
         dtype=bool,
     )
-    is_nat = ~is_local & (f.row_threat != "local_policing")
+    is_soc = f.row_threat != "local_policing"
+    payer = _payers(f)
+    paid_by = a["stream"].map(payer).to_numpy(dtype=object)
+    is_paid = np.array([p is not None and p == p for p in paid_by], dtype=bool)
     amount = a["amount"].to_numpy()
     zero: Any = np.zeros(1, dtype=amount.dtype) if amount.dtype.kind == "i" else Fraction(0)
-    parts = pd.DataFrame(
-        {
-            "recipient": a["recipient"],
-            "year": a["year"],
-            "total": amount,
-            "local": np.where(is_local, amount, zero),
-            "national": np.where(is_nat, amount, zero),
-        }
-    )
+    own = pd.DataFrame({"recipient": a["recipient"], "year": a["year"], "total": amount,
+                        "away": np.where(~is_local, amount, zero),
+                        "national": np.where(~is_local & is_soc, amount, zero)})
+    out = pd.DataFrame({"recipient": paid_by[is_paid], "year": a["year"].to_numpy()[is_paid],
+                        "total": np.where(is_paid, zero, zero)[is_paid],  # not its own
+                        "away": amount[is_paid],
+                        "national": np.where(is_soc, amount, zero)[is_paid]})
+    parts = pd.concat([own, out], ignore_index=True)
     grouped = parts.groupby(["recipient", "year"], sort=False).sum() if len(parts) else parts
     return {
-        (r, t): (F(_plain(total)), F(_plain(loc)), F(_plain(nat)))
-        for (r, t), total, loc, nat in zip(
-            grouped.index, grouped["total"], grouped["local"], grouped["national"], strict=True
+        (str(r), str(t)): (F(_plain(total)), F(_plain(away)), F(_plain(nat)))
+        for (r, t), total, away, nat in zip(
+            grouped.index, grouped["total"], grouped["away"], grouped["national"], strict=True
         )
     }
+
+
+def _payers(f: PlanFacts) -> dict[str, str]:
+    """Stream -> the recipient whose PCC pays it (column ``paid_by`` of *Streams*)."""
+    s = f.problem.streams
+    if "paid_by" not in s.columns:
+        return {}
+    return {str(k): str(v) for k, v in zip(s["stream"], s["paid_by"], strict=True)
+            if v is not None and v == v}
 
 
 def _plain(v: Any) -> Any:

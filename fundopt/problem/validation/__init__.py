@@ -21,7 +21,7 @@ from fundopt.errors import Issue
 from fundopt.problem.schema import TABLES
 from fundopt.problem.validation.cells import MAX_MONEY, YEAR_RE, is_blank, year_start
 from fundopt.problem.validation.issues import Checker
-from fundopt.problem.validation.keys import check_keys
+from fundopt.problem.validation.keys import check_keys, check_near_duplicate_ids
 from fundopt.problem.validation.references import check_references
 from fundopt.problem.validation.rules import check_rules
 from fundopt.problem.validation.settings import check_settings
@@ -37,6 +37,7 @@ def validate_problem(
     t = coerce_tables(ck, raw_tables)
     check_settings(ck, settings)
     check_keys(ck, t)
+    check_near_duplicate_ids(ck, t)
     check_years(ck, t)  # before references, which read its baseline flags as booleans
     check_references(ck, t)
     check_rules(ck, t)

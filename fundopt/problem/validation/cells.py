@@ -15,6 +15,7 @@ from typing import Any
 
 import pandas as pd
 
+from fundopt.errors import Severity
 from fundopt.problem.schema import Column, ColumnKind
 from fundopt.problem.validation.issues import Checker
 
@@ -22,7 +23,25 @@ YEAR_RE = re.compile(r"^(\d{4})-(\d{2})$")
 MAX_MONEY = 1e13  # £10 trillion: beyond this a figure is certainly a unit mistake
 
 _TEXT_KINDS = (ColumnKind.ID, ColumnKind.REF, ColumnKind.TEXT, ColumnKind.ENUM, ColumnKind.YEAR)
-_NEVER_NEGATIVE = (ColumnKind.MONEY, ColumnKind.RATIO, ColumnKind.PENALTY, ColumnKind.SHARE)
+_NEVER_NEGATIVE = (ColumnKind.MONEY, ColumnKind.RATIO, ColumnKind.RATE, ColumnKind.PENALTY,
+                   ColumnKind.SHARE)
+
+#: The largest plausible size of a number by its kind: beyond these a figure is a typing
+#: or unit mistake, and would make the LP's coefficients so far apart that HiGHS refuses
+#: it or overflows (a cap_ratio of 1e300, a need_weight of 1e12). Sizes, not signs.
+MAX_RATIO = 1_000.0  # a floor or cap of 1,000 times the baseline
+MAX_NUMBER = 1e9  # values per pound
+MAX_PENALTY = 1e6  # value lost per pound of breach
+_MOST: dict[ColumnKind, tuple[float, str]] = {
+    ColumnKind.RATIO: (MAX_RATIO, "a multiple of the baseline is at most 1,000"),
+    ColumnKind.NUMBER: (MAX_NUMBER, "a weight or value is at most 1,000,000,000 in size"),
+    ColumnKind.PENALTY: (MAX_PENALTY, "a penalty is at most 1,000,000 per pound"),
+}
+#: Columns whose limit is not their kind's: a need weight is relative (only its share of
+#: its kind's weights matters, see rules.py) and is often stated in pounds or people.
+_MOST_BY_COLUMN: dict[str, tuple[float, str]] = {
+    "need_weight": (MAX_MONEY, "a need weight is at most 10 trillion (pounds or people)"),
+}
 
 #: Reads one non-blank cell: (checker, table, position, column, value) -> value or None.
 Converter = Callable[[Checker, str, int, Column, Any], Any]
@@ -75,7 +94,11 @@ def _text_cell(ck: Checker, table: str, pos: int, col: Column, v: Any) -> str | 
     if isinstance(v, float) and v.is_integer():
         v = int(v)
     if col.kind is ColumnKind.YEAR and isinstance(v, int) and 1900 < v < 2200:
-        v = f"{v}-{(v + 1) % 100:02d}"
+        label = f"{v}-{(v + 1) % 100:02d}"
+        ck.add(table, pos, col.name, f"the number {v} was read as the fiscal year {label}",
+               found=v, code="FO-V13", severity=Severity.WARNING,
+               hint=f"type {label} as text (format the cell as Text) to say so")
+        v = label
     if not isinstance(v, (str, int)) or isinstance(v, bool):
         ck.add(table, pos, col.name, f"expected text in '{col.name}'", found=v, code="FO-V10")
         return None
@@ -175,6 +198,21 @@ def _in_range(ck: Checker, table: str, pos: int, col: Column, v: Any, x: float) 
             hint="check the money unit",
         )
         return None
+    most = _MOST_BY_COLUMN.get(col.name) or _MOST.get(col.kind)
+    if most is not None and abs(x) > most[0]:
+        ck.add(table, pos, col.name, f"'{col.name}' is implausibly large", found=v,
+               code="FO-V17", hint=f"{most[1]}; check what was typed")
+        return None
+    if col.kind is ColumnKind.RATE and x >= 1:
+        ck.add(
+            table, pos, col.name,
+            f"'{col.name}' is a rate of change and must be below 1 (100%); {x:g} looks like "
+            f"a multiplier",
+            found=v, code="FO-V08",
+            hint=f"for a rise of {(x - 1) * 100:.4g}% type {x - 1:.4g} (or {(x - 1) * 100:.4g}%)"
+            if x < 2 else "type the rise as a rate: 0.10 (or 10%) for +10%",
+        )
+        return None
     if col.kind is ColumnKind.SHARE and x > 1:
         ck.add(
             table,
@@ -183,7 +221,10 @@ def _in_range(ck: Checker, table: str, pos: int, col: Column, v: Any, x: float) 
             f"'{col.name}' is a share and must be between 0% and 100%",
             found=v,
             code="FO-V08",
-            hint=f"did you mean {x:g}%? type it as a percentage or a fraction like {x / 100:g}",
+            # a percentage typed without its sign (5 for 5%) is the likely slip; beyond 100%
+            # of 100% it is not, and "did you mean 1e+300%?" would not help
+            hint=f"did you mean {x:g}%? type it as a percentage or a fraction like {x / 100:g}"
+            if x <= 100 else "type it as a percentage (5%) or a fraction (0.05)",
         )
         return None
     return x

@@ -6,6 +6,7 @@ One function per sheet, run in the order of :data:`fundopt.problem.schema.TABLES
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pandas as pd
 
@@ -18,8 +19,11 @@ _LIMIT_COLUMNS = ("floor_amount", "floor_ratio", "cap_amount", "cap_ratio")
 
 
 def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    _check_need_weights(ck, t["recipients"])
+    _check_must_spend_in_whole_pounds(ck, t["envelopes"])
     _check_eligibility(ck, t)
     _check_baselines(ck, t["baselines"])
+    _check_baselines_in_baseline_year(ck, t)
     _check_limits(ck, t)
     _check_commitments(ck, t["commitments"])
     _check_cliff_edges(ck, t["cliff_edges"])
@@ -28,6 +32,67 @@ def check_rules(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
     _check_value_tranches(ck, t["value_tranches"])
     _check_line_limits(ck, t["line_limits"])
     _check_priorities(ck, t["priorities"])
+
+
+#: A need share below this is under the solver's precision (HiGHS drops matrix entries
+#: below 1e-9): a weight that small beside its kind's total is a typing or unit mistake.
+LEAST_NEED_SHARE = 1e-7
+
+
+def _check_need_weights(ck: Checker, recipients: pd.DataFrame) -> None:
+    # a target share of weight / sum of weights means nothing for a negative weight
+    totals: dict[Any, float] = {}
+    for pos, row in rows(recipients):
+        weight = row["need_weight"]
+        if weight is not None and weight < 0:
+            ck.add("recipients", int(pos), "need_weight", "'need_weight' must not be negative",
+                   found=weight, code="FO-V16",
+                   hint="a need weight is a share of need: 0 or more (blank: no need target)")
+        elif weight is not None:
+            totals[row["kind"]] = totals.get(row["kind"], 0.0) + float(weight)
+    for pos, row in rows(recipients):
+        weight, total = row["need_weight"], totals.get(row["kind"], 0.0)
+        if weight is not None and 0 < weight < LEAST_NEED_SHARE * total:
+            ck.add("recipients", int(pos), "need_weight",
+                   f"'need_weight' is too small beside the other {row['kind']} weights "
+                   f"(a share of {weight / total:.2g} of their total)", found=weight,
+                   code="FO-V17",
+                   hint="weights are relative: check the unit (all in £, or all in £m), or "
+                        "leave it blank for no need target")
+
+
+def _check_must_spend_in_whole_pounds(ck: Checker, envelopes: pd.DataFrame) -> None:
+    """A plan is in whole pounds, so an envelope that must be spent exactly has to be a whole
+    number of pounds, or no plan can spend it (found here, not as a rounding failure)."""
+    for pos, row in rows(envelopes):
+        amount = row["amount"]
+        if row["must_spend"] and amount is not None and round(amount, 2) != round(amount):
+            ck.add(
+                "envelopes", int(pos), "amount",
+                f"a must-spend envelope of £{amount:,.2f} is not a whole number of pounds, so "
+                "no plan in whole pounds can spend it exactly",
+                found=amount, code="FO-V34",
+                hint="round it to whole pounds, or clear must_spend",
+            )
+
+
+def _check_baselines_in_baseline_year(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
+    """A baseline is funding in the baseline year: a recipient first funded in a horizon
+    year did not exist then (its first cliff edge and its glide path would start from
+    money it never had)."""
+    first = {r: fy for r, fy in zip(t["recipients"]["recipient"], t["recipients"]["first_year"],
+                                    strict=True) if r is not None and fy}
+    for pos, row in rows(t["baselines"]):
+        r = row["recipient"]
+        if r in first:
+            ck.add(
+                "baselines", int(pos), "recipient",
+                f"'{r}' has a baseline (funding in the baseline year) but its first funded "
+                f"year is {first[r]}, so it did not exist in the baseline year",
+                found=r, code="FO-V32",
+                hint="leave its first_year blank on Recipients if it was funded before the "
+                     "horizon, or delete this baseline row",
+            )
 
 
 def _check_eligibility(ck: Checker, t: dict[str, pd.DataFrame]) -> None:
@@ -203,7 +268,7 @@ def _check_line_limits(ck: Checker, limits: pd.DataFrame) -> None:
                 wrong,
                 f"a {row['level']} limit names a{'n' if wrong == 'activity' else ''} {wrong}",
                 found=row[wrong],
-                code="FO-V33",
+                code="FO-V36",
                 hint=f"leave {wrong} blank on a {row['level']} row",
             )
 
@@ -214,24 +279,24 @@ def _check_priorities(ck: Checker, prio: pd.DataFrame) -> None:
     tiers = sorted({int(k) for k in prio["tier"] if k is not None})
     if tiers and tiers != list(range(1, len(tiers) + 1)):
         ck.add(name, int(prio.index[0]), "tier", "tiers must be numbered 1, 2, 3, ... "
-               "without gaps", found=tiers, code="FO-V32")
+               "without gaps", found=tiers, code="FO-V35")
     last = tiers[-1] if tiers else None
     gives: dict[int, float] = {}
     for pos, row in rows(prio):
         if row["weight"] is not None and row["weight"] <= 0:
             ck.add(name, int(pos), "weight", "a weight must be above 0 (leave the goal out "
-                   "instead)", found=row["weight"], code="FO-V32")
+                   "instead)", found=row["weight"], code="FO-V35")
         if row["goal"] == "stability" and row["tier"] is not None and row["tier"] != last:
             ck.add(name, int(pos), "tier", "stability breaks the last ties: it must be in "
-                   "the last tier", found=row["tier"], code="FO-V32",
+                   "the last tier", found=row["tier"], code="FO-V35",
                    hint=f"put it in tier {last} or later")
         if row["tier"] is not None and row["give"] is not None:
             k = int(row["tier"])
             if k in gives and gives[k] != row["give"]:
                 ck.add(name, int(pos), "give", f"tier {k} is given two different gives",
-                       found=row["give"], code="FO-V32", hint="give it on one row only")
+                       found=row["give"], code="FO-V35", hint="give it on one row only")
             gives.setdefault(k, row["give"])
     if len(prio) and "value" not in set(prio["goal"]):
         ck.add(name, None, "goal", "no tier has the goal 'value', so nothing rewards "
-               "spending money: a plan may leave envelopes unspent", code="FO-V32",
+               "spending money: a plan may leave envelopes unspent", code="FO-V35",
                severity=Severity.WARNING, hint="add value to a tier, usually tier 1")
