@@ -16,16 +16,17 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Pyomo is imported where a Pyomo model is built: about 1 s saved otherwise
+    import pyomo.environ as pyo
+    from pyomo.core.base.var import VarData
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     from fundopt.formulation.own_rules import OwnRule
 
 INF = float("inf")
@@ -149,6 +150,8 @@ class LpBuilder:
         self._vars: list[VarData] = []
         self._lists: dict[Family, pyo.ConstraintList] = {}
         if pyomo:
+            import pyomo.environ as pyo
+
             m = self.model = pyo.ConcreteModel(name="fundopt")
             m.x = pyo.Var(range(self.n_alloc), domain=pyo.NonNegativeReals)
             m.aux = pyo.VarList(domain=pyo.NonNegativeReals)
@@ -389,6 +392,8 @@ class LpBuilder:
         assert self.model is not None
         clist = self._lists.get(family)
         if clist is None:
+            import pyomo.environ as pyo
+
             clist = pyo.ConstraintList()
             self.model.add_component(f"c_{family.value}", clist)
             self._lists[family] = clist
@@ -404,6 +409,8 @@ class LpBuilder:
         terms = self.objective_terms
         all_terms = [(xs[v], c) for name in sorted(terms) for v, c in terms[name]]
         expr = linear_sum(all_terms) if all_terms else 0.0
+        import pyomo.environ as pyo
+
         self.model.objective = pyo.Objective(expr=expr, sense=pyo.maximize)
 
     # -- the LP as numbers ----------------------------------------------------------------------
@@ -482,4 +489,6 @@ def linear_sum(terms: Sequence[tuple[VarData, float]]) -> LinearExpression:
     """``sum(coef * var)`` as one Pyomo ``LinearExpression``, built directly from its terms
     (a unit coefficient as the bare variable): the same expression ``quicksum`` makes,
     about five times faster to build."""
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
     return LinearExpression([v if c == 1.0 else MonomialTermExpression((c, v)) for v, c in terms])
