@@ -34,8 +34,11 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from fundopt.explain.reasons import ReasonCode
     from fundopt.formulation.own_rules import Allocations
     from fundopt.io import read_workbook, write_problem, write_template, write_workbook
+    from fundopt.io.previous_plan import read_previous_plan
     from fundopt.io.scenarios import read_scenarios
     from fundopt.plan import Plan, PlanStatus, SolverInfo
+    from fundopt.plan.changes import ChangeReason
+    from fundopt.plan.replan import PreviousPlan, replan
     from fundopt.plan.solve import OnInfeasible, solve
     from fundopt.plan.verify import check_rules, verify
     from fundopt.problem import FundingProblem, Settings
@@ -71,8 +74,11 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("read_workbook", "write_problem", "write_template", "write_workbook"),
                     "fundopt.io"),
     "read_scenarios": "fundopt.io.scenarios",
+    "read_previous_plan": "fundopt.io.previous_plan",
     **dict.fromkeys(("Plan", "PlanStatus", "SolverInfo"), "fundopt.plan"),
     **dict.fromkeys(("OnInfeasible", "solve"), "fundopt.plan.solve"),
+    "ChangeReason": "fundopt.plan.changes",
+    **dict.fromkeys(("PreviousPlan", "replan"), "fundopt.plan.replan"),
     **dict.fromkeys(("check_rules", "verify"), "fundopt.plan.verify"),
     **dict.fromkeys(("FundingProblem", "Settings"), "fundopt.problem"),
     **dict.fromkeys(("AddCommitment", "Override", "RemoveContribution", "ScaleEnvelope",
@@ -124,6 +130,7 @@ __all__ = [
     "AddCommitment",
     "Allocations",
     "BandOptions",
+    "ChangeReason",
     "ExitCode",
     "FundingProblem",
     "FundoptError",
@@ -137,6 +144,7 @@ __all__ = [
     "OwnRuleError",
     "Plan",
     "PlanStatus",
+    "PreviousPlan",
     "ReasonCode",
     "RecipientKind",
     "RemoveContribution",
@@ -167,8 +175,10 @@ __all__ = [
     "plot_sweep",
     "plot_winners_and_losers",
     "process_pool",
+    "read_previous_plan",
     "read_scenarios",
     "read_workbook",
+    "replan",
     "solve",
     "sweep",
     "verify",
