@@ -39,6 +39,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from fundopt.plan import Plan, PlanStatus, SolverInfo
     from fundopt.plan.changes import ChangeReason
     from fundopt.plan.replan import PreviousPlan, replan
+    from fundopt.plan.rolling import roll_forward
     from fundopt.plan.solve import OnInfeasible, solve
     from fundopt.plan.verify import check_rules, verify
     from fundopt.problem import FundingProblem, Settings
@@ -61,6 +62,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
         plot_sweep,
         plot_winners_and_losers,
     )
+    from fundopt.whatif.certainty import cut_effect
     from fundopt.whatif.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
 
 #: Each public name and the module it comes from.
@@ -79,6 +81,8 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("OnInfeasible", "solve"), "fundopt.plan.solve"),
     "ChangeReason": "fundopt.plan.changes",
     **dict.fromkeys(("PreviousPlan", "replan"), "fundopt.plan.replan"),
+    "roll_forward": "fundopt.plan.rolling",
+    "cut_effect": "fundopt.whatif.certainty",
     **dict.fromkeys(("check_rules", "verify"), "fundopt.plan.verify"),
     **dict.fromkeys(("FundingProblem", "Settings"), "fundopt.problem"),
     **dict.fromkeys(("AddCommitment", "Override", "RemoveContribution", "ScaleEnvelope",
@@ -170,6 +174,7 @@ __all__ = [
     "__version__",
     "check_rules",
     "compare",
+    "cut_effect",
     "plot_funding",
     "plot_headroom",
     "plot_sweep",
@@ -179,6 +184,7 @@ __all__ = [
     "read_scenarios",
     "read_workbook",
     "replan",
+    "roll_forward",
     "solve",
     "sweep",
     "verify",

@@ -30,6 +30,8 @@ SETTLEMENT_COLUMNS = ["recipient", "name", "kind", "year", "status", "allocation
                       "tolerance_share", "at_least", "at_most"]
 CHANGE_COLUMNS = ["recipient", "name", "kind", "year", "previous_status", "previous", "new",
                   "change", "change_rate", "tolerance_share", "reason", "words"]
+CERTAINTY_COLUMNS = ["recipient", "name", "kind", "confirmed", "indicative", "confirmed_share",
+                     "may_move", "largest_change", "largest_change_rate", "largest_change_year"]
 #: A change below this many pounds is none (whole-pound plans; a penny of rounding slack)
 UNCHANGED_POUNDS = 1.0
 INDICATIVE = YearStatus.INDICATIVE.value
@@ -130,6 +132,35 @@ def changes_table(plan: Plan) -> pd.DataFrame:
     order = table["year"].map(year_start)
     table = table.assign(_order=order).sort_values(["recipient", "_order"], kind="stable")
     return table[CHANGE_COLUMNS].reset_index(drop=True)
+
+
+def certainty_table(plan: Plan) -> pd.DataFrame:
+    """Per recipient (columns :data:`CERTAINTY_COLUMNS`): its money over the horizon that
+    is confirmed and indicative, the confirmed share, ``may_move`` (the most the next
+    re-plan may move its indicative money within tolerance: the sum of tolerance times
+    figure) and, for a re-plan, the largest change from the previous plan (pounds, rate
+    and year; blank otherwise)."""
+    s = plan.settlement
+    confirmed = s["status"] == YearStatus.CONFIRMED.value
+    out = pd.DataFrame({
+        "recipient": s["recipient"], "name": s["name"], "kind": s["kind"],
+        "confirmed": s["allocation"].where(confirmed, 0).astype(float),
+        "indicative": s["allocation"].where(~confirmed, 0).astype(float),
+        "may_move": (s["allocation"] * s["tolerance_share"].fillna(0.0)).astype(float),
+    }).groupby(["recipient", "name", "kind"], as_index=False, sort=True).sum()
+    total = out["confirmed"] + out["indicative"]
+    out["confirmed_share"] = out["confirmed"] / total.where(total > 0)
+    changes = plan.changes.dropna(subset=["previous"])
+    if len(changes):
+        biggest = changes.loc[changes["change"].abs().groupby(changes["recipient"]).idxmax()]
+        biggest = biggest.set_index("recipient")
+        out["largest_change"] = out["recipient"].map(biggest["change"])
+        out["largest_change_rate"] = out["recipient"].map(biggest["change_rate"])
+        out["largest_change_year"] = out["recipient"].map(biggest["year"])
+    else:
+        out["largest_change"] = out["largest_change_rate"] = np.nan
+        out["largest_change_year"] = None
+    return out[CERTAINTY_COLUMNS]
 
 
 #: Reasons that are no rule of the recipient's own: the policy moved it, with the money.

@@ -167,6 +167,17 @@ class Plan:
 
         return changes_table(self)
 
+    @cached_property
+    def certainty(self) -> pd.DataFrame:
+        """What each recipient can rely on: recipient, name, kind, confirmed and
+        indicative (its money over the horizon), confirmed_share, may_move (the most the
+        next re-plan may move its indicative money within tolerance) and, for a re-plan,
+        largest_change, largest_change_rate and largest_change_year against the previous
+        plan (:func:`fundopt.plan.changes.certainty_table`)."""
+        from fundopt.plan.changes import certainty_table
+
+        return certainty_table(self)
+
     def _repr_html_(self) -> str:
         years = self.allocations.groupby("year")["amount"].sum()
         head = (
