@@ -38,7 +38,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from fundopt.io.scenarios import read_scenarios
     from fundopt.plan import Plan, PlanStatus, SolverInfo
     from fundopt.plan.changes import ChangeReason
-    from fundopt.plan.replan import PreviousPlan, replan
+    from fundopt.plan.replan import PreviousPlan, Promises, replan
     from fundopt.plan.rolling import roll_forward
     from fundopt.plan.solve import OnInfeasible, solve
     from fundopt.plan.verify import check_rules, verify
@@ -62,6 +62,7 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
         plot_sweep,
         plot_winners_and_losers,
     )
+    from fundopt.reports.round_plots import plot_rounds
     from fundopt.whatif.certainty import cut_effect
     from fundopt.whatif.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
 
@@ -80,7 +81,7 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("Plan", "PlanStatus", "SolverInfo"), "fundopt.plan"),
     **dict.fromkeys(("OnInfeasible", "solve"), "fundopt.plan.solve"),
     "ChangeReason": "fundopt.plan.changes",
-    **dict.fromkeys(("PreviousPlan", "replan"), "fundopt.plan.replan"),
+    **dict.fromkeys(("PreviousPlan", "Promises", "replan"), "fundopt.plan.replan"),
     "roll_forward": "fundopt.plan.rolling",
     "cut_effect": "fundopt.whatif.certainty",
     **dict.fromkeys(("check_rules", "verify"), "fundopt.plan.verify"),
@@ -92,6 +93,7 @@ _HOMES: dict[str, str] = {
                     "fundopt.problem.schema"),
     **dict.fromkeys(("plot_funding", "plot_headroom", "plot_sweep", "plot_winners_and_losers"),
                     "fundopt.reports.plots"),
+    "plot_rounds": "fundopt.reports.round_plots",
     **dict.fromkeys(("ScenarioStatus", "SweepResult", "compare", "process_pool", "sweep"),
                     "fundopt.whatif.sweep"),
 }
@@ -149,6 +151,7 @@ __all__ = [
     "Plan",
     "PlanStatus",
     "PreviousPlan",
+    "Promises",
     "ReasonCode",
     "RecipientKind",
     "RemoveContribution",
@@ -177,6 +180,7 @@ __all__ = [
     "cut_effect",
     "plot_funding",
     "plot_headroom",
+    "plot_rounds",
     "plot_sweep",
     "plot_winners_and_losers",
     "process_pool",

@@ -3,7 +3,9 @@ no Pyomo, none of fundopt's formulation code) and reach fundopt's optimum."""
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -234,12 +236,13 @@ def rebuild_objective(p: fo.FundingProblem) -> float:
         if q["status"] != "indicative":
             row(X(r, t), amount, amount, q["penalty"])
             continue
-        tau = 0.05 if q["tolerance_share"] is None else q["tolerance_share"]
-        row(X(r, t), (1 - tau) * amount, np.inf, q["penalty"])
-        row(X(r, t), -np.inf, (1 + tau) * amount, q["penalty"])
+        tau = Fraction(0.05 if q["tolerance_share"] is None else q["tolerance_share"])
+        row(X(r, t), math.ceil((1 - tau) * Fraction(amount)), np.inf, q["penalty"])
+        row(X(r, t), -np.inf, math.floor((1 + tau) * Fraction(amount)), q["penalty"])
         n = notice.get(r) or notice.get("")
         if n is not None and horizon.index(t) < n["notice_years"]:
-            row(X(r, t), (1 - n["max_cut_rate"]) * amount, np.inf, n["penalty"])
+            cut = Fraction(n["max_cut_rate"])
+            row(X(r, t), math.ceil((1 - cut) * Fraction(amount)), np.inf, n["penalty"])
         if psi > 0:
             terms = X(r, t)
             terms[var(("d+",), value=-psi)] = -1.0

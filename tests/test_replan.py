@@ -279,3 +279,34 @@ def test_a_cut_in_a_confirmed_year_is_diagnosed_naming_the_promises(
     assert way_out["shortfall_pounds"].sum() == pytest.approx(short, abs=1)
     assert "lower" in way_out["suggestion"].iloc[0] and "confirmed" in way_out[
         "suggestion"].iloc[0]
+
+
+def test_tolerance_and_notice_limits_are_whole_pounds():
+    # b's indicative £33,333,333 may fall 10%: to 29,999,999.7, so at least £30,000,000
+    # in whole pounds (b, worth less, goes to that limit exactly)
+    p = tiny(value_tranches=values(a=2.0, b=1.0),
+             previous_plan=previous(("b", Y1, 33_333_333.0, "indicative", 0.10)))
+    plan = solved(p)
+    assert amount(plan, recipient="b") == 30_000_000
+    assert check(plan, f"tolerance_low[b,{Y1}]")["rhs"] == 30_000_000
+    assert plan.settlement.set_index("recipient").loc["a", "status"] == "confirmed"
+    with pytest.raises(fo.InputError) as caught:
+        tiny(previous_plan=previous(("b", Y1, 30_000_000.5, "confirmed", None)))
+    assert [i.code for i in caught.value.issues] == ["FO-V41"]
+
+
+def test_priced_promises_break_only_where_the_money_cannot_keep_them():
+    # £60m and £40m confirmed, £90m to give: priced at 50 a pound (Negotiability's
+    # default), £10m of promises break; the plan is optimal, not relaxed, and names them.
+    # a is worth 2, b 1: a pound taken from b loses 50 + 1, from a 50 + 2, so b's breaks
+    figures = fo.PreviousPlan(previous(("a", Y1, 60 * M, "confirmed", None),
+                                       ("b", Y1, 40 * M, "confirmed", None)))
+    less = tiny(value_tranches=values(a=2.0, b=1.0), envelopes=[90 * M])
+    plan = fo.replan(figures, less, promises=fo.Promises.PRICED)
+    assert plan.status is fo.PlanStatus.OPTIMAL
+    assert (amount(plan, recipient="a"), amount(plan, recipient="b")) == (60 * M, 30 * M)
+    assert plan.objective == pytest.approx(2 * 60 * M + 30 * M - 50 * 10 * M)
+    breach = plan.breaches.set_index("rule").loc[f"promise[b,{Y1}]"]
+    assert breach["amount"] == pytest.approx(10 * M) and breach["penalty"] == 50
+    with pytest.raises(fo.InfeasibleError):
+        fo.replan(figures, less)  # hard: the usual diagnosis

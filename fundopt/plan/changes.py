@@ -19,6 +19,7 @@ import pandas as pd
 
 from fundopt._support import money, percent
 from fundopt.explain.reasons import ReasonCode
+from fundopt.formulation.constraints.promises import highest, lowest
 from fundopt.problem.schema import DEFAULT_TOLERANCE_SHARE, YearStatus
 from fundopt.problem.validation import rows, year_start
 
@@ -88,7 +89,7 @@ def settlement_table(plan: Plan) -> pd.DataFrame:
             out.append((r, names.at[r, "name"], names.at[r, "kind"], t,
                         YearStatus.CONFIRMED.value if share is None else INDICATIVE, amount,
                         np.nan if share is None else share,
-                        amount * (1 - (share or 0.0)), amount * (1 + (share or 0.0))))
+                        lowest(amount, share or 0.0), highest(amount, share or 0.0)))
     return pd.DataFrame(out, columns=SETTLEMENT_COLUMNS)
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from enum import StrEnum
 from os import PathLike
 
 import pandas as pd
@@ -27,6 +28,16 @@ from fundopt.problem.schema import TABLES_BY_NAME
 
 #: The columns of a previous plan's table (sheet *Previous plan*).
 PREVIOUS_COLUMNS = list(TABLES_BY_NAME["previous_plan"].column_names)
+
+
+class Promises(StrEnum):
+    """How a re-plan holds the previous plan's figures."""
+
+    HARD = "hard"  # rules: when they cannot all hold, a diagnosis (or on_infeasible="relax")
+    #: each figure, tolerance and notice row without a penalty of its own gets its family's
+    #: Negotiability penalty (promise 50, tolerance 5, notice 10 a pound): broken only where
+    #: the money cannot keep it, named and priced in plan.breaches
+    PRICED = "priced"
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,25 @@ class PreviousPlan:
         return problem.replace(previous_plan=table, origin=origin)
 
 
+def priced(problem: FundingProblem) -> FundingProblem:
+    """``problem`` with each previous figure, tolerance and notice row that has no penalty
+    of its own priced at its family's Negotiability penalty (a family that may never give
+    way stays hard)."""
+    from fundopt.explain.diagnosis import relax_penalties
+
+    cost = relax_penalties(problem)
+    previous = problem.previous_plan.copy()
+    family = ["promise" if s != "indicative" else "tolerance" for s in previous["status"]]
+    previous["penalty"] = pd.Series(
+        [p if p is not None else cost.get(f) for p, f in zip(previous["penalty"], family,
+                                                             strict=True)],
+        index=previous.index, dtype=object)
+    notice = problem.notice_periods.copy()
+    notice["penalty"] = pd.Series([p if p is not None else cost.get("notice")
+                                   for p in notice["penalty"]], index=notice.index, dtype=object)
+    return problem.replace(previous_plan=previous, notice_periods=notice)
+
+
 def replan(
     previous: Plan | PreviousPlan,
     problem: FundingProblem,
@@ -93,6 +123,7 @@ def replan(
     progress: Callable[[str, float], None] | None = None,
     bands: bool | BandOptions = False,
     extra_rules: ExtraRules | None = None,
+    promises: Promises | str = Promises.HARD,
 ) -> Plan:
     """Solve ``problem`` as a re-plan of ``previous``: each recipient's confirmed figures
     held exactly, its indicative figures kept within their tolerance (and moved only as
@@ -106,6 +137,9 @@ def replan(
     :class:`~fundopt.InfeasibleError` naming the promises and the cheapest break, in cells
     and pounds; ``on_infeasible="relax"`` breaks the cheapest promises instead (sheet
     *Negotiability*: family ``promise``, ``tolerance``, ``notice``) and flags the plan.
+    ``promises=Promises.PRICED`` makes every promise soft at that price from the start: the
+    plan breaks one only where the money cannot keep it, and is an ordinary (optimal) plan
+    whose ``breaches`` name and price each one.
     """
     if isinstance(previous, str | PathLike):
         raise UsageError("replan's previous plan is a path: read it first, "
@@ -113,5 +147,8 @@ def replan(
     expect(previous, (Plan, PreviousPlan), "replan's previous plan",
            "pass the plan fo.solve returned, or fo.read_previous_plan('plan.xlsx')")
     figures = PreviousPlan.from_plan(previous) if isinstance(previous, Plan) else previous
-    return solve(figures.attach(problem), on_infeasible=on_infeasible, progress=progress,
-                 bands=bands, extra_rules=extra_rules)
+    attached = figures.attach(problem)
+    if Promises(promises) is Promises.PRICED:
+        attached = priced(attached)
+    return solve(attached, on_infeasible=on_infeasible, progress=progress, bands=bands,
+                 extra_rules=extra_rules)

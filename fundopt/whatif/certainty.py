@@ -2,10 +2,10 @@
 
 For each horizon year, every envelope of that year (or of some streams) is cut by a share
 and the plan is re-planned from itself (:func:`fundopt.replan`): its confirmed figures are
-promises, its indicative ones keep to their tolerance. Where the cut cannot keep every
-promise the re-plan breaks the cheapest (``on_infeasible="relax"``, in the order of the
-*Negotiability* sheet), so the table says how much confirmed money a cut of that size in
-that year would take, and how much indicative money it would move. One re-plan per year:
+promises, its indicative ones keep to their tolerance, each priced at its *Negotiability*
+penalty (``Promises.PRICED``), so where the cut cannot keep every promise the re-plan
+breaks the cheapest. The table says how much confirmed money a cut of that size in that
+year would take, and how much indicative money it would move. One re-plan per year:
 about 2 s each on the reference model, so it is asked for, not part of every solve.
 """
 
@@ -17,7 +17,7 @@ import pandas as pd
 
 from fundopt.errors import UsageError, expect
 from fundopt.plan import Plan
-from fundopt.plan.replan import PreviousPlan, replan
+from fundopt.plan.replan import PreviousPlan, Promises, replan
 
 CUT_COLUMNS = ["cut_year", "cut_year_status", "recipient", "name", "kind", "confirmed_moved",
                "indicative_moved", "promises_broken"]
@@ -46,7 +46,8 @@ def cut_effect(plan: Plan, cut_share: float = 0.02, *,
         cut = (env["year"] == year) & (env["stream"].isin(streams) if streams else True)
         env.loc[cut, "amount"] = [float(round(float(v) * (1 - cut_share)))
                                   for v in env.loc[cut, "amount"]]
-        after = replan(figures, p.replace(envelopes=env), on_infeasible="relax")
+        after = replan(figures, p.replace(envelopes=env), promises=Promises.PRICED,
+                       on_infeasible="relax")
         frames.append(_moved(before, after, year, year in p.indicative_years))
     out = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     return out.reindex(columns=CUT_COLUMNS)

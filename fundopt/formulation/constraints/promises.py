@@ -7,11 +7,15 @@ horizon, amount :math:`P_k`, tolerance :math:`\tau_k`, blank = 5%):
 .. math::
 
     X_{r,t} = P_k \quad \text{(confirmed)}, \qquad
-    (1-\tau_k) P_k \le X_{r,t} \le (1+\tau_k) P_k \quad \text{(indicative)},
+    \lceil (1-\tau_k) P_k \rceil \le X_{r,t} \le \lfloor (1+\tau_k) P_k \rfloor
+    \quad \text{(indicative)},
 
 and, for an indicative figure in one of the first :math:`N_r` years of the horizon
 (sheet *Notice periods*: the recipient's row, else the blank-recipient default; cut limit
-:math:`c_r`, notice :math:`N_r` years), :math:`X_{r,t} \ge (1-c_r) P_k`. Each row is hard
+:math:`c_r`, notice :math:`N_r` years), :math:`X_{r,t} \ge \lceil (1-c_r) P_k \rceil`.
+Limits are whole pounds (worked out exactly, with the binary value of each rate), as
+:math:`P_k` is: many recipients held at fractional limits that add up to a whole envelope
+could not all be met in whole pounds. Each row is hard
 unless its sheet row has a penalty. With setting ``replan_change_penalty``
 :math:`\psi > 0`, each indicative figure also has an accounting row
 :math:`X_{r,t} - P_k = \delta^+_k - \delta^-_k` whose deviations cost :math:`\psi` per pound
@@ -21,6 +25,8 @@ pounds; :math:`X_{r,t}` is the recipient's whole allocation in the year.
 
 from __future__ import annotations
 
+import math
+from fractions import Fraction
 from typing import Any
 
 from fundopt._support import money, percent
@@ -39,6 +45,16 @@ def tolerance_of(row: dict[str, Any]) -> float:
     """An indicative figure's tolerance (a share of the figure)."""
     share = row["tolerance_share"]
     return DEFAULT_TOLERANCE_SHARE if share is None else float(share)
+
+
+def lowest(amount: float, share: float) -> float:
+    """``amount`` less ``share`` of it, rounded up to the pound (exactly)."""
+    return float(math.ceil((1 - Fraction(share)) * Fraction(amount)))
+
+
+def highest(amount: float, share: float) -> float:
+    """``amount`` plus ``share`` of it, rounded down to the pound (exactly)."""
+    return float(math.floor((1 + Fraction(share)) * Fraction(amount)))
 
 
 def add_promises(b: LpBuilder) -> None:
@@ -61,7 +77,7 @@ def add_promises(b: LpBuilder) -> None:
         npos, limit = notice.get(r) or notice.get("") or (None, None)
         if limit is not None and idx.horizon.index(t) < int(limit["notice_years"]):
             cut = float(limit["max_cut_rate"])
-            b.row(b.total(r, t), Sense.GE, (1.0 - cut) * amount, RowInfo(
+            b.row(b.total(r, t), Sense.GE, lowest(amount, cut), RowInfo(
                 Family.NOTICE, f"notice[{r},{t}]",
                 f"Notice: {r}'s allocation in {t} falls at most {percent(cut)} below the "
                 f"previous plan's {money(amount)} (a larger cut needs "
@@ -77,8 +93,8 @@ def add_promises(b: LpBuilder) -> None:
 
 def _add_tolerance(b: LpBuilder, r: str, t: str, amount: float, share: float,
                    source: tuple[tuple[str, int], ...], penalty: float | None) -> None:
-    for how, sense, limit in (("low", Sense.GE, (1.0 - share) * amount),
-                              ("high", Sense.LE, (1.0 + share) * amount)):
+    for how, sense, limit in (("low", Sense.GE, lowest(amount, share)),
+                              ("high", Sense.LE, highest(amount, share))):
         word = "at least" if sense is Sense.GE else "at most"
         b.row(b.total(r, t), sense, limit, RowInfo(
             Family.TOLERANCE, f"tolerance_{how}[{r},{t}]",

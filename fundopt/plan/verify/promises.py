@@ -3,16 +3,17 @@ r"""A re-plan's promises, against the previous plan (sheet *Previous plan*).
 .. math::
 
     X_{r,t} = P_k \ \text{(confirmed)}, \qquad
-    (1-\tau_k) P_k \le X_{r,t} \le (1+\tau_k) P_k \ \text{(indicative, } \tau_k
-    \text{ blank = 5\%)},
+    \lceil (1-\tau_k) P_k \rceil \le X_{r,t} \le \lfloor (1+\tau_k) P_k \rfloor
+    \ \text{(indicative, } \tau_k \text{ blank = 5\%)},
 
 and, for an indicative figure in the first :math:`N_r` years of the horizon,
-:math:`X_{r,t} \ge (1-c_r) P_k` (sheet *Notice periods*: the recipient's row, else the
+:math:`X_{r,t} \ge \lceil (1-c_r) P_k \rceil` (sheet *Notice periods*: the recipient's row, else the
 blank-recipient one). Written again from docs/formulation.md, not from the LP code.
 """
 
 from __future__ import annotations
 
+import math
 from fractions import Fraction
 
 from fundopt.plan.verify.checks import Checks, F
@@ -37,16 +38,18 @@ def check_promises(ck: Checks, f: PlanFacts) -> None:
             continue
         share = _DEFAULT_TOLERANCE if row["tolerance_share"] is None \
             else F(row["tolerance_share"])
-        ck.add("tolerance", f"tolerance_low[{r},{t}]", got, ">=", (1 - share) * amount,
+        ck.add("tolerance", f"tolerance_low[{r},{t}]", got, ">=",
+               F(math.ceil((1 - share) * amount)),
                year=t, recipient=r, soft=soft,
                detail=f"{r}'s allocation in {t} within its tolerance (at least)")
-        ck.add("tolerance", f"tolerance_high[{r},{t}]", got, "<=", (1 + share) * amount,
+        ck.add("tolerance", f"tolerance_high[{r},{t}]", got, "<=",
+               F(math.floor((1 + share) * amount)),
                year=t, recipient=r, soft=soft,
                detail=f"{r}'s allocation in {t} within its tolerance (at most)")
         limit = notice.get(r) or notice.get("")
         if limit is not None and f.horizon.index(t) < int(limit["notice_years"]):
             ck.add("notice", f"notice[{r},{t}]", got, ">=",
-                   (1 - F(limit["max_cut_rate"])) * amount, year=t, recipient=r,
+                   F(math.ceil((1 - F(limit["max_cut_rate"])) * amount)), year=t, recipient=r,
                    soft=limit["penalty"] is not None,
                    detail=f"notice of a cut to {r}'s allocation in {t}")
 
