@@ -120,3 +120,19 @@ def test_certainty_and_the_effect_of_an_envelope_cut() -> None:
     assert ("2027-28", "b") not in effect.index
     with pytest.raises(fo.UsageError, match="between 0 and 1"):
         fo.cut_effect(plan, 2.0)
+
+
+def test_replan_with_cut_writes_the_envelope_cut_sheet(
+        first_round: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    source = fo.write_problem(budget(), tmp_path / "budget-2.xlsx")
+    out = tmp_path / "plan-2.xlsx"
+    assert cli.main(["replan", str(first_round), str(source), "-o", str(out),
+                     "--cut", "2%"]) == 0
+    assert "envelope cut" in capsys.readouterr().out
+    wb = openpyxl.load_workbook(out, read_only=True)
+    rows = list(wb["Envelope cut"].iter_rows(min_row=4, values_only=True))
+    # as test_certainty_...: £2m of a's confirmed 2026-27, £2m of its indicative 2027-28
+    assert [(r[0], r[2], r[5], r[6]) for r in rows] == [
+        ("2026-27", "a", 2.0, 0.0), ("2027-28", "a", 0.0, 2.0)]
+    assert cli.main(["replan", str(first_round), str(source), "-o", str(out), "--overwrite",
+                     "--cut", "200%"]) == ExitCode.USAGE
