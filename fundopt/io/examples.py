@@ -42,8 +42,6 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
     "share_targets": [dict(strand="pursue", scope="soc", year="2026-27", min_share=0.5)],
     "value_tranches": [dict(tranche=1, value=1.0)],
     "negotiability": [dict(family="cliff_edge", penalty=5.0)],
-    "previous_plan": [dict(recipient="cumbria", year="2026-27", amount=9.8 * _M,
-                           status="indicative", tolerance_share=0.05)],
     "notice_periods": [dict(max_cut_rate=0.02, notice_years=1)],
 }
 
