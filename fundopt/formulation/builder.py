@@ -39,6 +39,9 @@ class Family(StrEnum):
     FLOOR = "floor"
     CAP = "cap"
     COMMITMENT = "commitment"
+    PROMISE = "promise"  # a re-plan holds the previous plan's confirmed figure
+    TOLERANCE = "tolerance"  # ... keeps its indicative figure within a tolerance
+    NOTICE = "notice"  # ... and gives a larger cut notice (constraints/promises.py)
     CLIFF_EDGE = "cliff_edge"
     RISE_LIMIT = "rise_limit"
     GLIDE_PATH = "glide_path"

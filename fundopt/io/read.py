@@ -268,7 +268,8 @@ def _read_settings(values: Workbook, formulas: Workbook, issues: list[Issue]
             continue
         raw[key] = value_cell.value
     for key in known:
-        if key not in cells:
+        # an optional setting added since the workbook was made takes its default
+        if key not in cells and (key == VERSION_KEY or SETTINGS_BY_KEY[key].required):
             add("A" + str(ws.max_row + 1), f"setting '{key}' is missing", code="FO-S04",
                 hint=f"add a row with '{key}' in column A and its value in column B")
     _check_version(raw.get(VERSION_KEY), cells.get(VERSION_KEY), add)
