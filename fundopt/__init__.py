@@ -34,8 +34,12 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
     from fundopt.explain.reasons import ReasonCode
     from fundopt.formulation.own_rules import Allocations
     from fundopt.io import read_workbook, write_problem, write_template, write_workbook
+    from fundopt.io.previous_plan import read_previous_plan
     from fundopt.io.scenarios import read_scenarios
     from fundopt.plan import Plan, PlanStatus, SolverInfo
+    from fundopt.plan.changes import ChangeReason
+    from fundopt.plan.replan import PreviousPlan, Promises, replan
+    from fundopt.plan.rolling import roll_forward
     from fundopt.plan.solve import OnInfeasible, solve
     from fundopt.plan.verify import check_rules, verify
     from fundopt.problem import FundingProblem, Settings
@@ -58,6 +62,8 @@ if TYPE_CHECKING:  # what type checkers and IDEs see: the same names, imported e
         plot_sweep,
         plot_winners_and_losers,
     )
+    from fundopt.reports.round_plots import plot_rounds
+    from fundopt.whatif.certainty import cut_effect
     from fundopt.whatif.sweep import ScenarioStatus, SweepResult, compare, process_pool, sweep
 
 #: Each public name and the module it comes from.
@@ -71,8 +77,13 @@ _HOMES: dict[str, str] = {
     **dict.fromkeys(("read_workbook", "write_problem", "write_template", "write_workbook"),
                     "fundopt.io"),
     "read_scenarios": "fundopt.io.scenarios",
+    "read_previous_plan": "fundopt.io.previous_plan",
     **dict.fromkeys(("Plan", "PlanStatus", "SolverInfo"), "fundopt.plan"),
     **dict.fromkeys(("OnInfeasible", "solve"), "fundopt.plan.solve"),
+    "ChangeReason": "fundopt.plan.changes",
+    **dict.fromkeys(("PreviousPlan", "Promises", "replan"), "fundopt.plan.replan"),
+    "roll_forward": "fundopt.plan.rolling",
+    "cut_effect": "fundopt.whatif.certainty",
     **dict.fromkeys(("check_rules", "verify"), "fundopt.plan.verify"),
     **dict.fromkeys(("FundingProblem", "Settings"), "fundopt.problem"),
     **dict.fromkeys(("AddCommitment", "Override", "RemoveContribution", "ScaleEnvelope",
@@ -82,6 +93,7 @@ _HOMES: dict[str, str] = {
                     "fundopt.problem.schema"),
     **dict.fromkeys(("plot_funding", "plot_headroom", "plot_sweep", "plot_winners_and_losers"),
                     "fundopt.reports.plots"),
+    "plot_rounds": "fundopt.reports.round_plots",
     **dict.fromkeys(("ScenarioStatus", "SweepResult", "compare", "process_pool", "sweep"),
                     "fundopt.whatif.sweep"),
 }
@@ -124,6 +136,7 @@ __all__ = [
     "AddCommitment",
     "Allocations",
     "BandOptions",
+    "ChangeReason",
     "ExitCode",
     "FundingProblem",
     "FundoptError",
@@ -137,6 +150,8 @@ __all__ = [
     "OwnRuleError",
     "Plan",
     "PlanStatus",
+    "PreviousPlan",
+    "Promises",
     "ReasonCode",
     "RecipientKind",
     "RemoveContribution",
@@ -162,13 +177,18 @@ __all__ = [
     "__version__",
     "check_rules",
     "compare",
+    "cut_effect",
     "plot_funding",
     "plot_headroom",
+    "plot_rounds",
     "plot_sweep",
     "plot_winners_and_losers",
     "process_pool",
+    "read_previous_plan",
     "read_scenarios",
     "read_workbook",
+    "replan",
+    "roll_forward",
     "solve",
     "sweep",
     "verify",

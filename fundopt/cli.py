@@ -1,6 +1,8 @@
 """The ``fundopt`` command: a thin layer over the public API.
 
     fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--bands] [--debug]
+    fundopt replan PREVIOUS.xlsx IN.xlsx [-o OUT.xlsx] [--overwrite] [--relax] [--bands]
+                   [--cut RATE]
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
     fundopt compare [IN.xlsx] [-o OUT.xlsx] [--workers N] [--lp-only] [--overwrite] [--debug]
@@ -206,6 +208,80 @@ def cmd_solve(args: argparse.Namespace) -> int:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
     return int(ExitCode.OK)
+
+
+def cmd_replan(args: argparse.Namespace) -> int:
+    from fundopt.io import write_workbook
+    from fundopt.io.atomic import check_target
+    from fundopt.io.previous_plan import read_previous_plan
+    from fundopt.plan.replan import replan
+
+    with _Run() as run:
+        before, source = Path(args.previous), Path(args.input)
+        out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-replan.xlsx"
+        check_target(out, overwrite=args.overwrite, protect=[source, before])
+        run.progress.begin("read the previous plan")
+        t = time.perf_counter()
+        previous = read_previous_plan(before)
+        run.progress.done("read the previous plan", time.perf_counter() - t,
+                          f"{len(previous.table):,} figures")
+        problem = run.read(source)
+        try:
+            plan = replan(previous, problem, progress=run.progress.done,
+                          on_infeasible="relax" if args.relax else "raise", bands=args.bands)
+        except InfeasibleError as e:
+            _write_diagnosis(run, e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
+            raise
+        if args.bands:
+            run.progress.done("bands", plan.solver.times["bands"])
+        extra = _cut_sheet(run.progress, plan, args.cut) if args.cut is not None else {}
+        written = run.write(out, lambda: write_workbook(plan, out, input_path=source,
+                                                        overwrite=args.overwrite,
+                                                        extra_sheets=extra))
+        _report_changes(run.progress, plan)
+        _report_plan(run.progress, plan, written)
+    if not plan.passed:
+        _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
+        return int(ExitCode.SOLVER)
+    return int(ExitCode.OK)
+
+
+def _cut_rate(text: str) -> float:
+    """``--cut``: a share as 2% or 0.02, above 0 and below 1."""
+    try:
+        rate = float(text.strip().removesuffix("%")) / (100 if text.strip().endswith("%") else 1)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected a share such as 2% or 0.02, not {text!r}") from None
+    if not 0 < rate < 1:
+        raise argparse.ArgumentTypeError(f"expected a share between 0 and 100%, not {text!r}")
+    return rate
+
+
+def _cut_sheet(progress: Progress, plan: Plan, rate: float) -> dict[str, Any]:
+    """The *Envelope cut* sheet: what a cut of ``rate`` in each year's envelopes would move."""
+    from fundopt.io import ExtraSheet
+    from fundopt.whatif.certainty import cut_effect
+
+    progress.begin("envelope cut")
+    t = time.perf_counter()
+    table = cut_effect(plan, rate)
+    progress.done("envelope cut", time.perf_counter() - t,
+                  f"{len(plan.problem.horizon)} re-plans")
+    note = (f"What a cut of {rate:.1%} in every envelope of one year would move, re-planning "
+            "this plan from itself with each promise priced at its Negotiability penalty: "
+            "per year cut and recipient, the confirmed and indicative money that moves and "
+            "the promises broken.")
+    return {"Envelope cut": ExtraSheet(table, money_columns=("confirmed_moved",
+                                                            "indicative_moved"), note=note)}
+
+
+def _report_changes(progress: Progress, plan: Plan) -> None:
+    """The re-plan against the previous plan, in two lines: the promises, and the rest."""
+    from fundopt.reports.certainty import change_lines
+
+    for line in change_lines(plan):
+        progress.say(line)
 
 
 def _report_plan(progress: Progress, plan: Plan, written: Path) -> None:
@@ -435,6 +511,33 @@ def build_parser() -> argparse.ArgumentParser:
                             "most it could get among equally good plans (about 2 s more on "
                             "the reference model), and say how many are set by the rules")
     solve.set_defaults(run=cmd_solve)
+    again = sub.add_parser(
+        "replan", parents=[common], help="re-plan from a previous plan, keeping its promises",
+        description="Read the plan in PREVIOUS.xlsx (a results workbook fundopt solve or "
+        "replan wrote: its Settlement sheet) and the new budget IN.xlsx, and solve IN.xlsx "
+        "holding every figure PREVIOUS.xlsx confirmed, keeping its indicative figures within "
+        "their tolerance and giving cuts the notice the Notice periods sheet asks; write the "
+        "plan with a Changes sheet (previous, new, change and why, per recipient and year). "
+        "When the new envelopes cannot keep every promise, it says which and the cheapest "
+        "break, naming cells in both workbooks.")
+    again.add_argument("previous", metavar="PREVIOUS.xlsx")
+    again.add_argument("input", metavar="IN.xlsx")
+    again.add_argument("-o", "--output", metavar="OUT.xlsx",
+                       help="where to write the plan (default: IN-replan.xlsx in this folder)")
+    again.add_argument("--overwrite", action="store_true", help="replace OUT.xlsx if it exists")
+    again.add_argument("--relax", action="store_true",
+                       help="if the promises cannot all hold, break the cheapest (in the order "
+                            "of the Negotiability sheet: tolerance, notice, then confirmed "
+                            "figures) and write that plan, flagged RELAXED, instead of stopping")
+    again.add_argument("--bands", action="store_true",
+                       help="also work out the least and the most each recipient could get "
+                            "among equally good plans")
+    again.add_argument("--cut", type=_cut_rate, metavar="RATE",
+                       help="also say how much confirmed and indicative money a cut of RATE "
+                            "(e.g. 2%%) in one year's envelopes would move, year by year (sheet "
+                            "Envelope cut; one re-plan per year, about 2 s each on the "
+                            "reference model)")
+    again.set_defaults(run=cmd_replan)
     comp = sub.add_parser("compare", parents=[common],
                           help="solve the scenarios on the Scenarios sheet and compare them",
                           description="Read IN.xlsx (default: the shipped reference model), "

@@ -37,6 +37,14 @@ def _problems() -> dict[str, fo.FundingProblem]:
         "soft floors and penalties": tiny(
             limits=frame(recipient=["a", "b"], floor_amount=[70 * M, 40 * M],
                          penalty=[1.0, 1.0]), settings=soft),
+        "a re-plan (promise, tolerance, notice, change rows)": tiny(
+            years=("2025-26", "2026-27", "2027-28"), settings=soft,
+            previous_plan=frame(recipient=["a", "b", "b"],
+                                year=["2026-27", "2026-27", "2027-28"],
+                                amount=[60 * M, 40 * M, 41 * M],
+                                status=["confirmed", "confirmed", "indicative"],
+                                tolerance_share=[None, None, 0.1], penalty=[None, 5.0, None]),
+            notice_periods=frame(max_cut_rate=[0.02], notice_years=[2])),
     }
 
 

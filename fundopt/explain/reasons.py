@@ -34,6 +34,9 @@ class ReasonCode(StrEnum):
     """What set a recipient's number in a year."""
 
     OWN_RULE = "own_rule"  # an analyst's own rule (Python)
+    PROMISE = "promise"  # a re-plan holds the previous plan's confirmed figure
+    TOLERANCE = "tolerance"  # ... or keeps its indicative figure at the tolerance's edge
+    NOTICE = "notice"  # ... or a cut is as deep as its notice period allows
     FLOOR = "floor"
     CAP = "cap"
     GLIDE_PATH = "glide_path"
@@ -55,10 +58,13 @@ class ReasonCode(StrEnum):
 #: A rule's family as a reason, in order of precedence when several hold one number.
 FAMILY_REASONS: dict[Family, ReasonCode] = {
     Family.OWN_RULE: ReasonCode.OWN_RULE,
+    Family.PROMISE: ReasonCode.PROMISE,
     Family.FLOOR: ReasonCode.FLOOR,
     Family.CAP: ReasonCode.CAP,
     Family.GLIDE_PATH: ReasonCode.GLIDE_PATH,
     Family.COMMITMENT: ReasonCode.COMMITMENT,
+    Family.NOTICE: ReasonCode.NOTICE,
+    Family.TOLERANCE: ReasonCode.TOLERANCE,
     Family.CLIFF_EDGE: ReasonCode.CLIFF_EDGE,
     Family.RISE_LIMIT: ReasonCode.RISE_LIMIT,
     Family.LOCAL_SHARE: ReasonCode.LOCAL_PRIORITY,

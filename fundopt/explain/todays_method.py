@@ -28,6 +28,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+import numpy as np
 import pandas as pd
 
 from fundopt.errors import FundoptError, InfeasibleError
@@ -93,8 +94,16 @@ def damp(baseline: pd.Series, need_share: pd.Series, pot: float,
     """
     if set(baseline.index) != set(need_share.index):
         raise FundoptError("baseline and need shares must cover the same recipients", code="FO-C02")
-    need = need_share.reindex(baseline.index).astype(float)
-    base = baseline.astype(float)
+    need = need_share.reindex(baseline.index).to_numpy(dtype=float)
+    amounts, floor_rate, scaling = _damp(baseline.to_numpy(dtype=float), need, pot, floor_rate,
+                                         stream, year)
+    return DampedAllocation(pd.Series(amounts, index=baseline.index), floor_rate, scaling, pot)
+
+
+def _damp(base: np.ndarray, need: np.ndarray, pot: float, floor_rate: float | None,
+          stream: str, year: str) -> tuple[np.ndarray, float, float]:
+    """:func:`damp` on arrays (the same recipients in the same order): amounts, floor rate
+    and scaling factor."""
     if (base < 0).any() or (need < 0).any() or not math.isfinite(pot) or pot < 0:
         raise FundoptError("baselines, need shares and the pot must not be negative", code="FO-C02")
     if need.sum() <= 0:
@@ -114,21 +123,26 @@ def damp(baseline: pd.Series, need_share: pd.Series, pot: float,
             "(the scaling factor would be negative); lower the floor or raise the pot",
             diagnosis=gap,
         )
-    gains = (need * pot - floors).clip(lower=0.0)
+    gains = np.clip(need * pot - floors, 0.0, None)
     gain_total = float(gains.sum())
     spare = max(pot - required, 0.0)
     scaling = min(spare / gain_total, 1.0) if gain_total > 0 else 0.0
-    return DampedAllocation(floors + scaling * gains, floor_rate, scaling, pot)
+    return floors + scaling * gains, floor_rate, scaling
 
 
 def round_to_pounds(amounts: pd.Series, total: int) -> pd.Series:
     """Whole pounds summing exactly to ``total`` (largest remainder; ties by index order)."""
-    floors = amounts.map(math.floor).astype("int64")
+    return pd.Series(_round(amounts.to_numpy(dtype=float), total), index=amounts.index)
+
+
+def _round(amounts: np.ndarray, total: int) -> np.ndarray:
+    """:func:`round_to_pounds` on an array (ties by position)."""
+    floors = np.floor(amounts).astype("int64")
     left = total - int(floors.sum())
     if left < 0 or left > len(amounts):
         raise FundoptError(f"cannot round {amounts.sum():,.2f} to £{total:,}", code="FO-C03")
-    remainders = (amounts - floors).sort_values(ascending=False, kind="stable")
-    floors.loc[remainders.index[:left]] += 1
+    order = np.argsort(-(amounts - floors), kind="stable")  # largest remainder first
+    floors[order[:left]] += 1
     return floors
 
 
@@ -225,32 +239,37 @@ def todays_method(problem: FundingProblem, baseline_allocation: pd.DataFrame,
     for stream in sorted(problem.streams["stream"]):
         everyone = by_stream.get(stream, [])
         last = (base.loc[base["stream"] == stream].set_index("recipient")["amount"]
-                .astype(float).reindex(everyone, fill_value=0.0))
+                .astype(float).reindex(everyone, fill_value=0.0).to_numpy())
+        w = weights.reindex(everyone)
+        blank = w.map(is_blank).to_numpy(dtype=bool)
+        w_values = np.where(blank, 0.0, pd.to_numeric(w.where(~blank), errors="coerce"))
         for year in problem.horizon:
-            active = [r for r in everyone if year in funded[r]]
+            active = np.array([year in funded[r] for r in everyone], dtype=bool)
             pot = float(envelopes.loc[(stream, year)])
-            if not active:
+            if not active.any():
                 steps.append({"stream": stream, "year": year, "pot": pot,
                               "floor_rate": math.nan, "scaling_factor": math.nan})
                 continue
-            prev = last.reindex(active)
-            w = weights.reindex(active)
-            if w.map(is_blank).any():
+            prev = last[active]
+            if blank[active].any():
                 if prev.sum() <= 0:
                     raise FundoptError(
                         f"stream '{stream}' in {year}: recipients without a need_weight and no "
                         "allocation last year, so today's method is undefined", code="FO-C05")
                 need = prev
             else:
-                need = w.astype(float)
-            result = damp(prev, need, pot, _floor_for(floor_rates, stream, year),
-                          stream=stream, year=year)
-            pounds = round_to_pounds(result.allocation, round(pot))
+                need = w_values[active]
+            amounts, floor_rate, scaling = _damp(prev, need, pot,
+                                                 _floor_for(floor_rates, stream, year),
+                                                 stream, year)
+            pounds = _round(amounts, round(pot))
             steps.append({"stream": stream, "year": year, "pot": pot,
-                          "floor_rate": result.floor_rate, "scaling_factor": result.scaling_factor})
-            last = pounds.astype(float).reindex(everyone, fill_value=0.0)
+                          "floor_rate": floor_rate, "scaling_factor": scaling})
+            last = np.zeros(len(everyone))
+            last[active] = pounds
+            names = [r for r, on in zip(everyone, active, strict=True) if on]
             rows += [{"recipient": r, "activity": None, "stream": stream, "year": year,
-                      "amount": int(v)} for r, v in pounds.items() if v != 0]
+                      "amount": int(v)} for r, v in zip(names, pounds, strict=True) if v != 0]
     allocations = pd.DataFrame(rows, columns=["recipient", "activity", "stream", "year", "amount"])
     return TodaysMethod(allocations.astype({"amount": "int64"}),
                         pd.DataFrame(steps, columns=["stream", "year", "pot", "floor_rate",

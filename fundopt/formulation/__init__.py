@@ -11,6 +11,7 @@ from fundopt.formulation.constraints.commitments import add_commitments
 from fundopt.formulation.constraints.envelopes import add_envelopes
 from fundopt.formulation.constraints.limits import add_limits
 from fundopt.formulation.constraints.local_priorities import add_local_priorities
+from fundopt.formulation.constraints.promises import add_promises
 from fundopt.formulation.constraints.requirements import add_requirements
 from fundopt.formulation.constraints.shares import add_share_targets
 from fundopt.formulation.constraints.stability import add_stability
@@ -25,6 +26,7 @@ CONSTRAINT_FAMILIES: tuple[tuple[str, Callable[[LpBuilder], None]], ...] = (
     ("envelopes", add_envelopes),
     ("floors_and_caps", add_limits),
     ("commitments", add_commitments),
+    ("promises", add_promises),
     ("cliff_edges", add_cliff_edges),
     ("local_priorities", add_local_priorities),
     ("national_requirements", add_requirements),

@@ -17,10 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING
 
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.core.base.var import VarData
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
 
 from fundopt.errors import InfeasibleError
 from fundopt.formulation.goals import PARTS, cost_of, goals_in, tier_terms
@@ -28,7 +25,11 @@ from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
 from fundopt.problem.schema import Goal
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # Pyomo is imported where a Pyomo model is built: about 1 s saved otherwise
+    import pyomo.environ as pyo
+    from pyomo.core.base.var import VarData
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
     from fundopt.formulation.own_rules import OwnRule
 
 INF = float("inf")
@@ -41,6 +42,9 @@ class Family(StrEnum):
     FLOOR = "floor"
     CAP = "cap"
     COMMITMENT = "commitment"
+    PROMISE = "promise"  # a re-plan holds the previous plan's confirmed figure
+    TOLERANCE = "tolerance"  # ... keeps its indicative figure within a tolerance
+    NOTICE = "notice"  # ... and gives a larger cut notice (constraints/promises.py)
     CLIFF_EDGE = "cliff_edge"
     RISE_LIMIT = "rise_limit"
     GLIDE_PATH = "glide_path"
@@ -161,6 +165,8 @@ class LpBuilder:
         self._vars: list[VarData] = []
         self._lists: dict[Family, pyo.ConstraintList] = {}
         if pyomo:
+            import pyomo.environ as pyo
+
             m = self.model = pyo.ConcreteModel(name="fundopt")
             m.x = pyo.Var(range(self.n_alloc), domain=pyo.NonNegativeReals)
             m.aux = pyo.VarList(domain=pyo.NonNegativeReals)
@@ -436,6 +442,8 @@ class LpBuilder:
         assert self.model is not None
         clist = self._lists.get(family)
         if clist is None:
+            import pyomo.environ as pyo
+
             clist = pyo.ConstraintList()
             self.model.add_component(f"c_{family.value}", clist)
             self._lists[family] = clist
@@ -450,6 +458,8 @@ class LpBuilder:
         xs = self._vars
         # value per pound x pounds per unit = value per model unit; reported objective is
         # multiplied back by the scale.
+        import pyomo.environ as pyo
+
         parts = self.parts
         for k, tier in enumerate(self.tiers, start=1):
             terms = tier_terms(parts, tier)
@@ -534,4 +544,6 @@ def linear_sum(terms: Sequence[tuple[VarData, float]]) -> LinearExpression:
     """``sum(coef * var)`` as one Pyomo ``LinearExpression``, built directly from its terms
     (a unit coefficient as the bare variable): the same expression ``quicksum`` makes,
     about five times faster to build."""
+    from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
     return LinearExpression([v if c == 1.0 else MonomialTermExpression((c, v)) for v, c in terms])

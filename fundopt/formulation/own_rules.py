@@ -31,20 +31,21 @@ from __future__ import annotations
 import difflib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pyomo.environ as pyo
-from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
-from pyomo.repn import generate_standard_repn
 
 from fundopt.errors import OwnRuleError
 from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense, _relation, linear_sum
 from fundopt.formulation.terms import Terms
 
+if TYPE_CHECKING:  # Pyomo is imported only when own rules are used (about 1 s)
+    import pyomo.environ as pyo
+    from pyomo.core.expr.numeric_expr import LinearExpression
+
 #: What ``extra_rules`` is: a function of the Pyomo model and the allocations' helper
 #: that adds named constraints to the model (its return value is ignored).
-ExtraRules = Callable[[pyo.ConcreteModel, "Allocations"], object]
+ExtraRules = Callable[["pyo.ConcreteModel", "Allocations"], object]
 
 Line = tuple[str, str, str, str]  # (recipient, activity, stream, year)
 
@@ -122,6 +123,8 @@ class Allocations:
             mask &= self.index.column_mask("activity", self.index.activities_where(threat))
         if stream is not None:
             mask &= self.index.column_mask("stream", [stream])
+        from pyomo.core.expr.numeric_expr import LinearExpression, MonomialTermExpression
+
         x = self.model.x
         scale = self.money_scale
         return LinearExpression([MonomialTermExpression((scale, x[int(i)]))
@@ -140,6 +143,8 @@ def add_own_rules(b: LpBuilder, extra_rules: ExtraRules) -> None:
     """Call ``extra_rules(model, alloc)`` and record every constraint it adds as a row
     (:meth:`LpBuilder.adopt`), in the order Pyomo lists them; the rules are kept on
     ``b.own_rules``."""
+    import pyomo.environ as pyo
+
     m = b.model
     if m is None:
         raise ValueError("own rules need the Pyomo model (build_model(..., pyomo=True))")
@@ -160,6 +165,8 @@ def _refuse_changes(b: LpBuilder, objective: Any, before: Any) -> None:
     """Own rules may add constraints only: no variables, no change to the objective and
     none of fundopt's rows switched off (a change to one of their expressions is caught
     when the compiled LP is compared with the record)."""
+    import pyomo.environ as pyo
+
     m = b.model
     assert m is not None
     n_vars = sum(len(v) for v in m.component_objects(pyo.Var, descend_into=True))
@@ -178,6 +185,8 @@ def _refuse_changes(b: LpBuilder, objective: Any, before: Any) -> None:
 
 def _adopt(b: LpBuilder, c: Any, number: dict[int, int]) -> OwnRule:
     """Record one of the analyst's constraints as a row; its kept linear form."""
+    from pyomo.repn import generate_standard_repn
+
     name = str(c.name)
     repn = generate_standard_repn(c.body, compute_values=True, quadratic=False)
     if not repn.is_linear():

@@ -17,9 +17,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
-from openpyxl import Workbook
 
 from fundopt.io.atomic import write_atomically
+from fundopt.io.bulk import FastWorkbook
 from fundopt.io.render import Context, write_sheet
 from fundopt.io.scenarios import scenarios_frame
 from fundopt.io.sheet_spec import Col, Format, SheetSpec
@@ -134,9 +134,9 @@ def build_compare_workbook(result: SweepResult, unit: MoneyUnit,
                            scenarios: Sequence[Scenario] = (),
                            problem: FundingProblem | None = None,
                            extra_sheets: Mapping[str, pd.DataFrame | ExtraSheet | SheetSpec]
-                           | None = None) -> Workbook:
+                           | None = None) -> FastWorkbook:
     ctx = Context(unit, Names(problem) if problem is not None else None)
-    wb = Workbook()
+    wb = FastWorkbook()
     first = wb.active
     assert first is not None
     wb.remove(first)

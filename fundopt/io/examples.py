@@ -42,6 +42,7 @@ EXAMPLE_ROWS: dict[str, list[dict[str, object]]] = {
     "share_targets": [dict(strand="pursue", scope="soc", year="2026-27", min_share=0.5)],
     "value_tranches": [dict(tranche=1, value=1.0)],
     "negotiability": [dict(family="cliff_edge", penalty=5.0)],
+    "notice_periods": [dict(max_cut_rate=0.02, notice_years=1)],
 }
 
 #: The Scenarios sheet's example: the example stream's envelope 10% larger in every year.

@@ -69,6 +69,9 @@ SETTINGS: tuple[SettingSpec, ...] = (
                 "In the last year, the share of its cliff-edge limit a recipient may fall by"),
     SettingSpec("time_limit_seconds", SettingKind.SECONDS,
                 "HiGHS time limit in seconds; blank for none", required=False),
+    SettingSpec("replan_change_penalty", SettingKind.NUMBER,
+                "In a re-plan, value lost per pound an indicative figure of the previous plan "
+                "moves", required=False),
 )
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 VERSION_KEY = "template_version"

@@ -18,8 +18,8 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import pandas as pd
-from openpyxl import Workbook
 
+from fundopt.io.bulk import FastWorkbook
 from fundopt.io.layout import TEMPLATE_VERSION
 from fundopt.io.render import HEADER_ROW, Context, write_sheet
 from fundopt.io.result_sheets import SHEETS
@@ -43,9 +43,9 @@ def _package_version(name: str) -> str:
 
 def build_plan_workbook(plan: Plan,
                         extra_sheets: Mapping[str, pd.DataFrame | ExtraSheet] | None = None
-                        ) -> Workbook:
+                        ) -> FastWorkbook:
     ctx = Context(MoneyUnit(plan.problem.settings.money_unit), Names(plan.problem))
-    wb = Workbook()
+    wb = FastWorkbook()
     summary = wb.active
     assert summary is not None
     summary.title = SUMMARY

@@ -38,11 +38,12 @@ from fundopt.io.layout import (
 )
 from fundopt.io.safety import SafetyLimits, check_container, check_defusedxml, read_input_bytes
 from fundopt.io.sheets import SheetTable, formula_text, occupied, read_table
-from fundopt.io.slim import slim_package
+from fundopt.io.slim import is_worksheet, slim_package
 from fundopt.problem import FundingProblem, Origin, Settings
 from fundopt.problem.schema import TABLES, TABLES_BY_NAME, ColumnKind, MoneyUnit
 
 #: A sheet element of the workbook part and its name (in either quote)
+_FORMULA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SHEET_NAME_RE = re.compile(rb"<(?:\w+:)?sheet\s[^>]*?\bname=([\"'])(.*?)\1")
 _SETTING_KINDS = {SettingKind.NUMBER: ColumnKind.NUMBER, SettingKind.SHARE: ColumnKind.SHARE,
                   SettingKind.SECONDS: ColumnKind.NUMBER}
@@ -110,7 +111,10 @@ def _load(data: bytes, file: Path, limits: SafetyLimits) -> tuple[Workbook, Work
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # features openpyxl drops on load do not matter here
             values = openpyxl.load_workbook(io.BytesIO(data), data_only=True, keep_links=False)
-            formulas = openpyxl.load_workbook(io.BytesIO(data), data_only=False, keep_links=False)
+            # a workbook without a formula reads the same both ways: load it once (it is
+            # most of the read's time)
+            formulas = values if not _has_formulas(data) else openpyxl.load_workbook(
+                io.BytesIO(data), data_only=False, keep_links=False)
     except Exception as e:
         issue = Issue(message=f"'{file.name}' could not be opened as a workbook "
                       f"({type(e).__name__}: {e})",
@@ -118,6 +122,17 @@ def _load(data: bytes, file: Path, limits: SafetyLimits) -> tuple[Workbook, Work
                       code="FO-F06")
         raise InputError([issue], source=str(file)) from e
     return values, formulas
+
+
+def _has_formulas(data: bytes) -> bool:
+    """Whether any worksheet of the package has a formula (an ``<f>`` element, with or
+    without a namespace prefix); True when the package cannot be looked into."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return any(_FORMULA_RE.search(archive.read(info))
+                       for info in archive.infolist() if is_worksheet(info.filename))
+    except (zipfile.BadZipFile, OSError, RuntimeError, ValueError):
+        return True
 
 
 def _check_sheets_loaded(data: bytes, wb: Workbook, file: Path) -> None:
@@ -255,7 +270,8 @@ def _read_settings(values: Workbook, formulas: Workbook, issues: list[Issue]
             continue
         raw[key] = value_cell.value
     for key in known:
-        if key not in cells:
+        # an optional setting added since the workbook was made takes its default
+        if key not in cells and (key == VERSION_KEY or SETTINGS_BY_KEY[key].required):
             add("A" + str(ws.max_row + 1), f"setting '{key}' is missing", code="FO-S04",
                 hint=f"add a row with '{key}' in column A and its value in column B")
     _check_version(raw.get(VERSION_KEY), cells.get(VERSION_KEY), add)

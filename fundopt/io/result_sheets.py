@@ -4,9 +4,10 @@
 A sheet whose table the Plan does not have (yet), or whose table is empty, is left out:
 *Bands* appears when the plan was solved with bands, *Winners and losers* when the
 problem's Baselines say which stream paid each baseline, *Sources* when the input workbook
-has that sheet; ``plan.tiers`` and ``plan.changes`` get their sheets the day the Plan
-carries them. The columns of ``plan.reasons``, ``plan.sensitivity`` and ``plan.bands`` are
-explain's (:data:`~fundopt.explain.reasons.REASON_COLUMNS`,
+has that sheet, *Changes* when the plan is a re-plan (``plan.changes``); ``plan.tiers``
+gets its sheet the day the Plan carries it. The columns of ``plan.reasons``,
+``plan.sensitivity`` and ``plan.bands`` are explain's
+(:data:`~fundopt.explain.reasons.REASON_COLUMNS`,
 :data:`~fundopt.explain.ranging.SENSITIVITY_COLUMNS`,
 :data:`~fundopt.explain.bands.BAND_COLUMNS`), shown by their display names with money in
 the workbook's unit. docs/results.md says what each sheet is.
@@ -25,6 +26,7 @@ from fundopt.explain.ranging import SENSITIVITY_COLUMNS
 from fundopt.explain.reasons import REASON_COLUMNS, ReasonCode
 from fundopt.io import report_tables as rt
 from fundopt.io import winners
+from fundopt.io.replan_sheets import CHANGES_SPEC, SETTLEMENT_SPEC
 from fundopt.io.sheet_spec import Col, Format, SheetSpec, attribute
 from fundopt.io.xlsx import BAD_FILL, HIGHLIGHT_FILL
 from fundopt.plan import Plan
@@ -139,6 +141,8 @@ def explained(columns: Mapping[str, str], formats: Mapping[str, Format],
 SHEETS: tuple[SheetSpec, ...] = (
     SheetSpec(winners.SHEET, _winners, winners.WINNERS_DESCRIPTION, winners.WINNERS_COLUMNS,
               freeze_columns=2),
+    CHANGES_SPEC,
+    SETTLEMENT_SPEC,
     SheetSpec("Recipients by year", rt.recipients_by_year,
               "Each recipient's total funding (allocation plus other income) per year, baseline "
               "year first, and its change on the year before. Highlighted: a floor, cap or "
@@ -215,8 +219,6 @@ SHEETS: tuple[SheetSpec, ...] = (
                       "objective_at_increase", "objective_at_decrease")}},
                   words=("description",)),
               freeze_columns=2, print_rows=THREE_LINE_PRINT_ROWS, print_columns=9),
-    SheetSpec("Changes", attribute("changes"),
-              "What the re-plan changed against the plan it started from.", freeze_columns=2),
     SheetSpec("Binding rules", _sorted_by_price("shadow_price", "binding"),
               "The rules the plan meets exactly, the most valuable to loosen first. Shadow "
               "price: the value one more pound of room on the rule would add (£ of value per £).",

@@ -71,7 +71,7 @@ def slim_package(data: bytes, path: Path, limits: SafetyLimits) -> bytes:
     could not remove over more than ``limits.max_merged_cells`` cells of a sheet."""
     with zipfile.ZipFile(io.BytesIO(data)) as archive:
         infos = archive.infolist()
-        sheets = {i.filename: _slim(archive, i) for i in infos if _is_worksheet(i.filename)}
+        sheets = {i.filename: _slim(archive, i) for i in infos if is_worksheet(i.filename)}
         cells = sum(s.cells for s in sheets.values())
         if cells > limits.max_cells:
             raise _too_many_cells(archive, sheets, cells, path, limits)
@@ -96,7 +96,7 @@ def slim_package(data: bytes, path: Path, limits: SafetyLimits) -> bytes:
     return out.getvalue()
 
 
-def _is_worksheet(name: str) -> bool:
+def is_worksheet(name: str) -> bool:
     return name.startswith("xl/worksheets/") and name.endswith(".xml")
 
 

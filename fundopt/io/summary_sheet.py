@@ -45,6 +45,7 @@ def write_summary(ws: Worksheet, plan: Plan, ctx: Context, contents: Sequence[tu
         page.banner(text)
     _at_a_glance(page, plan)
     _per_year(page, plan)
+    _certainty(page, plan)
     _optimised(page, plan)
     _bound(page, plan, ctx)
     _against_todays_method(page, plan, ctx)
@@ -94,6 +95,29 @@ def _per_year(page: Page, plan: Plan) -> None:
              r["change_rate"]] for r in table.to_dict("records")]
     top, last = page.table(header, rows, [T, T, *(M for _ in kinds), M, C, R])
     page.chart(f"Allocation by kind of recipient ({u})", top, last, 3, 2 + len(kinds))
+
+
+def _certainty(page: Page, plan: Plan) -> None:
+    """How much of the plan is confirmed, how far the next re-plan may move the rest, and
+    (for a re-plan) what changed against the previous plan."""
+    from fundopt.reports.certainty import certainty_by_kind, certainty_sentence, change_lines
+
+    page.heading("What recipients can rely on")
+    page.sentence(certainty_sentence(plan))
+    u = page.unit.value
+    table = certainty_by_kind(plan)
+    rows = [[KIND_WORDS.get(str(r["kind"]), "all recipients").capitalize(), r["confirmed"],
+             r["indicative"], r["confirmed_share"], r["may_move"]]
+            for r in table.to_dict("records")]
+    page.table(["Recipients", f"Confirmed ({u})", f"Indicative ({u})", "Confirmed (%)",
+                f"Next re-plan may move ({u})"], rows, [T, M, M, Format.PERCENT, M],
+               spans=[page.span - 4, 1, 1, 1, 1])
+    lines = [line.split(None, 1)[1] if line.startswith("changes") else line.strip()
+             for line in change_lines(plan)]
+    if lines:
+        page.sentence("Against the previous plan: " + "; ".join(
+            line.removeprefix("against the previous plan: ") for line in lines)
+            + " (see Changes).")
 
 
 def _optimised(page: Page, plan: Plan) -> None:

@@ -157,6 +157,37 @@ class Plan:
 
         return against_todays_method(self)
 
+    @cached_property
+    def settlement(self) -> pd.DataFrame:
+        """What the plan promises, per recipient and funded year: recipient, name, kind,
+        year, status (confirmed: the next re-plan holds it; indicative: a planning figure),
+        allocation, tolerance_share, at_least and at_most (the least and most the next
+        re-plan may give: :func:`fundopt.plan.changes.settlement_table`)."""
+        from fundopt.plan.changes import settlement_table
+
+        return settlement_table(self)
+
+    @cached_property
+    def changes(self) -> pd.DataFrame:
+        """A re-plan against the plan it started from (``fundopt.replan``), per recipient
+        and year: recipient, name, kind, year, previous_status, previous, new, change,
+        change_rate, tolerance_share, reason (a :class:`~fundopt.ChangeReason`) and words;
+        empty when the plan is not a re-plan (:func:`fundopt.plan.changes.changes_table`)."""
+        from fundopt.plan.changes import changes_table
+
+        return changes_table(self)
+
+    @cached_property
+    def certainty(self) -> pd.DataFrame:
+        """What each recipient can rely on: recipient, name, kind, confirmed and
+        indicative (its money over the horizon), confirmed_share, may_move (the most the
+        next re-plan may move its indicative money within tolerance) and, for a re-plan,
+        largest_change, largest_change_rate and largest_change_year against the previous
+        plan (:func:`fundopt.plan.changes.certainty_table`)."""
+        from fundopt.plan.changes import certainty_table
+
+        return certainty_table(self)
+
     def _repr_html_(self) -> str:
         years = self.allocations.groupby("year")["amount"].sum()
         head = (

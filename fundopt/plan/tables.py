@@ -76,12 +76,22 @@ def assemble_plan(
     bound = bound_rows[kept]
     binding = words.loc[bound].assign(shadow_price=price[kept][bound]).reset_index(drop=True)
     breaches = []
+    # an accounting row's priced deviation (a re-plan's move from an indicative figure) is
+    # part of the objective, not a broken rule: its own term, and not a breach
+    measured = {r.info.rule for r in rows
+                if r.info.family is Family.ACCOUNTING and r.penalty is not None}
+    moved = 0.0
     for i, (kind, rule) in enumerate(b.aux_meaning):
         j = hm.col_of_aux[i]
-        if kind == "breach" and j >= 0 and col_value[j] * scale > 0.005:
+        if kind == "breach" and j >= 0 and rule in measured:
+            moved += float(hm.cost[j] * col_value[j]) * scale
+        elif kind == "breach" and j >= 0 and col_value[j] * scale > 0.005:
             breaches.append(
                 {"rule": rule, "amount": float(col_value[j] * scale), "penalty": float(-hm.cost[j])}
             )
+    if measured:
+        terms["breach_penalty"] = terms.get("breach_penalty", 0.0) - moved
+        terms["replan_change"] = moved
     return Plan(
         problem=problem,
         status=status,

@@ -34,6 +34,9 @@ class Settings:
             fall by at most this share of its cliff-edge limit (so cuts are not dumped in
             the year the plan does not look beyond).
         time_limit_seconds: HiGHS time limit; ``None`` for none.
+        replan_change_penalty: in a re-plan, value lost per pound a recipient's allocation
+            moves from the previous plan's indicative figure (within its tolerance), so
+            indicative figures move no more than the new envelopes and rules make worth it.
     """
 
     name: str = "fundopt problem"
@@ -42,6 +45,7 @@ class Settings:
     volatility_penalty: float = 0.02
     terminal_fall_share: float = 0.5
     time_limit_seconds: float | None = None
+    replan_change_penalty: float = 0.01
 
     def __post_init__(self) -> None:
         # a unit typed as text ("£k") is the enum; anything else is refused now, not after
@@ -157,6 +161,8 @@ class FundingProblem:
     line_limits: pd.DataFrame = field(default_factory=lambda: _empty("line_limits"))
     priorities: pd.DataFrame = field(default_factory=lambda: _empty("priorities"))
     negotiability: pd.DataFrame = field(default_factory=lambda: _empty("negotiability"))
+    previous_plan: pd.DataFrame = field(default_factory=lambda: _empty("previous_plan"))
+    notice_periods: pd.DataFrame = field(default_factory=lambda: _empty("notice_periods"))
     settings: Settings = field(default_factory=Settings)
     origin: Origin = field(default_factory=Origin, compare=False)
     warnings: tuple[Issue, ...] = field(default=(), compare=False, repr=False)

@@ -52,6 +52,11 @@ class YearStatus(StrEnum):
     INDICATIVE = "indicative"  # a planning figure: envelopes may change at the next settlement
 
 
+#: An indicative year's tolerance when its *Years* row gives none: a re-plan keeps each
+#: recipient's figure for the year within 5% of the previous plan's.
+DEFAULT_TOLERANCE_SHARE = 0.05
+
+
 class ShareScope(StrEnum):
     """What a share target is a share of."""
 
@@ -96,6 +101,9 @@ class RuleFamily(StrEnum):
     FLOOR = "floor"
     CAP = "cap"
     COMMITMENT = "commitment"
+    PROMISE = "promise"  # a confirmed figure of the previous plan, held
+    TOLERANCE = "tolerance"  # an indicative figure of the previous plan, kept within its tolerance
+    NOTICE = "notice"  # a cut against the previous plan needs notice
     CLIFF_EDGE = "cliff_edge"
     RISE_LIMIT = "rise_limit"
     GLIDE_PATH = "glide_path"
@@ -124,6 +132,9 @@ DEFAULT_RELAX_PENALTIES: dict[RuleFamily, float] = {
     RuleFamily.CAP: 20.0,
     RuleFamily.FLOOR: 20.0,
     RuleFamily.COMMITMENT: 50.0,
+    RuleFamily.PROMISE: 50.0,
+    RuleFamily.TOLERANCE: 5.0,
+    RuleFamily.NOTICE: 10.0,
     RuleFamily.ENVELOPE: 100.0,
 }
 
@@ -230,6 +241,13 @@ YEARS = TableSpec(
             choices=_enum(YearStatus),
             doc="confirmed (blank) or indicative: a planning figure, not yet settled; "
             "indicative years come after the confirmed ones",
+        ),
+        C(
+            "tolerance_share",
+            K.SHARE,
+            required=False,
+            doc="indicative years only: how far the next re-plan may move each recipient's "
+            "figure for this year, as a share of it; blank = 5%",
         ),
     ),
     "The baseline year and the consecutive fiscal years of the horizon.",
@@ -618,6 +636,70 @@ PRIORITIES = TableSpec(
 )
 
 
+# The plan a re-plan starts from (formulation/constraints/promises.py): its confirmed figures
+# are held, its indicative ones kept within their tolerance. fundopt.replan fills it from a
+# Plan or a results workbook; it can also be typed in.
+PREVIOUS_PLAN = TableSpec(
+    "previous_plan",
+    "Previous plan",
+    (
+        C("recipient", K.REF, ref="recipients"),
+        C("year", K.YEAR),
+        C("amount", K.MONEY, doc="the recipient's allocation in the previous plan"),
+        C(
+            "status",
+            K.ENUM,
+            required=False,
+            choices=_enum(YearStatus),
+            doc="confirmed (blank): held exactly; indicative: kept within its tolerance",
+        ),
+        C(
+            "tolerance_share",
+            K.SHARE,
+            required=False,
+            doc="indicative only: how far the re-plan may move the figure, as a share of it; "
+            "blank = 5%",
+        ),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "The previous plan's allocation per recipient and year, for a re-plan: a confirmed "
+    "figure is a promise, an indicative one a planning figure with a tolerance. No rows: "
+    "not a re-plan.",
+    key=("recipient", "year"),
+)
+
+
+# Notice periods (formulation/constraints/promises.py): a cut against the previous plan.
+NOTICE_PERIODS = TableSpec(
+    "notice_periods",
+    "Notice periods",
+    (
+        C(
+            "recipient",
+            K.REF,
+            required=False,
+            ref="recipients",
+            doc="blank = the default for all",
+        ),
+        C(
+            "max_cut_rate",
+            K.SHARE,
+            doc="the largest cut, against the previous plan's figure, that needs no notice",
+        ),
+        C(
+            "notice_years",
+            K.INT,
+            doc="a larger cut first made in a re-plan cannot fall in this many years from "
+            "the start of its horizon",
+        ),
+        C("penalty", K.PENALTY, required=False),
+    ),
+    "How much notice a cut needs: a recipient's allocation may not fall more than "
+    "max_cut_rate below the previous plan's figure in the first notice_years of a re-plan.",
+    key=("recipient",),
+)
+
+
 #: Every table, in the template's sheet order; validation reports issues in this order too.
 TABLES: tuple[TableSpec, ...] = (
     RECIPIENTS,
@@ -639,6 +721,8 @@ TABLES: tuple[TableSpec, ...] = (
     LINE_LIMITS,
     PRIORITIES,
     NEGOTIABILITY,
+    PREVIOUS_PLAN,
+    NOTICE_PERIODS,
 )
 
 TABLES_BY_NAME: dict[str, TableSpec] = {t.name: t for t in TABLES}

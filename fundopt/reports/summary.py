@@ -36,6 +36,7 @@ TERM_WORDS: Mapping[str, str] = {
     "need_penalty": "less: distance from each recipient's needs-based share",
     "volatility_penalty": "less: year-to-year change in recipients' total funding",
     "breach_penalty": "less: penalties for promises broken",
+    "replan_change": "less: moves of indicative figures from the previous plan",
 }
 
 #: Each rule family in words, plural (for "what bound").

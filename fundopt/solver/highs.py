@@ -19,9 +19,7 @@ from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
-import pyomo.environ as pyo
 import scipy.sparse as sp
-from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from fundopt._support import paused_gc
 from fundopt.formulation.builder import LpArrays, LpBuilder
@@ -250,6 +248,8 @@ def pass_lp(h: highspy.Highs, matrix: sp.csc_array, col_lower: np.ndarray,
 
 def _unchanged(b: LpBuilder) -> bool:
     """Whether ``b.model`` holds just what the builder recorded (cheap: counts and identity)."""
+    import pyomo.environ as pyo  # only when a Pyomo model was built: it costs about 1 s
+
     m = b.model
     assert m is not None
     rows = sum(len(c) for c in m.component_objects(pyo.Constraint, active=True))
@@ -265,6 +265,8 @@ def _pyomo_arrays(b: LpBuilder) -> LpArrays:
     m = b.model
     if m is None:
         raise ValueError("this builder has no Pyomo model (it was made with pyomo=False)")
+    from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
+
     variables = [b.var(v) for v in range(b.n_vars)]
     with paused_gc():
         info = LinearStandardFormCompiler().write(

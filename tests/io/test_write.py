@@ -26,7 +26,8 @@ def test_sheets_and_numbers(tmp_path: Path) -> None:
     out = write_workbook(plan, tmp_path / "plan.xlsx")
     wb = openpyxl.load_workbook(out)
     # the hand plan has no breaches, share targets, tiers or bands: no empty sheets for them
-    assert wb.sheetnames == ["Summary", "Recipients by year", "Allocations", "Headroom",
+    assert wb.sheetnames == ["Summary", "Settlement", "Recipients by year", "Allocations",
+                             "Headroom",
                              "Strands and threats", "Share targets", "Requirements",
                              "Stream use", "Binding rules", "Shadow prices", "Checks", "Audit"]
     rows = sheet_rows(out, "Allocations")

@@ -36,6 +36,10 @@ RULE_COLUMNS: dict[str, dict[str, str]] = {
     "cap_amount": {"limits": "cap_amount"},
     "cap_ratio": {"limits": "cap_ratio"},
     "commitment": {"commitments": "amount"},
+    "promise": {"previous_plan": "amount"},
+    "tolerance_low": {"previous_plan": "tolerance_share"},
+    "tolerance_high": {"previous_plan": "tolerance_share"},
+    "notice": {"previous_plan": "amount", "notice_periods": "max_cut_rate"},
     "cliff_edge": {"cliff_edges": "max_fall_rate"},
     "rise_limit": {"cliff_edges": "max_rise_rate"},
     "glide_path": {"cliff_edges": "max_fall_rate", "recipients": "last_year"},
@@ -74,6 +78,8 @@ def suggestion(row: Row, pounds: float, direction: int = 1) -> str:
     if prefix == "commitment":
         activity = key.split(",")[1]
         return f"reduce the commitment to {r}'s '{activity}' in {t} by {amt}"
+    if prefix in ("promise", "tolerance_low", "tolerance_high", "notice"):
+        return _promise_suggestion(prefix, r, t, amt, direction)
     if prefix == "cliff_edge":
         return (f"relax {r}'s cliff-edge limit in {t} by {amt} (let its total funding fall "
                 f"{amt} further than the limit allows)")
@@ -100,6 +106,21 @@ def suggestion(row: Row, pounds: float, direction: int = 1) -> str:
     if prefix == "share_max":
         return f"accept {amt} more than the share limit '{target}' allows"
     return f"break '{info.description}' by {amt}"
+
+
+def _promise_suggestion(prefix: str, r: str, t: str, amt: str, direction: int) -> str:
+    if prefix == "promise":
+        way = "lower" if direction > 0 else "raise"
+        return (f"{way} {r}'s confirmed allocation in {t} by {amt} (breaking the previous "
+                "plan's promise)")
+    if prefix == "tolerance_low":
+        return (f"let {r}'s allocation in {t} fall {amt} further below the previous plan's "
+                "indicative figure than its tolerance allows")
+    if prefix == "tolerance_high":
+        return (f"let {r}'s allocation in {t} rise {amt} further above the previous plan's "
+                "indicative figure than its tolerance allows")
+    return (f"cut {r}'s allocation in {t} {amt} more than its notice period allows "
+            "(a cut announced a year earlier)")
 
 
 def rule_ref(problem: FundingProblem, row: Row, amount: float | None = None, direction: int = 1

@@ -29,6 +29,7 @@ from fundopt.plan.verify.facts import PlanFacts, plan_facts
 from fundopt.plan.verify.limits import check_limits
 from fundopt.plan.verify.local_priorities import check_local_priorities
 from fundopt.plan.verify.own_rules import check_own_rules
+from fundopt.plan.verify.promises import check_promises
 from fundopt.plan.verify.requirements import check_requirements
 from fundopt.plan.verify.shares import check_share_targets
 from fundopt.problem import FundingProblem
@@ -42,6 +43,7 @@ RULE_CHECKS: tuple[tuple[str, Callable[[Checks, PlanFacts], None]], ...] = (
     ("envelopes", check_envelopes),
     ("floors_and_caps", check_limits),
     ("commitments", check_commitments),
+    ("promises", check_promises),
     ("cliff_edges", check_cliff_edges),
     ("local_priorities", check_local_priorities),
     ("national_requirements", check_requirements),

@@ -22,6 +22,7 @@ from fundopt.problem.schema import TABLES
 from fundopt.problem.validation.cells import MAX_MONEY, YEAR_RE, is_blank, year_start
 from fundopt.problem.validation.issues import Checker
 from fundopt.problem.validation.keys import check_keys, check_near_duplicate_ids
+from fundopt.problem.validation.promises import check_promises
 from fundopt.problem.validation.references import check_references
 from fundopt.problem.validation.rules import check_rules
 from fundopt.problem.validation.settings import check_settings
@@ -41,6 +42,7 @@ def validate_problem(
     check_years(ck, t)  # before references, which read its baseline flags as booleans
     check_references(ck, t)
     check_rules(ck, t)
+    check_promises(ck, t)
     clean = {spec.name: canonical(spec, t[spec.name]) for spec in TABLES}
     return clean, ck.issues
 

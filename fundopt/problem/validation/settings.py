@@ -14,7 +14,7 @@ MAX_TIME_LIMIT_SECONDS = 3.2e7
 
 
 def check_settings(ck: Checker, s: Any) -> None:
-    for name in ("need_penalty", "volatility_penalty"):
+    for name in ("need_penalty", "volatility_penalty", "replan_change_penalty"):
         v = getattr(s, name)
         if not (isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v)
                 and 0 <= v <= MAX_PENALTY_SETTING):

@@ -1,0 +1,197 @@
+"""A table's data rows written straight into the sheet's XML when the workbook is saved.
+
+openpyxl makes an object for every cell and serialises each through an XML tree: for the
+90,000 cells of the reference plan's results that was about 1.5 s of a 2 s write. A
+:class:`FastWorkbook` keeps each table's rows as columns of values with one style per
+column (registered with openpyxl, so its number formats, fonts and fills are openpyxl's
+own); on save, openpyxl writes everything else (headings, headers, widths, filters, frozen
+panes, print settings, the Summary) and the rows are spliced into each sheet's
+``<sheetData>`` as the same XML openpyxl would write: inline strings, numbers as
+``%.16g``, booleans as 1/0 with the TRUE/FALSE format, text starting with ``=``, ``+``,
+``-`` or ``@`` marked as text (quote prefix), characters Excel rejects removed.
+
+If anything was written by openpyxl below a block's first row after the block was kept
+(a cell, a row height), the block is written cell by cell through openpyxl instead, so
+the result is always what the slow path gives.
+"""
+
+from __future__ import annotations
+
+import io
+import math
+import re
+import zipfile
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import IO, Any
+from xml.sax.saxutils import escape
+
+import pandas as pd
+from openpyxl.cell.cell import Cell
+from openpyxl.styles import Alignment, PatternFill
+from openpyxl.utils import get_column_letter
+from openpyxl.workbook import Workbook
+from openpyxl.worksheet.worksheet import Worksheet
+
+from fundopt.io.xlsx import BOOL_FORMAT, clean_text, set_value
+
+_DIMENSION = re.compile(rb'<dimension ref="[^"]*"\s*/>')
+_TEXT_MARKS = ("=", "+", "-", "@")
+
+
+@dataclass(frozen=True)
+class ColumnStyle:
+    """How a column's cells look: its number format (None: General) and alignment."""
+
+    number_format: str | None
+    alignment: Alignment
+
+
+@dataclass
+class Block:
+    """A table's data rows, kept as columns, from ``first_row`` down."""
+
+    ws: Worksheet
+    first_row: int
+    columns: Sequence[Sequence[Any]]
+    styles: Sequence[ColumnStyle]
+    heights: dict[int, float] = field(default_factory=dict)  # sheet row -> points
+    fills: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, col) -> colour
+
+    @property
+    def last_row(self) -> int:
+        return self.first_row + max((len(c) for c in self.columns), default=0) - 1
+
+
+class FastWorkbook(Workbook):
+    """An openpyxl workbook whose table rows (:meth:`add_block`) are written on save
+    without an object per cell. Everything else is an ordinary openpyxl workbook."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.blocks: list[Block] = []
+        self._ids: dict[tuple[Any, ...], int] = {}
+
+    def add_block(self, block: Block) -> None:
+        self.blocks.append(block)
+
+    def save(self, filename: str | IO[bytes]) -> None:
+        blocks = [b for b in self.blocks if b.ws in self.worksheets]
+        for b in [b for b in blocks if _touched_below(b)]:
+            write_cells(b)  # openpyxl owns those rows now: write the block its way
+            blocks.remove(b)
+        if not blocks:
+            super().save(filename)
+            return
+        xml = {id(b.ws): self._rows_xml(b) for b in blocks}  # styles registered before saving
+        buffer = io.BytesIO()
+        super().save(buffer)
+        parts = {b.ws.path.lstrip("/"): b for b in blocks}
+        with zipfile.ZipFile(buffer) as zin, zipfile.ZipFile(
+                filename, "w", zipfile.ZIP_DEFLATED, allowZip64=True) as zout:
+            for info in zin.infolist():
+                data = zin.read(info)
+                block = parts.get(info.filename)
+                if block is not None:
+                    data = _splice(data, xml[id(block.ws)], block)
+                zout.writestr(info, data, compress_type=zipfile.ZIP_DEFLATED, compresslevel=1)
+
+    # -- styles -------------------------------------------------------------------------------
+    def style_id(self, ws: Worksheet, style: ColumnStyle, variant: str = "",
+                 fill: str | None = None) -> int:
+        """The cellXfs index of ``style`` (with a boolean or text variant and a fill)."""
+        key = (style, variant, fill)
+        found = self._ids.get(key)
+        if found is None:
+            cell = Cell(ws)  # not placed on the sheet: only registers the style
+            if style.number_format:
+                cell.number_format = style.number_format
+            if variant == "bool":
+                cell.number_format = BOOL_FORMAT
+            elif variant == "text":
+                cell.quotePrefix = True
+            cell.alignment = style.alignment
+            if fill:
+                cell.fill = PatternFill("solid", fgColor=fill)
+            found = self._ids[key] = int(cell.style_id)
+        return found
+
+    def _rows_xml(self, b: Block) -> bytes:
+        letters = [get_column_letter(j) for j in range(1, len(b.columns) + 1)]
+        ids = [{v: self.style_id(b.ws, s, v) for v in ("", "bool", "text")} for s in b.styles]
+        rows: list[str] = []
+        n = b.last_row - b.first_row + 1
+        for i in range(n):
+            r = b.first_row + i
+            cells = []
+            for j, column in enumerate(b.columns):
+                if i >= len(column):
+                    continue
+                fill = b.fills.get((r, j + 1))
+                if fill is not None:
+                    ids_j = {v: self.style_id(b.ws, b.styles[j], v, fill)
+                             for v in ("", "bool", "text")}
+                else:
+                    ids_j = ids[j]
+                cells.append(_cell(f"{letters[j]}{r}", column[i], ids_j))
+            height = b.heights.get(r)
+            attrs = f' ht="{height:g}" customHeight="1"' if height else ""
+            rows.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
+        return "".join(rows).encode("utf-8")
+
+
+def _cell(ref: str, value: Any, ids: dict[str, int]) -> str:
+    """One cell's XML, as openpyxl writes it (see the module's docstring)."""
+    if hasattr(value, "item") and not isinstance(value, str):
+        value = value.item()  # numpy scalars
+    if value is None or value is pd.NA or value is pd.NaT or (
+            isinstance(value, float) and not math.isfinite(value)):
+        return f'<c r="{ref}" s="{ids[""]}"/>'  # blank, in the column's format
+    if isinstance(value, bool):
+        return f'<c r="{ref}" s="{ids["bool"]}" t="b"><v>{int(value)}</v></c>'
+    if isinstance(value, int | float):
+        return f'<c r="{ref}" s="{ids[""]}" t="n"><v>{value:.16g}</v></c>'
+    if not isinstance(value, str):
+        value = str(value)
+    text = clean_text(value)
+    if not text:
+        return f'<c r="{ref}" s="{ids[""]}" t="inlineStr"/>'  # as openpyxl writes ""
+    style = ids["text"] if text[:1] in _TEXT_MARKS else ids[""]
+    space = ' xml:space="preserve"' if text != text.strip() else ""
+    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+
+
+def _touched_below(b: Block) -> bool:
+    """Whether openpyxl would write anything in the block's rows (a cell with a value or a
+    style, a row with a height or any other setting)."""
+    ws = b.ws
+    cells = any(r >= b.first_row and (c._value is not None or c.has_style)
+                for (r, _), c in ws._cells.items())
+    return cells or any(r >= b.first_row and dict(d) for r, d in ws.row_dimensions.items())
+
+
+def write_cells(b: Block) -> None:
+    """Write a block through openpyxl, cell by cell (the slow path, same result)."""
+    for j, (column, style) in enumerate(zip(b.columns, b.styles, strict=True), start=1):
+        for i, value in enumerate(column):
+            cell = b.ws.cell(row=b.first_row + i, column=j)
+            set_value(cell, value)
+            if style.number_format and cell.number_format != BOOL_FORMAT:
+                cell.number_format = style.number_format
+            cell.alignment = style.alignment
+            fill = b.fills.get((cell.row, j))
+            if fill:
+                cell.fill = PatternFill("solid", fgColor=fill)
+    for r, height in b.heights.items():
+        b.ws.row_dimensions[r].height = height
+
+
+def _splice(data: bytes, rows: bytes, b: Block) -> bytes:
+    """The sheet's XML with ``rows`` at the end of its sheetData and its dimension widened."""
+    if b"</sheetData>" in data:
+        data = data.replace(b"</sheetData>", rows + b"</sheetData>", 1)
+    else:
+        data = data.replace(b"<sheetData/>", b"<sheetData>" + rows + b"</sheetData>", 1)
+    last_col = get_column_letter(max(b.ws.max_column, len(b.columns)))
+    ref = f'<dimension ref="A1:{last_col}{b.last_row}"/>'.encode()
+    return _DIMENSION.sub(ref, data, count=1)
