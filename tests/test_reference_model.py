@@ -199,8 +199,11 @@ def test_reference_model_solves_and_every_check_passes(plan: fo.Plan) -> None:
 
 def test_headline_figures(plan: fo.Plan) -> None:
     # 2026-12-01: pinned again after the rebuild on the 2026-27 settlement (issue 13)
-    assert plan.solver.variables == 13_520
-    assert plan.solver.constraints == 3_240
+    # 2026-12-01: priority tiers (issue 12): the stability tier's change, limit and mix rows
+    # and the need penalty's totals per kind and year (13,520 variables and 3,240 rows
+    # before); tier 1's optimum and the totals per year are unchanged
+    assert plan.solver.variables == 26_952
+    assert plan.solver.constraints == 9_388
     assert plan.objective == pytest.approx(52_342_334_296.16, rel=1e-9)
     by_year = plan.allocations.groupby("year")["amount"].sum().to_dict()
     pinned = {"2027-28": 12_754_713_204, "2028-29": 12_990_870_767,

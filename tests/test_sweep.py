@@ -14,7 +14,6 @@ from whatif_problems import regional_problem
 
 import fundopt as fo
 from fundopt.plan.solve import build, finish
-from fundopt.solver.run import run
 from fundopt.solver.tiers import solve_tiers
 from fundopt.whatif.sweep import Method, SweepEngine
 

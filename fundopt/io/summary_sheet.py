@@ -122,10 +122,6 @@ def _certainty(page: Page, plan: Plan) -> None:
 
 def _optimised(page: Page, plan: Plan) -> None:
     page.heading("What was optimised")
-    tiers = getattr(plan, "tiers", None)
-    if isinstance(tiers, pd.DataFrame) and len(tiers):
-        _tiers(page, tiers)
-        return
     page.sentence("fundopt makes the value of the funding as large as the rules allow: each "
                   "pound counts at its activity's value per pound (sheet Value tranches), less "
                   "penalties that keep each recipient near its needs-based share and its "
@@ -135,15 +131,20 @@ def _optimised(page: Page, plan: Plan) -> None:
     u = page.unit.value
     page.table(["What", f"{u} of value"], terms.values.tolist(), [T, M],
                spans=[page.span - 2, 2])
+    tiers = getattr(plan, "tiers", None)
+    if isinstance(tiers, pd.DataFrame) and len(tiers):
+        _tiers(page, tiers)
 
 
 def _tiers(page: Page, tiers: pd.DataFrame) -> None:
     """Each priority tier in words, its best, what the plan achieves and the give."""
     u = page.unit.value
-    page.sentence("The plan was optimised tier by tier: each tier is made as good as it can "
-                  "be while the tiers before it stay within their give of their best; the "
-                  "last, stability, chooses the smoothest plan among the best ones (see "
-                  f"Tiers). Amounts in {u} of each tier's own measure:")
+    page.space()
+    page.sentence("That is priority tier 1. The plan was then optimised tier by tier: each "
+                  "tier is made as good as it can be while the tiers before it stay within "
+                  "their give of their best; the last, stability, chooses the smoothest plan "
+                  f"among the best ones (see Tiers). Amounts in {u} of each tier's own "
+                  "measure:")
     rows = [[int(r["tier"]), f"{str(r['measure']).capitalize()} ({r['sense']})",
              float(r["optimum"]), float(r["achieved"]),
              None if pd.isna(r["give_allowed"]) else float(r["give_allowed"])]

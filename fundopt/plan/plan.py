@@ -196,11 +196,26 @@ class Plan:
             f"{len(self.binding)} binding rules, checks {'passed' if self.passed else 'FAILED'}"
         )
         table = years.to_frame("allocated (£)").to_html(float_format=lambda v: f"{v:,.0f}")
-        return head + table
+        return head + table + self._tiers_html()
+
+    def _tiers_html(self) -> str:
+        """What was optimised, tier by tier, as a small table."""
+        if not len(self.tiers):
+            return ""
+        shown = self.tiers[["tier", "measure", "sense", "optimum", "achieved",
+                            "give_allowed"]].rename(columns={
+                                "optimum": "best", "achieved": "this plan",
+                                "give_allowed": "give allowed"})
+        return ("<p>Optimised tier by tier (each tier's own measure; the tiers before it "
+                "held within their give):</p>"
+                + shown.to_html(index=False, na_rep="", float_format=lambda v: f"{v:,.0f}"))
 
     def __repr__(self) -> str:
+        tiers = "; ".join(f"tier {int(r['tier'])} {r['sense'][:3]} {r['goals']}"
+                          for r in self.tiers.to_dict("records"))
         return (
             f"Plan(status={self.status.value}, objective={self.objective:,.2f}, "
             f"allocations={len(self.allocations)} rows, "
-            f"total=£{int(self.allocations['amount'].sum()):,})"
+            f"total=£{int(self.allocations['amount'].sum()):,}"
+            + (f", tiers: {tiers}" if tiers else "") + ")"
         )

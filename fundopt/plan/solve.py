@@ -206,7 +206,7 @@ def finish(
     _time_round_and_verify(times, t, check.seconds, progress)
     _refuse_if_failed(checks)
     certificate = with_whole_pounds(replace(tiers.certificate, resolved_cold=any(
-        c.resolved_cold for c in tiers.certificates)), rounding, alloc, carry)
+        c.resolved_cold for c in tiers.certificates)), tiers.whole_give, alloc, carry)
     plan = assemble_plan(
         problem,
         hm,
@@ -259,6 +259,7 @@ class _ExactCheck:
         self.problem, self.index, self.allowed = problem, hm.builder.index, allowed
         self.own_rules = hm.builder.own_rules
         self.rounding, self.n_rows = tiers.rounding, len(hm.builder.rows)
+        self.tiers = hm.builder.tiers[:len(tiers.optima)]  # the tiers solved
         self.measures = Measures(self.index)
         self.penalty = {r.info.rule: float(r.penalty) for r in hm.builder.rows
                         if r.penalty is not None}
@@ -283,7 +284,7 @@ class _ExactCheck:
         beyond its give (empty: it keeps them all)."""
         checks = self(alloc, carry)
         bad = set(checks.loc[~checks["passed"], "rule"])
-        tiers = self.index.problem.tiers
+        tiers = self.tiers
         rows = {r.info.rule: r for r in self.rounding.builder.rows[self.n_rows:]}
         achieved = self.achieved(alloc, carry)[:-1]
         for k, (tier, got) in enumerate(zip(tiers[:-1], achieved, strict=True), start=1):
@@ -302,7 +303,7 @@ class _ExactCheck:
         breach = sum(-float(s) * self.penalty.get(str(r), 0.0)
                      for r, s in zip(soft["rule"], soft["slack"], strict=True))
         got = self.measures(alloc, breach)
-        return [self.measures.tier(tier, got) for tier in self.index.problem.tiers]
+        return [self.measures.tier(tier, got) for tier in self.tiers]
 
     @property
     def seconds(self) -> float:

@@ -247,6 +247,7 @@ def tier_table(hm: HighsModel, solved: TierSolve, achieved: Sequence[float]) -> 
     scale = hm.builder.scale
     tiers = hm.builder.tiers
     out = []
+    tiers = tiers[:len(solved.optima)]  # a relaxed plan's: tier 1 only
     for k, (tier, optimum, got, certificate) in enumerate(
             zip(tiers, solved.optima, achieved, solved.certificates, strict=True), start=1):
         sign = 1.0 if tier.maximised else -1.0

@@ -603,8 +603,8 @@ LINE_LIMITS = TableSpec(
         C("max_fall_rate", K.SHARE, required=False,
           doc="largest fall within the limit; blank = the recipient's cliff-edge fall rate "
           "(5% without one)"),
-        C("max_rise_rate", K.RATIO, required=False,
-          doc="largest rise within the limit; blank = 10%"),
+        C("max_rise_rate", K.RATE, required=False,
+          doc="largest rise within the limit as a rate, e.g. 0.1 or 10%; blank = 10%"),
         C("hard", K.BOOL, required=False,
           doc="TRUE: a rule the plan keeps; blank or FALSE: change beyond it only costs "
           "stability"),
@@ -627,7 +627,8 @@ PRIORITIES = TableSpec(
           doc="blank = 1; goals sharing a tier are added with these weights"),
         C("give", K.MONEY, required=False,
           doc="how much of this tier's optimum later tiers may give up, in pounds of its "
-          "own measure; blank = £1,000"),
+          "own measure; blank = a ten-millionth of the problem's money (every envelope "
+          "added up)"),
     ),
     "Goals in order: each tier is optimised, then kept within its give while the later tiers "
     "are. No rows: tier 1 is value less need_penalty x need less volatility_penalty x "

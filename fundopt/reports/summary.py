@@ -166,12 +166,8 @@ def _s(n: int) -> str:
 
 # -- what was optimised ---------------------------------------------------------------------
 def objective_in_words(plan: Plan) -> pd.DataFrame:
-    """The objective's terms in words and pounds of value, then the net objective.
-
-    From ``plan.tiers`` (what was optimised, tier by tier) when the plan has it."""
-    tiers = getattr(plan, "tiers", None)
-    if isinstance(tiers, pd.DataFrame) and len(tiers):
-        return tiers
+    """The objective's terms in words and pounds of value, then the net objective: priority
+    tier 1, the policy (``plan.tiers`` says what the later tiers did)."""
     order = [t for t in TERM_WORDS if t in plan.objective_terms]
     order += sorted(set(plan.objective_terms) - set(order))
     rows = [(TERM_WORDS.get(t, t.replace("_", " ")), float(plan.objective_terms[t]))

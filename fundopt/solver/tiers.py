@@ -1,14 +1,15 @@
 """Priority tiers, solved one after another on the same HiGHS model.
 
-Tier 1's objective is the loaded LP's. After each tier is solved, a row keeps its
-objective within its give of the optimum just found ("tier k's objective >= optimum -
-give", in the maximised form HiGHS solves; for a minimised measure that is "measure <=
-optimum + give"); the costs change to the next tier's, and HiGHS re-runs from the basis it
-has. HiGHS's own lexicographic mode is not used: it ignores a warm start (HiGHS issue 2419,
-and sweeps depend on warm starts), minimises when asked to maximise, and leaves the duals
-of its last objective; here each tier's solve is an ordinary dual simplex run from the
-previous one's basis, and the first tier's solution (its duals: the shadow prices a user
-reads) is kept before any tier row is added.
+Tier 1's objective is the loaded LP's (the rows that define only later tiers' measures
+free). After each tier is solved, a row keeps its measure within its give of the optimum
+just found ("tier k's objective >= optimum - give", in the maximised form HiGHS solves;
+for a minimised measure "measure <= optimum + give"), the next tier's rows get their
+bounds, the costs change to the next tier's, and HiGHS solves again from scratch
+(:data:`LATER_TIER_OPTIONS`). HiGHS's own lexicographic mode is not used: it ignores a warm
+start (HiGHS issue 2419), minimises when asked to maximise, and leaves the duals of its
+last objective. Tier 1 keeps every warm start a sweep gives it; its duals and basis (the
+shadow prices and ranging a user reads) are read before any tier row is added. Every tier's
+answer is certified against its own LP (:mod:`fundopt.solver.certificate`).
 
 The tier rows stay in the model for rounding (its margin re-solves run the last tier's
 objective with every tier row in place); :func:`reset` takes them out again, and the
@@ -29,7 +30,6 @@ import scipy.sparse as sp
 from fundopt.errors import SolverError
 from fundopt.formulation.builder import Family, Row, RowInfo, Sense
 from fundopt.solver.certificate import Certificate, certified
-from fundopt.solver.highs import INTERIOR_POINT
 from fundopt.solver.run import MS, run
 
 if TYPE_CHECKING:
@@ -88,23 +88,32 @@ class TierSolve:
 
     @property
     def rounding(self) -> HighsModel:
-        """The last tier's LP as whole-pound rounding keeps it: each tier row at its
-        optimum less its whole give and rounding's reach (the LP itself used half the
-        give, so the whole-pound plan has the rest; where the give is too small for whole
-        pounds, rounding's reach). HiGHS keeps the LP's bounds (rounding's re-solves
-        tighten a row from the bounds HiGHS holds and put those back)."""
-        n = len(self.model.row_lower) - self.n_tier_rows
+        """The last tier's LP as whole-pound rounding keeps it (:meth:`whole_give`), the
+        rows that only define the last tier's measure (which no tier row holds) free: they
+        constrain no allocation, and so the integer repair leaves them and their columns
+        out (on the reference model, 7k columns against 27k)."""
+        model = self.whole_give
+        if not self.n_tier_rows:
+            return model
+        lower, upper = model.row_lower.copy(), model.row_upper.copy()
+        last_only = np.flatnonzero(model.builder.first_tier_rows() == len(self.optima))
+        lower[last_only], upper[last_only] = -INF, INF
+        return replace(model, row_lower=lower, row_upper=upper)
+
+    @property
+    def whole_give(self) -> HighsModel:
+        """The last tier's LP with each tier row at its optimum less its whole give and
+        rounding's reach (the LP itself used half the give, so the whole-pound plan has
+        the rest; where the give is too small for whole pounds, rounding's reach): the
+        bounds the whole-pound plan is held to. HiGHS keeps the LP's bounds (rounding's
+        re-solves tighten a row from the bounds HiGHS holds and put those back)."""
         if not self.n_tier_rows:
             return self.model
-        lower, upper = self.model.row_lower.copy(), self.model.row_upper.copy()
+        n = len(self.model.row_lower) - self.n_tier_rows
+        lower = self.model.row_lower.copy()
         scale = self.model.builder.scale
         lower[n:] = [row.rhs / scale for row in self.model.builder.rows[n:]]
-        # rows that only define the last tier's measure (which no tier row holds) constrain
-        # no allocation: described as free, the integer repair leaves them and their
-        # columns out (on the reference model, 25k columns against 7k)
-        last_only = np.flatnonzero(self.model.builder.first_tier_rows() == len(self.optima))
-        lower[last_only], upper[last_only] = -INF, INF
-        return replace(self.model, row_lower=lower, row_upper=upper)
+        return replace(self.model, row_lower=lower)
 
     @property
     def n_tier_rows(self) -> int:
@@ -166,8 +175,7 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
     iterations = first.iterations
     rows: list[tuple[Row, float]] = []
     for k in range(1, n_tiers):
-        rows.append(_add_tier_row(hm, k, optima[-1], costs[k - 1]))
-        _restore(hm, np.flatnonzero(first_tier == k + 1).astype(np.int32))
+        rows.append(_tier_row_for(hm, k, optima[-1], costs[k - 1]))
         objective = costs[k] + EARLIER_TIER_WEIGHT * objective
         model = _described(hm, rows, first_tier, k + 1, objective, costs)
         _solve_next(model, k)
@@ -181,26 +189,31 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
                      tuple(certificates))
 
 
-#: How every tier after the first is solved: from scratch, by interior point with
-#: crossover to a vertex and its basis. The later tiers' costs (stability's) are nothing
-#: like tier 1's, so tier 1's basis is a poor start (on the reference model the dual simplex
-#: from it took 7,581 iterations, 0.95 s, against 1.96 s by interior point, December 2026),
-#: and the tie-breaking scores are below the point where solvers' tolerances decide: two
-#: methods, or one method from two starts, end on plans £3.7m apart (at 70 lines and
-#: streams' splits, all within HiGHS's tolerances). A tier solved by the same method from
-#: scratch on the same LP ends on the same plan however tier 1 was reached (a sweep's warm
-#: start, a cold solve); the certificate's cold re-solve (these options) too.
-LATER_TIER_OPTIONS: dict[str, object] = {"solver": INTERIOR_POINT, "run_crossover": "on"}
+#: How every tier after the first is solved: from scratch (no basis), by the pinned
+#: serial dual simplex with presolve, exactly as the certificate's cold re-solve solves it.
+#: The later tiers' costs (stability's) are nothing like tier 1's, and the tie-breaking
+#: scores are below the point where solvers' tolerances decide: two methods, or one method
+#: from two starts, end on plans up to £3.7m apart (70 lines' and streams' splits, every one
+#: optimal within HiGHS's tolerances; reference model, December 2026). Solved the same way
+#: from scratch on the same LP, a tier ends on the same plan however tier 1 was reached (a
+#: sweep's warm start, a cold solve). Measured on the reference model: 9,525 iterations,
+#: 2.4-2.7 s here, against 7,581 and 1.9 s from tier 1's basis and 2.8-3.1 s by interior
+#: point (which also logged an imprecise crossover); the options beyond the model's own
+#: (none today) are here.
+LATER_TIER_OPTIONS: dict[str, object] = {}
 
 
 def _solve_next(model: HighsModel, k: int) -> None:
-    """Solve tier ``k + 1`` (its costs and tier ``k``'s row already in HiGHS)."""
+    """Solve tier ``k + 1``: its LP loaded afresh from fundopt's arrays (``model``) and
+    solved from scratch, exactly as the certificate's cold re-solve would."""
+    from fundopt.solver.highs import pass_lp
+
     h = model.highs
-    n = h.getNumCol()
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), model.cost)
-    h.clearSolver()
-    for name, value in LATER_TIER_OPTIONS.items():  # run_highs goes back to simplex after
+    h.clearModel()
+    for name, value in {**model.options, **LATER_TIER_OPTIONS}.items():
         h.setOptionValue(name, value)  # type: ignore[arg-type]
+    pass_lp(h, sp.csc_array(model.matrix), model.col_lower, model.col_upper, model.cost,
+            model.row_lower, model.row_upper)
     status = run(model)
     if status != MS.kOptimal:
         raise SolverError(
@@ -221,21 +234,19 @@ def _restore(hm: HighsModel, rows: np.ndarray) -> None:
 LP_SHARE_OF_GIVE = 0.5
 
 
-def _add_tier_row(hm: HighsModel, k: int, optimum: float, cost: np.ndarray
+def _tier_row_for(hm: HighsModel, k: int, optimum: float, cost: np.ndarray
                   ) -> tuple[Row, float]:
-    """Keep tier ``k``'s objective within half its give of ``optimum`` (model units) in the
-    LP; returns the row and that bound. The row's ``rhs``, which the exact check of the
-    whole-pound plan reads, allows the whole give and rounding's reach
-    (each whole-pound amount moves under £1, so the measure moves under the sum of its
-    weights): where the give is too small for whole pounds (a give of 0, say), rounding may
-    go that far beyond it, and no further. Bounds are rounded down to a multiple of
-    ``SNAP_UNITS``, so the same optimum found by another path (a sweep's warm start), or
-    of the same problem in other money units, gives bit for bit the same row."""
+    """The row keeping tier ``k``'s measure near ``optimum`` (model units), and its bound
+    in the LP: optimum less half the give. The row's ``rhs``, which the exact check of the
+    whole-pound plan reads, allows the whole give and rounding's reach (each whole-pound
+    amount moves under £1, so the measure moves under the sum of its weights): where the
+    give is too small for whole pounds (a give of 0, say), rounding may go that far beyond
+    it, and no further. Bounds are rounded down to a multiple of ``SNAP_UNITS``, so the
+    same optimum found by another path (a sweep's warm start), or of the same problem in
+    other money units, gives bit for bit the same row."""
     scale = hm.builder.scale
     give = (hm.builder.tiers[k - 1].give or 0.0) / scale
     lp_units = _snap(optimum - LP_SHARE_OF_GIVE * give)
-    cols = np.flatnonzero(cost).astype(np.int32)
-    hm.highs.addRow(lp_units, INF, len(cols), cols, cost[cols])
     reach = rounding_reach(hm, cost) / scale
     return _tier_row(hm, k, _snap(optimum - give - reach) * scale), lp_units
 

@@ -279,14 +279,20 @@ def test_an_unlimited_range_says_so_and_rules_come_before_the_policy(tmp_path: P
         ("cumbria", "cap"), ("avon", "value of money")]
 
 
-def test_a_plan_without_bands_tiers_or_changes_has_no_such_sheets(tmp_path: Path) -> None:
-    # Tiers and Changes are declared ahead of the tables (priority tiers, re-plans); until
-    # a Plan carries them, and Bands until it is solved with bands, there is no sheet
+def test_a_plan_without_bands_or_changes_has_no_such_sheets(tmp_path: Path) -> None:
+    # Changes is declared ahead of its table (re-plans); until a Plan carries it, and Bands
+    # until it is solved with bands, there is no sheet. Every plan has its priority tiers
     import fundopt as fo
     from fundopt.io.template import example_problem
 
     plan = fo.solve(example_problem())
-    names = openpyxl.load_workbook(write_workbook(plan, tmp_path / "plan.xlsx")).sheetnames
-    assert not {"Tiers", "Changes", "Bands", "Breaches"} & set(names)
-    assert {"Reasons", "Sensitivity"} <= set(names)
+    book = openpyxl.load_workbook(write_workbook(plan, tmp_path / "plan.xlsx"))
+    names = book.sheetnames
+    assert not {"Changes", "Bands", "Breaches"} & set(names)
+    assert {"Reasons", "Sensitivity", "Tiers"} <= set(names)
+    tiers = [[c.value for c in row] for row in book["Tiers"].iter_rows()]
+    header = next(i for i, row in enumerate(tiers) if row[0] == "Tier")
+    assert tiers[header][:4] == ["Tier", "Goals", "Measure", "Sense"]
+    assert [row[0] for row in tiers[header + 1:header + 3]] == [1, 2]
+    assert tiers[header + 2][1] == "stability" and tiers[header + 2][-1] is True
     assert names[0] == "Summary" and names[-1] == "Audit"
