@@ -71,6 +71,17 @@ def _settings(cache: Path) -> Path:
     return cache / "problem.json"
 
 
+def set_problem(cache: Path, need_penalty: float) -> bool:
+    """Leave the problems' settings for the children in ``cache``; whether they changed
+    (then any LP saved there is another problem's)."""
+    text = json.dumps({"need_penalty": need_penalty})
+    path = _settings(cache)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    return True
+
+
 def _prepare(size: str, cache: Path) -> dict[str, Any]:
     """Build fundopt's LP once and save it (and the envelope rows) for the floor legs."""
     import numpy as np
@@ -426,7 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     cache = out_dir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
-    _settings(cache).write_text(json.dumps({"need_penalty": args.need_penalty}))
+    set_problem(cache, args.need_penalty)
     sweep_sizes = [x.strip().lower() for x in args.sweep_sizes.split(",") if x.strip()] or [
         min(sizes, key=lambda x: SIZES[x].variables)
     ]
