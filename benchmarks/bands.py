@@ -2,6 +2,7 @@
 
     python benchmarks/bands.py                       # reference model, 10k; 100k sampled
     python benchmarks/bands.py --sizes 10k --sample 0
+    python benchmarks/bands.py --need-penalty 0      # the problems of the 1 December results
 
 For each problem: ``fundopt.solve`` as shipped (reasons and ranging), then with bands for
 every recipient-year, or, with ``--sample N``, for N recipients only (their recipient-years;
@@ -21,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import fundopt as fo  # noqa: E402
-from benchmarks.generate import generate  # noqa: E402
+from benchmarks.generate import DEFAULT_NEED_PENALTY, generate  # noqa: E402
 from fundopt.solver.highs import highs_version  # noqa: E402
 
 MODEL = ROOT / "models" / "england_wales_soc.xlsx"
@@ -60,11 +61,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", default="10k,100k", help="synthetic sizes (comma-separated)")
     ap.add_argument("--sample", type=int, default=10,
                     help="recipients banded at the synthetic sizes (0: all)")
+    ap.add_argument("--need-penalty", type=float, default=DEFAULT_NEED_PENALTY,
+                    help="the synthetic problems' need penalty (default the template's)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results" / "bands.md"))
     args = ap.parse_args(argv)
     rows = [measure("reference model", fo.read_workbook(MODEL), 0)]
     for size in [s for s in args.sizes.split(",") if s]:
-        rows.append(measure(size, generate(size), args.sample if size != "10k" else 0))
+        problem = generate(size, need_penalty=args.need_penalty)
+        rows.append(measure(size, problem, args.sample if size != "10k" else 0))
     head = list(rows[0])
     lines = ["| " + " | ".join(head) + " |", "|" + "---|" * len(head)]
     lines += ["| " + " | ".join(str(r[k]) for k in head) + " |" for r in rows]

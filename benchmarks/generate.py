@@ -1,17 +1,23 @@
 """Synthetic FundingProblems of fundopt's shape, from about 2k to 1M allocation variables.
 
 Recipients (forces, regional units, national programmes) x activities (the eleven threats,
-4P strands) x two eligible streams per activity x five horizon years, with: a default
+4P strands) x two eligible streams per activity x horizon years (five, or ten for ``400r``),
+with: a default
 cliff-edge limit (5% fall, 10% rise) and tighter limits for some recipients, forces'
 other income (precept), PCC local priorities with a least local share and a most national
 share, a national requirement per year (illegal drugs), a soft prevent-share target and a
 soft fraud cap, two-tranche value curves on a quarter of the activities, carry-forward on
-one stream and the volatility penalty. Deterministic for a given size and seed.
+one stream, the volatility penalty and the template's default need penalty (``Settings()``:
+0.05 a pound) against a needs-formula weight per recipient: its baseline, moved by up to
+15% either way (a needs formula never matches history). Deterministic for a given size and
+seed.
 
-The need penalty is off: its rows couple every recipient of a kind (a dense block that
-grows with the square of the recipients), which the synthetic sizes would turn into the
-whole story. The families used here are the ones the alternative models in
-``benchmarks/alternatives/`` implement.
+``need_penalty=0.0`` turns the need term off: with it off the problem is the one every
+result before December 2026 was measured on, bit for bit (no ``need_weight`` column, the
+same random draws), so those results stay reproducible. The need rows couple every
+recipient of a kind; written naively each sums every allocation of the kind, so their
+nonzeros grow with the square of the recipients (issue 17). The families used here are the
+ones the alternative models in ``benchmarks/alternatives/`` implement.
 """
 
 from __future__ import annotations
@@ -38,9 +44,24 @@ THREATS = (
     "local_policing",
 )
 STRANDS = ("pursue", "prevent", "protect", "prepare")
-HORIZON = ("2026-27", "2027-28", "2028-29", "2029-30", "2030-31")
 BASELINE_YEAR = "2025-26"
 STREAMS_PER_ACTIVITY = 2
+#: The template's default need penalty (value lost per pound away from a needs-based share).
+DEFAULT_NEED_PENALTY = Settings().need_penalty
+#: Envelope growth on the baseline in the first five horizon years; later years grow 1% a
+#: year on the fifth.
+GROWTH = (0.99, 1.01, 1.02, 1.04, 1.05)
+
+
+def horizon(years: int) -> tuple[str, ...]:
+    """The fiscal years after the baseline year: ``2026-27``, ``2027-28``, ..."""
+    return tuple(f"{2026 + k}-{(27 + k) % 100:02d}" for k in range(years))
+
+
+def growth(years: int) -> tuple[float, ...]:
+    """Each horizon year's envelopes as a multiple of the baseline's total."""
+    extra = tuple(round(GROWTH[-1] * 1.01 ** (k + 1), 4) for k in range(years - len(GROWTH)))
+    return (GROWTH + extra)[:years]
 
 
 @dataclass(frozen=True)
@@ -49,10 +70,11 @@ class Size:
     recipients: int
     activities: int
     streams: int
+    years: int = 5  # horizon years
 
     @property
     def variables(self) -> int:
-        return self.recipients * self.activities * STREAMS_PER_ACTIVITY * len(HORIZON)
+        return self.recipients * self.activities * STREAMS_PER_ACTIVITY * self.years
 
 
 SIZES: dict[str, Size] = {
@@ -64,14 +86,20 @@ SIZES: dict[str, Size] = {
         Size("300k", 500, 60, 8),
         Size("600k", 750, 80, 9),
         Size("1m", 1000, 100, 10),
+        # issue 17's template: many recipients, a ten-year horizon (240,000 variables)
+        Size("400r", 400, 30, 5, years=10),
     )
 }
 
 
-def generate(size: str | Size, seed: int = 0) -> FundingProblem:
-    """A feasible FundingProblem with ``size.variables`` allocation variables."""
+def generate(
+    size: str | Size, seed: int = 0, need_penalty: float = DEFAULT_NEED_PENALTY
+) -> FundingProblem:
+    """A feasible FundingProblem with ``size.variables`` allocation variables; the need
+    term at ``need_penalty`` (the template's default; 0 for none, as before December 2026)."""
     sz = SIZES[size] if isinstance(size, str) else size
     rng = np.random.default_rng(seed)
+    horizon_years = horizon(sz.years)
     n_r, n_a, n_s = sz.recipients, sz.activities, sz.streams
     n_regions = max(2, n_r // 10)
 
@@ -88,7 +116,10 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
         {"recipient": rid, "name": [f"Recipient {r}" for r in rid], "kind": kind, "region": region}
     )
     years = pd.DataFrame(
-        {"year": [BASELINE_YEAR, *HORIZON], "baseline": [True] + [False] * len(HORIZON)}
+        {
+            "year": [BASELINE_YEAR, *horizon_years],
+            "baseline": [True] + [False] * len(horizon_years),
+        }
     )
     aid = [f"a{i:03d}" for i in range(n_a)]
     # every fifth activity is local policing; the others cycle through the ten SOC threats
@@ -130,7 +161,7 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
         if kind[i] != "force":
             continue
         amount = round(float(base[i]) * 0.5, -3)
-        for k, y in enumerate((BASELINE_YEAR, *HORIZON)):
+        for k, y in enumerate((BASELINE_YEAR, *horizon_years)):
             income.append(
                 {
                     "recipient": r,
@@ -146,10 +177,9 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
     for e in elig:
         weight[sid.index(e["stream"])] += 1
     weight /= weight.sum()
-    growth = (0.99, 1.01, 1.02, 1.04, 1.05)
     env = []
     for j, s in enumerate(sid):
-        for y, g in zip(HORIZON, growth, strict=True):
+        for y, g in zip(horizon_years, growth(sz.years), strict=True):
             env.append(
                 {"stream": s, "year": y, "amount": round(float(base.sum() * weight[j] * g), -3)}
             )
@@ -175,17 +205,17 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
     requirements = pd.DataFrame(
         [
             {"threat": "illegal_drugs", "year": y, "amount": round(float(base.sum()) * 0.03, -3)}
-            for y in HORIZON
+            for y in horizon_years
         ]
     )
     share_targets = pd.DataFrame(
         [
             {"strand": "prevent", "scope": "soc", "year": y, "min_share": 0.06, "penalty": 2.0}
-            for y in HORIZON
+            for y in horizon_years
         ]
         + [
             {"threat": "fraud", "scope": "all", "year": y, "max_share": 0.15, "penalty": 2.0}
-            for y in HORIZON
+            for y in horizon_years
         ]
     )
 
@@ -199,6 +229,8 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
         else:
             tranches.append({"activity": a, "tranche": 1, "value": value[i]})
     value_tranches = pd.DataFrame(tranches)
+    if need_penalty > 0:
+        recipients["need_weight"] = need_weights(base, seed)
 
     return FundingProblem(
         recipients=recipients,
@@ -217,11 +249,19 @@ def generate(size: str | Size, seed: int = 0) -> FundingProblem:
         value_tranches=value_tranches,
         settings=Settings(
             name=f"benchmark {sz.name}",
-            need_penalty=0.0,
+            need_penalty=need_penalty,
             volatility_penalty=0.02,
             terminal_fall_share=0.5,
         ),
     )
+
+
+def need_weights(baseline: np.ndarray, seed: int = 0) -> np.ndarray:
+    """A needs-formula weight per recipient: its baseline in £m, moved by up to 15% either
+    way, to three decimals (a share of its kind's total is the target). Drawn from a
+    generator of its own, so the rest of the problem is the same with or without them."""
+    factor = np.random.default_rng([seed, 17]).uniform(0.85, 1.15, len(baseline))
+    return np.round(baseline / M * factor, 3)
 
 
 def envelope_scenarios(problem: FundingProblem, n: int = 50) -> list[tuple[str, float]]:

@@ -2,6 +2,7 @@
 
     python benchmarks/options.py --sizes 10k,100k            # every variant, fresh process each
     python benchmarks/options.py --sizes 1m --variants pinned,presolve_off --time-limit 1200
+    python benchmarks/options.py --sizes 10k --need-penalty 0   # the problems before December 2026
 
 Each variant solves the same compiled LP (the floor of ``run.py``, saved once per size)
 in its own subprocess, from scratch, and must reach the pinned options' objective
@@ -65,6 +66,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--variants", default=",".join(VARIANTS))
     ap.add_argument("--time-limit", type=float, default=600.0, help="seconds per solve")
     ap.add_argument("--cache", default=str(ROOT / "benchmarks" / "results" / "cache"))
+    ap.add_argument("--need-penalty", type=float, default=None,
+                    help="the problems' need penalty (default the template's; 0: none)")
     ap.add_argument("--out", default=str(ROOT / "benchmarks" / "results"))
     ap.add_argument("--child", default="", help=argparse.SUPPRESS)
     args = ap.parse_args(argv)
@@ -73,12 +76,15 @@ def main(argv: list[str] | None = None) -> int:
         print("RESULT " + json.dumps(_child(args.sizes, cache, args.child, args.time_limit)))
         return 0
 
-    from benchmarks.run import _cache, _run_child
+    from benchmarks.generate import DEFAULT_NEED_PENALTY
+    from benchmarks.run import _cache, _run_child, set_problem
 
+    need = DEFAULT_NEED_PENALTY if args.need_penalty is None else args.need_penalty
+    cache.mkdir(parents=True, exist_ok=True)
+    other_problems = set_problem(cache, need)  # LPs saved for other settings: made again
     results: list[dict[str, Any]] = []
     for size in [s.strip().lower() for s in args.sizes.split(",") if s.strip()]:
-        cache.mkdir(parents=True, exist_ok=True)
-        if not _cache(cache, size).exists():
+        if other_problems or not _cache(cache, size).exists():
             _run_child("prepare", size, cache)
         pinned: float | None = None
         for variant in [v for v in args.variants.split(",") if v]:

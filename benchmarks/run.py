@@ -1,7 +1,10 @@
 """fundopt against HiGHS alone, an idiomatic Pyomo model and linopy, on the same LPs.
 
     python benchmarks/run.py --sizes 10k,100k,1m --repeats 3
+    python benchmarks/run.py --sizes 400r --repeats 1 --legs highs,fundopt
 
+The problems are ``benchmarks/generate.py``'s with the template's default need penalty
+(``--need-penalty 0`` for the problems of results before December 2026).
 Every approach runs in a fresh subprocess per repeat (clean timings, its own peak memory).
 Per size it runs:
 
@@ -45,6 +48,7 @@ LEGS = ("highs", "fundopt", "pyomo", "linopy")
 SWEEP_LEGS = ("sweep_highs", "sweep_fundopt", "sweep_fundopt_lp", "sweep_rebuild")
 PHASES = ("build", "handoff", "solve", "extract")
 TOLERANCE = 1e-6
+DEFAULT_NEED_PENALTY = 0.05  # Settings().need_penalty, the template's (checked in main)
 
 
 # -- measurements inside a child process ---------------------------------------------------
@@ -62,16 +66,31 @@ def _cache(cache: Path, size: str) -> Path:
     return cache / f"lp_{size}.npz"
 
 
+def _settings(cache: Path) -> Path:
+    """Where the parent leaves the run's problem settings for its children."""
+    return cache / "problem.json"
+
+
+def set_problem(cache: Path, need_penalty: float) -> bool:
+    """Leave the problems' settings for the children in ``cache``; whether they changed
+    (then any LP saved there is another problem's)."""
+    text = json.dumps({"need_penalty": need_penalty})
+    path = _settings(cache)
+    if path.exists() and path.read_text() == text:
+        return False
+    path.write_text(text)
+    return True
+
+
 def _prepare(size: str, cache: Path) -> dict[str, Any]:
     """Build fundopt's LP once and save it (and the envelope rows) for the floor legs."""
     import numpy as np
 
-    from benchmarks.generate import generate
     from fundopt.formulation.builder import Family
     from fundopt.plan.solve import build
     from fundopt.solver.highs import highs_options
 
-    problem = generate(size)
+    problem = _problem(size, cache)
     hm = build(problem)
     A = hm.matrix.tocsc()  # type: ignore[attr-defined]
     rows = [i for i, r in enumerate(hm.builder.rows) if r.info.family is Family.ENVELOPE]
@@ -150,16 +169,17 @@ def _leg_highs(size: str, cache: Path) -> dict[str, Any]:
     }
 
 
-def _problem(size: str) -> Any:
+def _problem(size: str, cache: Path) -> Any:
     from benchmarks.generate import generate
 
-    return generate(size)
+    settings = json.loads(_settings(cache).read_text())
+    return generate(size, need_penalty=float(settings["need_penalty"]))
 
 
 def _leg_fundopt(size: str, cache: Path) -> dict[str, Any]:
     import fundopt as fo
 
-    problem = _problem(size)
+    problem = _problem(size, cache)
     setup = _rss_mb()
     t0 = time.perf_counter()
     plan = fo.solve(problem)
@@ -188,7 +208,7 @@ def _leg_alternative(module: str, size: str, cache: Path) -> dict[str, Any]:
     mod = importlib.import_module(f"benchmarks.alternatives.{module}")
     # fundopt's options for this size (the method is chosen by size): the same for all
     options = json.loads(str(np.load(_cache(cache, size))["options"][0]))
-    problem = _problem(size)
+    problem = _problem(size, cache)
     setup = _rss_mb()
     out = mod.solve(problem, options)
     objective = out.pop("objective")
@@ -204,7 +224,7 @@ def _scenarios(problem: Any, n: int) -> list[tuple[str, float]]:
 def _leg_sweep_highs(size: str, cache: Path, n: int) -> dict[str, Any]:
     import numpy as np
 
-    problem = _problem(size)
+    problem = _problem(size, cache)
     z = dict(np.load(_cache(cache, size)))
     h, pass_model = _load_highs(z)
     pass_model()
@@ -242,7 +262,7 @@ def _leg_sweep_fundopt(size: str, cache: Path, n: int, whole_pounds: bool = True
                        ) -> dict[str, Any]:
     from fundopt.whatif.sweep import Method, SweepEngine
 
-    problem = _problem(size)
+    problem = _problem(size, cache)
     setup = _rss_mb()
     t0 = time.perf_counter()
     engine = SweepEngine(problem, whole_pounds=whole_pounds)
@@ -267,7 +287,7 @@ def _leg_sweep_fundopt(size: str, cache: Path, n: int, whole_pounds: bool = True
 def _leg_sweep_rebuild(size: str, cache: Path, n: int) -> dict[str, Any]:
     import fundopt as fo
 
-    problem = _problem(size)
+    problem = _problem(size, cache)
     setup = _rss_mb()
     seconds, objectives = [], []
     for stream, factor in _scenarios(problem, n):
@@ -365,7 +385,11 @@ def _version(name: str, module: Any) -> str:
 
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="10k,100k", help="comma-separated: 2k, 10k, 100k, 1m")
+    ap.add_argument("--sizes", default="10k,100k",
+                    help="comma-separated: 2k, 10k, 100k, 300k, 600k, 1m, 400r")
+    ap.add_argument("--need-penalty", type=float, default=DEFAULT_NEED_PENALTY,
+                    help="the problems' need penalty (default the template's, "
+                    f"{DEFAULT_NEED_PENALTY:g}; 0: none, as before December 2026)")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--legs", default=",".join(LEGS + SWEEP_LEGS))
     ap.add_argument("--scenarios", type=int, default=50, help="envelope scenarios per sweep")
@@ -389,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         out = child(args.child, args.sizes, Path(args.cache), args.scenarios)
         print("RESULT " + json.dumps(out), flush=True)
         return 0
+    from fundopt import Settings
+
+    assert Settings().need_penalty == DEFAULT_NEED_PENALTY, "the template's default moved"
 
     from benchmarks.generate import SIZES
 
@@ -410,6 +437,7 @@ def main(argv: list[str] | None = None) -> int:
     out_dir = Path(args.out)
     cache = out_dir / "cache"
     cache.mkdir(parents=True, exist_ok=True)
+    set_problem(cache, args.need_penalty)
     sweep_sizes = [x.strip().lower() for x in args.sweep_sizes.split(",") if x.strip()] or [
         min(sizes, key=lambda x: SIZES[x].variables)
     ]
@@ -443,6 +471,7 @@ def main(argv: list[str] | None = None) -> int:
     result = {
         "machine": machine(),
         "command": " ".join(sys.argv),
+        "need_penalty": args.need_penalty,
         "notes": notes,
         "results": records,
         "failures": failures,
@@ -575,6 +604,8 @@ def markdown(result: dict[str, Any]) -> str:
         )
     m = result["machine"]
     lines += ["", "Machine: " + ", ".join(f"{k} {v}" for k, v in m.items())]
+    if "need_penalty" in result:
+        lines += [f"Need penalty: {result['need_penalty']:g} (benchmarks/generate.py)"]
     lines += [
         f"Failed: {f['approach']} at {f['size']}: {f['error']}" for f in result.get("failures", [])
     ]

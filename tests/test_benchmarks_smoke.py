@@ -1,17 +1,22 @@
 """The benchmark runs end to end at its smallest size (no timing assertions).
 
 Every approach must reach fundopt's optimal objective: ``benchmarks/run.py`` checks it and
-fails otherwise. The linopy leg is skipped when linopy is not installed.
+fails otherwise. The problems carry the template's need penalty. The linopy leg is
+skipped when linopy is not installed.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
+import warnings
 from pathlib import Path
 
 import pytest
+
+import fundopt as fo
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -41,7 +46,69 @@ def test_benchmark_smallest_size(tmp_path: Path) -> None:
     for r in result["results"]:
         if r["objective_rel_diff"] is not None:
             assert r["objective_rel_diff"] <= 1e-6
+    assert result["need_penalty"] == fo.Settings().need_penalty  # the template's default
     assert "| fundopt | 2k |" in (tmp_path / "results.md").read_text()
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "generate.py").exists(), reason="no benchmarks/")
+def test_every_model_prices_the_need_term_as_fundopt_does() -> None:
+    """2k with the template's need penalty: the need term is in play (it costs value, and
+    without it the optimum is higher), and the alternative models, each with an auxiliary
+    total per kind and year, reach fundopt's optimum."""
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.alternatives import pyomo_idiomatic
+    from benchmarks.generate import generate
+    from fundopt.solver.highs import highs_options
+
+    problem = generate("2k")
+    plan = fo.solve(problem)
+    without = fo.solve(generate("2k", need_penalty=0.0))
+    assert plan.objective_terms["need_penalty"] < -1000  # pounds of value
+    assert without.objective > plan.objective
+    options = {**highs_options(plan.solver.variables), "output_flag": False}
+    objectives = {"pyomo": pyomo_idiomatic.solve(problem, dict(options))["objective"]}
+    if importlib.util.find_spec("linopy") is not None:
+        from benchmarks.alternatives import linopy_model
+
+        with warnings.catch_warnings():  # linopy's notices of its future semantics
+            warnings.simplefilter("ignore")
+            objectives["linopy"] = linopy_model.solve(problem, dict(options))["objective"]
+    for name, objective in objectives.items():
+        assert abs(objective - plan.objective) <= 1e-6 * abs(plan.objective), name
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "generate.py").exists(), reason="no benchmarks/")
+def test_the_many_recipient_size_is_issue_17s_template() -> None:
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.generate import SIZES, generate
+
+    problem = generate("400r")
+    assert SIZES["400r"].variables == 400 * 30 * 2 * 10 == 240_000
+    assert len(problem.recipients) == 400 and len(problem.horizon) == 10
+    assert problem.settings.need_penalty == fo.Settings().need_penalty
+    weights = problem.recipients["need_weight"].astype(float)
+    assert (weights > 0).all()
+    assert generate("2k", need_penalty=0.0).recipients["need_weight"].isna().all()
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "new_work.py").exists(), reason="no benchmarks/")
+def test_new_work_benchmark_smallest_size(tmp_path: Path) -> None:
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "new_work.py"), "--sizes", "2k",
+           "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    result = json.loads((tmp_path / "new_work.json").read_text())
+    legs = result["legs"]["2k"]
+    assert set(legs) == {"plain", "certificate", "bands", "tiers"}
+    plain = legs["plain"]
+    assert plain["replan_moved_pounds"] <= 100  # the same problem re-planned: its totals hold
+    assert plain["replan_objective"] <= plain["objective"] + 1e-6 * abs(plain["objective"])
+    assert legs["bands"]["bands_done"] == 20 * 5  # every recipient-year at 2k
+    items = [r["item"] for r in result["rows"]]
+    assert items[0] == "plain solve (fundopt.solve)" and result["rows"][0]["ratio"] == 1.0
+    assert any(i.startswith("certificate") for i in items)
+    assert "| 2k | re-plan (fundopt.replan, same problem) |" in (
+        tmp_path / "new_work.md").read_text()
 
 
 @pytest.mark.skipif(not (ROOT / "benchmarks" / "options.py").exists(), reason="no benchmarks/")

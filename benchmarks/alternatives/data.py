@@ -4,7 +4,7 @@ Shared by the alternative models (their build time includes it). It covers the c
 families :mod:`benchmarks.generate` uses, read as docs/formulation.md states them: every
 recipient funded every horizon year, eligibility by (stream, activity), one carry-forward
 stream, default and per-recipient cliff-edge limits, local shares, national requirements,
-share targets, per-activity value tranches and the volatility penalty.
+share targets, per-activity value tranches, the need penalty and the volatility penalty.
 """
 
 from __future__ import annotations
@@ -35,6 +35,10 @@ class LpData:
     share_targets: pd.DataFrame
     tranches: dict[str, list[tuple[float | None, float]]]  # activity -> (width £, value)
     omega: float
+    eta: float  # need penalty (0: no need term)
+    # kind -> its recipients with a need_weight and their target shares (kinds whose
+    # weights add up to more than 0 only: docs/formulation.md, "Need penalty")
+    need_shares: dict[str, dict[str, float]]
 
 
 def money_scale(problem: FundingProblem) -> float:
@@ -52,7 +56,7 @@ def prepare(problem: FundingProblem) -> LpData:
     assert p.eligibility["recipient"].isna().all() and p.eligibility["threat"].isna().all()
     assert p.eligibility["recipient_kind"].isna().all()
     assert p.recipients["first_year"].isna().all() and p.recipients["last_year"].isna().all()
-    assert p.settings.need_penalty == 0 and not len(p.limits) and not len(p.commitments)
+    assert not len(p.limits) and not len(p.commitments)
     years = list(p.horizon)
     lines = p.eligibility[["stream", "activity"]].drop_duplicates()
     alloc = (
@@ -103,4 +107,19 @@ def prepare(problem: FundingProblem) -> LpData:
         share_targets=p.share_targets.copy(),
         tranches=tranches,
         omega=p.settings.volatility_penalty,
+        eta=p.settings.need_penalty,
+        need_shares=need_shares(p) if p.settings.need_penalty > 0 else {},
     )
+
+
+def need_shares(problem: FundingProblem) -> dict[str, dict[str, float]]:
+    """Each kind's recipients with a ``need_weight``, and the weight's share of the kind's
+    (every recipient is funded in every year here, so the shares do not change by year)."""
+    r = problem.recipients
+    r = r[r["need_weight"].notna()]
+    out: dict[str, dict[str, float]] = {}
+    for kind, group in r.groupby("kind", sort=True):
+        weight = group.set_index("recipient")["need_weight"].astype(float).sort_index()
+        if weight.sum() > 0:
+            out[str(kind)] = (weight / weight.sum()).to_dict()
+    return out

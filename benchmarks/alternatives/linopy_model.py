@@ -81,6 +81,26 @@ def build(problem: FundingProblem) -> tuple[linopy.Model, LpData]:
     down = m.add_variables(lower=0, coords=[R, T], name="down")
     m.add_constraints(X - X_prev - up + down == prev_known - income, name="volatility")
 
+    # need penalty: each kind's total in each year (an auxiliary variable: a need row then
+    # holds a recipient's lines and one total, not every line of its kind), and each
+    # recipient's distance from its need_weight share of that total
+    need = None
+    if d.need_shares:
+        weighted = [(g, r_, w) for g, shares in sorted(d.need_shares.items())
+                    for r_, w in sorted(shares.items())]
+        RN = pd.Index([r_ for _, r_, _ in weighted], name="recipient")
+        G = pd.Index(sorted(d.need_shares), name="kind")
+        kind_of = xr.DataArray([g for g, _, _ in weighted], coords=[RN], name="kind")
+        share_of = xr.DataArray([w for _, _, w in weighted], coords=[RN])
+        XN = X.sel(recipient=RN)
+        total = m.add_variables(lower=0, coords=[G, T], name="kind_total")
+        m.add_constraints(total - XN.groupby(kind_of).sum() == 0, name="kind_total_def")
+        over = m.add_variables(lower=0, coords=[RN, T], name="need_over")
+        under = m.add_variables(lower=0, coords=[RN, T], name="need_under")
+        their_total = total.sel(kind=kind_of)  # (recipient, year): the total of its kind
+        m.add_constraints(XN - share_of * their_total - over + under == 0, name="need")
+        need = over.sum() + under.sum()
+
     # local priorities
     ls = d.local_shares.set_index("recipient").reindex(R)
     assert ls["penalty"].isna().all() and ls["year"].isna().all()
@@ -169,6 +189,8 @@ def build(problem: FundingProblem) -> tuple[linopy.Model, LpData]:
         )
         objective = objective + (z * xr.DataArray(val, coords=[tr_acts, J])).sum()
     objective = objective - d.omega * (up.sum() + down.sum())
+    if need is not None:
+        objective = objective - d.eta * need
     for var, p in penalties:
         objective = objective - p * var
     m.add_objective(objective, sense="max")

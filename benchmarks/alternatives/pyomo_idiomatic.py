@@ -115,6 +115,31 @@ def build(problem: FundingProblem) -> tuple[pyo.ConcreteModel, LpData]:
 
     m.volatility = pyo.Constraint(m.R, m.T, rule=volatility_rule)
 
+    # need penalty: each kind's total in each year (an auxiliary variable, so a need row has
+    # a recipient's lines and one total, not every line of its kind), then each recipient's
+    # distance from its need_weight share of that total
+    kinds = sorted(d.need_shares)
+    m.KT = pyo.Set(initialize=[(g, t) for g in kinds for t in d.years], dimen=2)
+    m.kind_total = pyo.Var(m.KT, domain=pyo.NonNegativeReals)
+
+    def kind_total_rule(m: Any, g: str, t: str) -> Any:
+        lines = [key for r in sorted(d.need_shares[g]) for key in by_rt[(r, t)]]
+        return m.kind_total[g, t] == sum(m.x[key] for key in lines)
+
+    m.kind_total_def = pyo.Constraint(m.KT, rule=kind_total_rule)
+    m.NEED = pyo.Set(
+        initialize=[(g, r, t) for g in kinds for r in sorted(d.need_shares[g]) for t in d.years],
+        dimen=3,
+    )
+    m.need_over = pyo.Var(m.NEED, domain=pyo.NonNegativeReals)
+    m.need_under = pyo.Var(m.NEED, domain=pyo.NonNegativeReals)
+
+    def need_rule(m: Any, g: str, r: str, t: str) -> Any:
+        target = d.need_shares[g][r] * m.kind_total[g, t]
+        return X(r, t) - target == m.need_over[g, r, t] - m.need_under[g, r, t]
+
+    m.need = pyo.Constraint(m.NEED, rule=need_rule)
+
     # local priorities
     shares = {str(s.recipient): s for s in d.local_shares.itertuples(index=False)}
     m.LS = pyo.Set(initialize=[(r, t) for r in sorted(shares) for t in d.years], dimen=2)
@@ -218,6 +243,7 @@ def build(problem: FundingProblem) -> tuple[pyo.ConcreteModel, LpData]:
         )
         value += sum(d.tranches[q[1]][q[3]][1] * m.z[q] for q in m.TR)
         value -= d.omega * sum(m.up[r, t] + m.down[r, t] for r in m.R for t in m.T)
+        value -= d.eta * sum(m.need_over[q] + m.need_under[q] for q in m.NEED)
         value -= sum(p * v for v, p in penalties)
         return value
 
