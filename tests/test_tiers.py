@@ -68,8 +68,8 @@ def test_the_default_tiers_are_the_blended_objective_then_stability() -> None:
     t = plan.tiers
     assert list(t["goals"]) == ["value, need x 0.05, volatility x 0.02", "stability"]
     assert plan.objective == pytest.approx(t.loc[0, "optimum"], rel=1e-12)
-    # the default give: a ten-millionth of the money (£100m): £10
-    assert t.loc[0, "give_allowed"] == pytest.approx(10.0)
+    # the default give: a millionth of the money (£100m): £100
+    assert t.loc[0, "give_allowed"] == pytest.approx(100.0)
     assert t.loc[0, "achieved"] >= t.loc[0, "optimum"] - t.loc[0, "give_allowed"]
     # what was optimised, tier by tier, in the repr and the notebook's table
     assert "tiers: tier 1 max value, need x 0.05, volatility x 0.02; tier 2 min stability" \

@@ -21,12 +21,14 @@ import pandas as pd
 from fundopt.problem.schema import Goal
 
 #: When the sheet leaves ``give`` blank, a tier may give up this share of the problem's
-#: money (every envelope of every year, added up) in pounds of its own measure: £5,500 on
-#: the reference model, £10 on a £100m problem. In proportion to the money, so a problem
+#: money (every envelope of every year, added up) in pounds of its own measure: about £55,000
+#: on the reference model, £100 on a £100m problem. In proportion to the money, so a problem
 #: stated in £k plans as the same problem in £m does; far above HiGHS's tolerance (1e-7
 #: model units: at most 10p); far below anything a minister would weigh (chosen by
-#: experiment: docs/formulation.md, "Priority tiers").
-DEFAULT_GIVE_SHARE = 1e-7
+#: experiment: a ten-millionth left the integer repair of a re-plan of the reference model
+#: £6,461 short of tier 1's give and rounding's reach, and its search with the tier row in
+#: it ran past its 120 s limit; a millionth gives a whole-pound plan in 0.2 s).
+DEFAULT_GIVE_SHARE = 1e-6
 
 #: Words for each goal's measure, as a plan's ``tiers`` table shows them.
 GOAL_WORDS: dict[Goal, str] = {

@@ -627,7 +627,7 @@ PRIORITIES = TableSpec(
           doc="blank = 1; goals sharing a tier are added with these weights"),
         C("give", K.MONEY, required=False,
           doc="how much of this tier's optimum later tiers may give up, in pounds of its "
-          "own measure; blank = a ten-millionth of the problem's money (every envelope "
+          "own measure; blank = a millionth of the problem's money (every envelope "
           "added up)"),
     ),
     "Goals in order: each tier is optimised, then kept within its give while the later tiers "
