@@ -344,8 +344,12 @@ def test_the_command_line_can_relax_and_write_the_flagged_plan(tmp_path, capsys)
     out = tmp_path / "plan.xlsx"
     assert main(["solve", str(source), "-o", str(out), "--relax"]) == fo.ExitCode.OK
     assert "promise(s) were broken" in capsys.readouterr().err
-    summary = openpyxl.load_workbook(out, read_only=True)["Summary"]
-    values = [c for row in summary.iter_rows(values_only=True) for c in row if c is not None]
+    book = openpyxl.load_workbook(out, read_only=True)
+    try:
+        rows = book["Summary"].iter_rows(values_only=True)
+        values = [c for row in rows for c in row if c is not None]
+    finally:
+        book.close()
     assert any(str(v).startswith("RELAXED") for v in values)
 
 
