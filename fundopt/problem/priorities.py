@@ -20,14 +20,16 @@ import pandas as pd
 
 from fundopt.problem.schema import Goal
 
-#: When the sheet leaves ``give`` blank, a tier may give up this share of the problem's
-#: money (every envelope of every year, added up) in pounds of its own measure: about £55,000
-#: on the reference model, £100 on a £100m problem. In proportion to the money, so a problem
-#: stated in £k plans as the same problem in £m does; far above HiGHS's tolerance (1e-7
-#: model units: at most 10p); far below anything a minister would weigh (chosen by
-#: experiment: a ten-millionth left the integer repair of a re-plan of the reference model
-#: £6,461 short of tier 1's give and rounding's reach, and its search with the tier row in
-#: it ran past its 120 s limit; a millionth gives a whole-pound plan in 0.2 s).
+#: When the sheet leaves ``give`` blank, later tiers keep the tier at its optimum (its
+#: optimal face, fundopt.solver.tiers.Face), and whole-pound rounding may cost it up to this
+#: share of the problem's money (every envelope of every year, added up) in pounds of its
+#: own measure: about £52,000 on the reference model, £100 on a £100m problem. In
+#: proportion to the money, so a problem stated in £k plans as the same problem in £m
+#: does; far above HiGHS's tolerance (1e-7 model units: at most 10p); far below anything
+#: a minister would weigh (chosen by experiment: a ten-millionth left the integer repair
+#: of a re-plan of the reference model £6,461 short of tier 1's give and rounding's reach,
+#: and its search with the tier row in it ran past its 120 s limit; a millionth gives a
+#: whole-pound plan in 0.2 s).
 DEFAULT_GIVE_SHARE = 1e-6
 
 #: Words for each goal's measure, as a plan's ``tiers`` table shows them.
@@ -44,11 +46,17 @@ class Tier:
     """Goals optimised together (their measures added with ``weights``), then kept within
     ``give`` pounds of the tier's optimum while later tiers are optimised.
 
+    With ``keep_optimum`` (a blank give on sheet Priorities: the default) later tiers
+    choose only among the plans this tier finds best, its optimal face; ``give`` is then
+    only what whole-pound rounding may cost it. Without, later tiers may trade up to half
+    of ``give`` of this tier's measure in the LP (and rounding the rest) for their own.
+
     >>> Tier({Goal.VALUE: 1.0, Goal.NEED: 0.05}, give=500.0)  # doctest: +SKIP
     """
 
     weights: Mapping[Goal, float]
     give: float | None = None  # pounds; None: the default share of the problem's money
+    keep_optimum: bool = False
     goals: tuple[Goal, ...] = field(init=False)
 
     def __post_init__(self) -> None:
@@ -67,7 +75,7 @@ class Tier:
             object.__setattr__(self, "give", float(self.give))
 
     def __reduce__(self) -> tuple[Any, ...]:
-        return (Tier, (dict(self.weights), self.give))
+        return (Tier, (dict(self.weights), self.give, self.keep_optimum))
 
     @property
     def maximised(self) -> bool:
@@ -100,7 +108,8 @@ def default_tiers(settings: Any, money: float) -> tuple[Tier, ...]:
     if settings.volatility_penalty > 0:
         first[Goal.VOLATILITY] = float(settings.volatility_penalty)
     give = DEFAULT_GIVE_SHARE * money
-    return (Tier(first, give), Tier({Goal.STABILITY: 1.0}, give))
+    return (Tier(first, give, keep_optimum=True),
+            Tier({Goal.STABILITY: 1.0}, give, keep_optimum=True))
 
 
 def resolve_tiers(table: pd.DataFrame, settings: Any, money: float) -> tuple[Tier, ...]:
@@ -118,9 +127,10 @@ def resolve_tiers(table: pd.DataFrame, settings: Any, money: float) -> tuple[Tie
         by_tier.setdefault(k, {})[Goal(goal)] = 1.0 if _blank(weight) else float(weight)
         if not _blank(give):
             gives[k] = float(give)
-    tiers = [Tier(by_tier[k], gives.get(k, default)) for k in sorted(by_tier)]
+    tiers = [Tier(by_tier[k], gives.get(k, default), keep_optimum=k not in gives)
+             for k in sorted(by_tier)]
     if Goal.STABILITY not in tiers[-1].weights:
-        tiers.append(Tier({Goal.STABILITY: 1.0}, default))
+        tiers.append(Tier({Goal.STABILITY: 1.0}, default, keep_optimum=True))
     return tuple(tiers)
 
 
@@ -139,7 +149,7 @@ def priorities_table(tiers: Sequence[Tier]) -> pd.DataFrame:
     for k, tier in enumerate(tiers, start=1):
         for i, (goal, weight) in enumerate(tier.weights.items()):
             rows.append({"tier": k, "goal": goal.value, "weight": weight,
-                         "give": tier.give if i == 0 else None})
+                         "give": tier.give if i == 0 and not tier.keep_optimum else None})
     return pd.DataFrame(rows, columns=["tier", "goal", "weight", "give"], dtype=object)
 
 

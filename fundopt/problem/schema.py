@@ -627,12 +627,13 @@ PRIORITIES = TableSpec(
           doc="blank = 1; goals sharing a tier are added with these weights"),
         C("give", K.MONEY, required=False,
           doc="how much of this tier's optimum later tiers may give up, in pounds of its "
-          "own measure; blank = a millionth of the problem's money (every envelope "
-          "added up)"),
+          "own measure; blank = none: later tiers choose only among the plans this tier "
+          "finds best, and whole pounds may cost it up to a millionth of the problem's "
+          "money (every envelope added up)"),
     ),
-    "Goals in order: each tier is optimised, then kept within its give while the later tiers "
-    "are. No rows: tier 1 is value less need_penalty x need less volatility_penalty x "
-    "volatility; a last tier, stability, is always added.",
+    "Goals in order: each tier is optimised, then kept at its optimum (or within its give) "
+    "while the later tiers are. No rows: tier 1 is value less need_penalty x need less "
+    "volatility_penalty x volatility; a last tier, stability, is always added.",
     key=("goal",),
 )
 

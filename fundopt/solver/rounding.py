@@ -253,7 +253,15 @@ def _tightened_point(
     # the bounds HiGHS holds go back after (a priority tier's row is held tighter in the
     # LP than ``hm`` describes it: fundopt.solver.tiers.TierSolve.rounding)
     _, _, held_lo, held_hi, _ = h.getRows(len(idx), idx.astype(np.int32))
+    held_lo, held_hi = np.asarray(held_lo), np.asarray(held_hi)
+    # a row held at the bound it binds on (an earlier tier's optimal face,
+    # fundopt.solver.tiers.Face) stays held, at the tightened bound
+    pinned = (held_lo == held_hi) & ~equal
+    on_lo = pinned & (held_lo == lo)
+    on_hi = pinned & ~on_lo
     new_lo, new_hi = np.maximum(new_lo, held_lo), np.minimum(new_hi, held_hi)
+    new_hi[on_lo] = new_lo[on_lo]
+    new_lo[on_hi] = new_hi[on_hi]
     h.changeRowsBounds(len(idx), idx.astype(np.int32), new_lo, new_hi)  # type: ignore[attr-defined]
     try:
         point = _optimum(h)
@@ -261,7 +269,7 @@ def _tightened_point(
             point = _with_tiers_widened(hm, idx)
     finally:
         h.changeRowsBounds(  # type: ignore[attr-defined]
-            len(idx), idx.astype(np.int32), np.asarray(held_lo), np.asarray(held_hi))
+            len(idx), idx.astype(np.int32), held_lo, held_hi)
     return point
 
 

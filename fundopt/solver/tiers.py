@@ -11,9 +11,17 @@ last objective. Tier 1 keeps every warm start a sweep gives it; its duals and ba
 shadow prices and ranging a user reads) are read before any tier row is added. Every tier's
 answer is certified against its own LP (:mod:`fundopt.solver.certificate`).
 
-The tier rows stay in the model for rounding (its margin re-solves run the last tier's
-objective with every tier row in place); :func:`reset` takes them out again, and the
-costs back to tier 1's, so a sweep can load its next scenario in place.
+A tier whose give was left blank (every default tier) is kept at its optimum: the later
+tiers' LPs hold the columns and rows its reduced costs and duals mark on the bounds they
+sit on (:class:`Face`), so they choose only among its optimal plans. That is what makes
+the plan one answer: with only the tier row, stability spent the whole give trading value
+for smoothness, and the plan moved with every change of a value (£3.67m for a part in a
+million, reference model, December 2026; now under £10).
+
+The tier rows and the face stay in the model for rounding (its margin re-solves run the
+last tier's objective on the face, every tier row in place); :func:`reset` takes them out
+again, with the costs and bounds back to tier 1's, so a sweep can load its next scenario
+in place.
 """
 
 from __future__ import annotations
@@ -55,6 +63,7 @@ class Snapshot:
     row_value: np.ndarray
     objective: float  # maximised form
     iterations: int
+    col_dual: np.ndarray | None = None
 
     @classmethod
     def read(cls, h: Any) -> Snapshot:
@@ -62,7 +71,7 @@ class Snapshot:
         info = h.getInfo()
         return cls(np.asarray(sol.col_value), np.asarray(sol.row_dual),
                    np.asarray(sol.row_value), float(info.objective_function_value),
-                   int(info.simplex_iteration_count))
+                   int(info.simplex_iteration_count), np.asarray(sol.col_dual))
 
 
 @dataclass(frozen=True)
@@ -174,32 +183,151 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
     objective = costs[0]
     iterations = first.iterations
     rows: list[tuple[Row, float]] = []
+    face = Face()
+    opened = model
     for k in range(1, n_tiers):
         rows.append(_tier_row_for(hm, k, optima[-1], costs[k - 1]))
-        objective = costs[k] + EARLIER_TIER_WEIGHT * objective
-        model = _described(hm, rows, first_tier, k + 1, objective, costs)
-        _solve_next(model, k)
+        keep = hm.builder.tiers[k - 1].keep_optimum
+        if keep:
+            face = face.kept(model, last)
+        # on a kept optimum the earlier tiers' measures are constant: nothing to add
+        objective = costs[k] + (0.0 if keep else EARLIER_TIER_WEIGHT) * objective
+        opened = _described(hm, rows, first_tier, k + 1, objective, costs)
+        model = _solve_on_face(face, opened, k)
         certificates.append(_certified(model, k + 1))
         if on_tier is not None:
             on_tier(k + 1, model)
         last = Snapshot.read(h)
         iterations += last.iterations
         optima.append(float(np.dot(costs[k], last.col_value)))  # the tier's own measure
-    return TierSolve(first, last, tuple(optima), model, iterations, basis,
+    # HiGHS keeps the face (rounding's re-solves stay on it); rounding and the exact check
+    # judge the plan by the LP's own bounds, the tier rows at their whole give
+    return TierSolve(first, last, tuple(optima), opened, iterations, basis,
                      tuple(certificates))
+
+
+#: A reduced cost or dual (value per model unit, maximised form) at least this large marks
+#: a column or row that every optimal plan of the tier holds at its bound (complementary
+#: slackness); smaller ones are taken as ties. On the reference model (December 2026) tier
+#: 1's are either 0 (to 1e-12) or at least 0.01: any threshold between gives the same face,
+#: and a change of a value by a part in a million (a reduced cost of about 1e-6) moves no
+#: column or row across it.
+FACE_TOLERANCE = 1e-4
+
+#: How far (model units) a held column or row may move from its bound, into the room its
+#: rule allows, when held exactly HiGHS finds no feasible point (:func:`_solve_on_face`):
+#: ten times HiGHS's feasibility tolerance (£1 at the £1m money scale), at a cost to the
+#: kept tier of at most its dual times this.
+FACE_SLACK = 1e-6
+
+
+@dataclass(frozen=True)
+class Face:
+    """What holds the plan on the optimal face of the tiers kept at their optimum: each
+    column whose reduced cost, and each row whose dual, is at least
+    :data:`FACE_TOLERANCE` is fixed at the bound it sits on. By complementary slackness,
+    with any optimal duals, the plans that keep these are exactly the tier's optimal plans
+    (up to the tolerance: each pound a column below it moves costs the tier under 1e-4
+    pounds, which its give then bounds). The rows are those of the LP the face was read
+    from (the loaded LP's and the tier rows so far)."""
+
+    cols: _Held | None = None  # None: no tier kept yet, the whole LP
+    rows: _Held | None = None
+
+    def kept(self, model: HighsModel, solution: Snapshot) -> Face:
+        """The face of ``model`` (a tier's LP as solved, this face in it) at its optimum
+        ``solution``."""
+        assert solution.col_dual is not None
+        return Face(_Held.of(model.col_lower, model.col_upper, solution.col_value,
+                             solution.col_dual),
+                    _Held.of(model.row_lower, model.row_upper, solution.row_value,
+                             solution.row_dual))
+
+    def on(self, model: HighsModel, slack: float = 0.0) -> HighsModel:
+        """``model`` (a later tier's LP) held on this face, each fixed column and row within
+        ``slack`` of its bound: its rows that the face's LP held get the face's bounds;
+        those it left free (first needed now) and the tier rows added since keep
+        ``model``'s."""
+        if self.cols is None or self.rows is None:
+            return model
+        col_lower, col_upper = self.cols.bounds(slack)
+        lower, upper = self.rows.bounds(slack)
+        n = len(lower)
+        row_lower, row_upper = model.row_lower.copy(), model.row_upper.copy()
+        held = np.isfinite(self.rows.lower) | np.isfinite(self.rows.upper)
+        row_lower[:n] = np.where(held, lower, row_lower[:n])
+        row_upper[:n] = np.where(held, upper, row_upper[:n])
+        return replace(model, col_lower=col_lower, col_upper=col_upper,
+                       row_lower=row_lower, row_upper=row_upper)
+
+
+@dataclass(frozen=True)
+class _Held:
+    """Bounds, and which of them a face holds its column or row at."""
+
+    lower: np.ndarray
+    upper: np.ndarray
+    at_lower: np.ndarray  # held at the lower bound
+    at_upper: np.ndarray  # held at the upper bound
+
+    @classmethod
+    def of(cls, lower: np.ndarray, upper: np.ndarray, value: np.ndarray, dual: np.ndarray
+           ) -> _Held:
+        """Each entry whose ``dual`` is at least :data:`FACE_TOLERANCE` held at the bound
+        ``value`` is nearer."""
+        fix = np.abs(dual) >= FACE_TOLERANCE
+        nearer_lower = np.abs(value - lower) <= np.abs(value - upper)  # inf - x: inf
+        at_lower = fix & nearer_lower & np.isfinite(lower)
+        at_upper = fix & ~nearer_lower & np.isfinite(upper)
+        return cls(lower, upper, at_lower, at_upper)
+
+    def bounds(self, slack: float) -> tuple[np.ndarray, np.ndarray]:
+        """The bounds with each held entry within ``slack`` of its bound."""
+        upper = np.where(self.at_lower, np.minimum(self.upper, self.lower + slack),
+                         self.upper)
+        lower = np.where(self.at_upper, np.maximum(self.lower, self.upper - slack),
+                         self.lower)
+        return lower, upper
+
+
+def _solve_on_face(face: Face, opened: HighsModel, k: int) -> HighsModel:
+    """Solve tier ``k + 1``'s LP ``opened`` on ``face`` and return the LP solved. Held
+    exactly at their bounds, thousands of rows can leave no point HiGHS finds feasible
+    (its answers are feasible to 1e-7 model units; the reference model's second round,
+    December 2026): then each within :data:`FACE_SLACK` of its bound, and if HiGHS still
+    finds none, the tier row alone (the earlier tier's give) holds the plan."""
+    for slack in (0.0, FACE_SLACK):
+        model = face.on(opened, slack)
+        try:
+            _solve_next(model, k)
+            return model
+        except SolverError:
+            if model is opened:
+                raise
+    _solve_next(opened, k)
+    return opened
+
+
+def _restore_bounds(model: HighsModel) -> None:
+    """Give HiGHS's model ``model``'s column and row bounds (those without the face)."""
+    h = model.highs
+    n_col, n_row = len(model.col_lower), len(model.row_lower)
+    h.changeColsBounds(n_col, np.arange(n_col, dtype=np.int32),
+                       model.col_lower, model.col_upper)
+    h.changeRowsBounds(n_row, np.arange(n_row, dtype=np.int32),  # type: ignore[attr-defined]
+                       model.row_lower, model.row_upper)
 
 
 #: How every tier after the first is solved: from scratch (no basis), by the pinned
 #: serial dual simplex with presolve, exactly as the certificate's cold re-solve solves it.
 #: The later tiers' costs (stability's) are nothing like tier 1's, and the tie-breaking
 #: scores are below the point where solvers' tolerances decide: two methods, or one method
-#: from two starts, end on plans up to £3.7m apart (70 lines' and streams' splits, every one
-#: optimal within HiGHS's tolerances; reference model, December 2026). Solved the same way
-#: from scratch on the same LP, a tier ends on the same plan however tier 1 was reached (a
-#: sweep's warm start, a cold solve). Measured on the reference model: 9,525 iterations,
-#: 2.4-2.7 s here, against 7,581 and 1.9 s from tier 1's basis and 2.8-3.1 s by interior
-#: point (which also logged an imprecise crossover); the options beyond the model's own
-#: (none today) are here.
+#: from two starts, can end on different plans, every one optimal within HiGHS's
+#: tolerances. Solved the same way from scratch on the same LP, a tier ends on the same
+#: plan however tier 1 was reached (a sweep's warm start, a cold solve). Measured on the
+#: reference model on tier 1's face (December 2026): the whole solve stage 1.5 s with this,
+#: 3.3 s by primal simplex, 2.1 s by interior point, 1.2 s without presolve (each a
+#: different plan); the options beyond the model's own (none today) are here.
 LATER_TIER_OPTIONS: dict[str, object] = {}
 
 
@@ -326,4 +454,4 @@ def reset(hm: HighsModel) -> None:
         h.deleteRows(extra, np.arange(n_rows, n_rows + extra, dtype=np.int32))
     n = h.getNumCol()
     h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(hm.cost, dtype=float))
-    _restore(hm, np.arange(n_rows, dtype=np.int32))
+    _restore_bounds(hm)

@@ -1,0 +1,104 @@
+"""The plan a minister is shown, on the shipped reference model: one answer (a change of a
+value by a part in a million, or reaching the same problem by a sweep, does not move it),
+smooth at line level (no line jumps to or from zero unless its fund ends).
+docs/formulation.md, "Priority tiers"."""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+import fundopt as fo
+
+MODEL = Path(__file__).resolve().parent.parent / "models" / "england_wales_soc.xlsx"
+KEY = ["recipient", "activity", "stream", "year"]
+
+
+@pytest.fixture(scope="module")
+def reference() -> fo.FundingProblem:
+    return fo.read_workbook(MODEL)
+
+
+@pytest.fixture(scope="module")
+def plan(reference: fo.FundingProblem) -> fo.Plan:
+    return fo.solve(reference)
+
+
+def _moved(a: fo.Plan, b: fo.Plan) -> float:
+    x = a.allocations.set_index(KEY)["amount"]
+    y = b.allocations.set_index(KEY)["amount"]
+    return float(x.sub(y, fill_value=0).abs().sum())
+
+
+def _line_raised(problem: fo.FundingProblem, recipient: str, activity: str,
+                 by: float) -> fo.FundingProblem:
+    """``problem`` with the value of a pound on one line (recipient, activity) raised by a
+    share ``by``: the recipient's tranches copied onto the line, each value raised (the
+    most specific rows apply, so only that line's value changes)."""
+    vt = problem.value_tranches
+    own = vt[(vt["recipient"] == recipient) & vt["activity"].isna()].copy()
+    assert len(own), f"{recipient} has no tranches of its own"
+    own["activity"] = activity
+    own["value"] = own["value"] * (1 + by)
+    return problem.replace(value_tranches=pd.concat([vt, own], ignore_index=True))
+
+
+def _largest_line(plan: fo.Plan, recipient: str) -> str:
+    a = plan.allocations
+    lines = a[a["recipient"] == recipient].groupby("activity")["amount"].sum()
+    return str(lines.idxmax())
+
+
+@pytest.mark.parametrize("recipient", ["nca", "rocu_south_west", "london_regional_unit"])
+def test_a_value_raised_by_a_part_in_a_million_moves_under_1000_pounds(
+        reference: fo.FundingProblem, plan: fo.Plan, recipient: str) -> None:
+    # before the stability tier held tier 1 on its optimal face, raising the NCA's values
+    # by a part in a million moved £3.67m of allocations (December 2026); the issue asks
+    # for under £1,000 in total. Here £0 to £8.
+    activity = _largest_line(plan, recipient)
+    raised = fo.solve(_line_raised(reference, recipient, activity, 1e-6))
+    assert raised.passed
+    assert raised.objective >= plan.objective  # a pound there is worth a little more
+    assert _moved(plan, raised) < 1_000
+
+
+def test_no_line_jumps_to_or_from_zero_unless_its_fund_ends(
+        reference: fo.FundingProblem, plan: fo.Plan) -> None:
+    a = plan.allocations
+    horizon = list(reference.horizon)
+    lines = (a.groupby(["recipient", "activity", "year"])["amount"].sum()
+             .unstack("year").reindex(columns=horizon).fillna(0))
+    some_years = lines[((lines > 0).sum(axis=1) > 0) & ((lines > 0).sum(axis=1) < len(horizon))]
+    # before tiers, 194 of 723 lines were funded in one year only (the tie-break's choice);
+    # now 16 of 555, each a police reform programme line, whose fund ends after 2027-28
+    env = reference.envelopes
+    ending = set(env.loc[env["amount"] > 0, "stream"]) - set(
+        env.loc[(env["year"] == horizon[-1]) & (env["amount"] > 0), "stream"])
+    assert ending, "the reference model has a fund that ends"
+    streams = a[a["amount"] > 0].groupby(["recipient", "activity"])["stream"].agg(set)
+    for line in some_years.index:
+        assert streams[line] <= ending, f"{line} jumps but its streams do not end"
+    assert len(some_years) == 16
+    # and no funded line moves by more than a fifth year on year while its fund lasts
+    jumps = 0
+    for prev, cur in itertools.pairwise(horizon):
+        moved = ((lines[prev] > 0) & ((lines[cur] - lines[prev]).abs() > 0.2 * lines[prev])) \
+            | ((lines[prev] == 0) & (lines[cur] > 0))
+        jumps += int(moved.sum())
+    assert jumps == 16  # 106 before tiers; these are the ending fund's lines again
+
+
+def test_a_sweep_reaches_the_plan_a_cold_solve_does(
+        reference: fo.FundingProblem, plan: fo.Plan) -> None:
+    first = reference.horizon[0]
+    scenarios = [fo.Scenario("core grant 1% down", (fo.ScaleEnvelope("core_grant", first,
+                                                                       0.99),)),
+                 fo.Scenario("core grant 1% up", (fo.ScaleEnvelope("core_grant", None,
+                                                                     1.01),))]
+    result = fo.compare(reference, scenarios, keep_plans=True)
+    assert result.plans["base"].fingerprint == plan.fingerprint
+    for s in scenarios:
+        assert result.plans[s.name].fingerprint == fo.solve(s.apply(reference)).fingerprint
