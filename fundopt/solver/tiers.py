@@ -214,8 +214,8 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
 #: column or row across it.
 FACE_TOLERANCE = 1e-4
 
-#: How far (model units) a held column or row may move from its bound, into the room its
-#: rule allows, when held exactly HiGHS finds no feasible point (:func:`_solve_on_face`):
+#: How far (model units) a held row may move from its bound, into the room its rule
+#: allows, when held exactly HiGHS finds no feasible point (:func:`_solve_on_face`):
 #: ten times HiGHS's feasibility tolerance (£1 at the £1m money scale), at a cost to the
 #: kept tier of at most its dual times this.
 FACE_SLACK = 1e-6
@@ -244,13 +244,13 @@ class Face:
                              solution.row_dual))
 
     def on(self, model: HighsModel, slack: float = 0.0) -> HighsModel:
-        """``model`` (a later tier's LP) held on this face, each fixed column and row within
-        ``slack`` of its bound: its rows that the face's LP held get the face's bounds;
-        those it left free (first needed now) and the tier rows added since keep
-        ``model``'s."""
+        """``model`` (a later tier's LP) held on this face, each held row within ``slack``
+        of its bound (each held column at it): its rows that the face's LP held get the
+        face's bounds; those it left free (first needed now) and the tier rows added since
+        keep ``model``'s."""
         if self.cols is None or self.rows is None:
             return model
-        col_lower, col_upper = self.cols.bounds(slack)
+        col_lower, col_upper = self.cols.bounds(0.0)  # a column fixed at a bound is exact
         lower, upper = self.rows.bounds(slack)
         n = len(lower)
         row_lower, row_upper = model.row_lower.copy(), model.row_upper.copy()
