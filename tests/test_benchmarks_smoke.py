@@ -102,8 +102,9 @@ def test_new_work_benchmark_smallest_size(tmp_path: Path) -> None:
     assert set(legs) == {"plain", "certificate", "bands", "tiers"}
     plain = legs["plain"]
     # the same problem re-planned: confirmed totals hold, indicative ones may move within
-    # their tolerance as the tiers choose among equally good plans (£506 in all on 2026-12-02)
-    assert plain["replan_moved_pounds"] <= 1_000
+    # their tolerance as the tiers choose among equally good plans (£1,031 in all on
+    # 2026-12-02): at most the default give, a millionth of the 2k problem's £3.24bn
+    assert plain["replan_moved_pounds"] <= 3_241
     assert plain["replan_objective"] <= plain["objective"] + 1e-6 * abs(plain["objective"])
     assert legs["bands"]["bands_done"] == 20 * 5  # every recipient-year at 2k
     items = [r["item"] for r in result["rows"]]
