@@ -141,10 +141,11 @@ def _tiers(page: Page, tiers: pd.DataFrame) -> None:
     u = page.unit.value
     page.space()
     page.sentence("That is priority tier 1. The plan was then optimised tier by tier: each "
-                  "tier is made as good as it can be while the tiers before it stay within "
-                  "their give of their best; the last, stability, chooses the smoothest plan "
-                  f"among the best ones (see Tiers). Amounts in {u} of each tier's own "
-                  "measure:")
+                  "tier is made as good as it can be among the plans the tiers before it "
+                  "find best (or, for a tier given a give on sheet Priorities, within that "
+                  "give of its best), and whole pounds may cost a tier up to what it may "
+                  "give up; the last, stability, chooses the smoothest plan among the best "
+                  f"ones (see Tiers). Amounts in {u} of each tier's own measure:")
     rows = [[int(r["tier"]), f"{str(r['measure']).capitalize()} ({r['sense']})",
              float(r["optimum"]), float(r["achieved"]),
              None if pd.isna(r["give_allowed"]) else float(r["give_allowed"])]
