@@ -186,9 +186,11 @@ SHEETS: tuple[SheetSpec, ...] = (
                Col("carry_out", "Carried out", M), Col("unspent", "Unspent", M)),
               print_rows=LONG_TABLE_PRINT_ROWS),
     SheetSpec("Tiers", attribute("tiers"),
-              "What was optimised, tier by tier: each tier is optimised in turn, keeping the "
-              "tiers before it within their give of their best (in each tier's own measure; "
-              "the last, stability, chooses the smoothest plan among the best ones).",
+              "What was optimised, tier by tier: each tier is optimised in turn among the "
+              "plans the tiers before it find best (within a tier's give where sheet "
+              "Priorities states one; whole pounds may cost each tier up to its give allowed, "
+              "in its own measure); the last, stability, chooses the smoothest plan among "
+              "the best ones.",
               (Col("tier", "Tier"), Col("goals", "Goals"), Col("measure", "Measure"),
                Col("sense", "Sense"), Col("optimum", "Best", M),
                Col("achieved", "This plan", M), Col("give_allowed", "Give allowed", M),
