@@ -63,7 +63,7 @@ class Snapshot:
     row_value: np.ndarray
     objective: float  # maximised form
     iterations: int
-    col_dual: np.ndarray | None = None
+    col_dual: np.ndarray
 
     @classmethod
     def read(cls, h: Any) -> Snapshot:
@@ -237,7 +237,6 @@ class Face:
     def kept(self, model: HighsModel, solution: Snapshot) -> Face:
         """The face of ``model`` (a tier's LP as solved, this face in it) at its optimum
         ``solution``."""
-        assert solution.col_dual is not None
         return Face(_Held.of(model.col_lower, model.col_upper, solution.col_value,
                              solution.col_dual),
                     _Held.of(model.row_lower, model.row_upper, solution.row_value,
