@@ -43,6 +43,8 @@ class ReasonCode(StrEnum):
     COMMITMENT = "commitment"
     CLIFF_EDGE = "cliff_edge"
     RISE_LIMIT = "rise_limit"
+    LINE_LIMIT = "line_limit"  # a hard limit on how fast a line may change holds its lines
+    STREAM_LIMIT = "stream_limit"  # ... or on how fast its money from a stream may change
     LOCAL_PRIORITY = "local_priority"
     REQUIREMENT = "requirement"
     SHARE_TARGET = "share_target"
@@ -67,6 +69,8 @@ FAMILY_REASONS: dict[Family, ReasonCode] = {
     Family.TOLERANCE: ReasonCode.TOLERANCE,
     Family.CLIFF_EDGE: ReasonCode.CLIFF_EDGE,
     Family.RISE_LIMIT: ReasonCode.RISE_LIMIT,
+    Family.LINE_LIMIT: ReasonCode.LINE_LIMIT,
+    Family.STREAM_LIMIT: ReasonCode.STREAM_LIMIT,
     Family.LOCAL_SHARE: ReasonCode.LOCAL_PRIORITY,
     Family.NATIONAL_SHARE: ReasonCode.LOCAL_PRIORITY,
     Family.REQUIREMENT: ReasonCode.REQUIREMENT,

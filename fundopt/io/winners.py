@@ -30,7 +30,9 @@ SHEET = "Winners and losers"
 SOURCES = "Sources"
 LIMIT_WORDS = {"rise_limit": "its rise limit", "cliff_edge": "its cliff-edge limit",
                "floor": "its floor", "cap": "its cap", "local_share": "its PCC's local share",
-               "national_share": "its national ring-fence", "glide_path": "its glide path"}
+               "national_share": "its national ring-fence", "glide_path": "its glide path",
+               "line_limit": "a hard limit on one of its lines",
+               "stream_limit": "a hard limit on its money from a stream"}
 
 
 def _money(pounds: float) -> str:

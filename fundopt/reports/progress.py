@@ -39,6 +39,9 @@ STAGE_WORDS: dict[str, str] = {
     "write": "write the workbook",
 }
 
+#: The width of a stage's words in a timing line, so the seconds line up.
+_WIDTH = max(len(w) for w in STAGE_WORDS.values())
+
 #: The stage that usually follows each one, so the progress line can name what is running.
 NEXT_STAGE: dict[str, str] = {"read": "build", "scenarios": "solve", "build": "handoff",
                               "handoff": "solve", "solve": "round", "relaxed solve": "round",
@@ -113,7 +116,7 @@ class Progress:
         """``stage`` finished in ``seconds``: its line, then the likely next stage begins.
         Fits :func:`fundopt.solve`'s ``progress`` argument."""
         words = STAGE_WORDS.get(stage, stage)
-        line = f"{words:<20} {seconds:7.2f} s" + (f"   {detail}" if detail else "")
+        line = f"{words:<{_WIDTH}} {seconds:7.2f} s" + (f"   {detail}" if detail else "")
         self.say(line)
         following = NEXT_STAGE.get(stage)
         self.begin(following or "")

@@ -52,6 +52,9 @@ FAMILY_WORDS: Mapping[str, str] = {
     "national_share": "national ring-fences",
     "requirement": "national requirements per threat",
     "share_target": "4P strand share targets",
+    "line_limit": "hard line limits (the most a recipient's line may rise or fall in a year)",
+    "stream_limit": "hard stream limits (the most a recipient's money from a stream may rise "
+                    "or fall in a year)",
 }
 
 PRICE_FLOOR = 1e-9  # a shadow price below this is zero: the rule binds but holds nothing back

@@ -50,6 +50,10 @@ RULE_COLUMNS: dict[str, dict[str, str]] = {
     "requirement": {"requirements": "amount"},
     "share_min": {"share_targets": "min_share"},
     "share_max": {"share_targets": "max_share"},
+    "line_rise": {"line_limits": "max_rise_rate"},
+    "line_fall": {"line_limits": "max_fall_rate"},
+    "stream_rise": {"line_limits": "max_rise_rate"},
+    "stream_fall": {"line_limits": "max_fall_rate"},
 }
 
 
@@ -100,12 +104,23 @@ def suggestion(row: Row, pounds: float, direction: int = 1) -> str:
         threat, region, _ = key.split(",")
         where = "" if region == "*" else f" in region {region}"
         return f"lower the requirement for {threat}{where} in {t} by {amt}"
+    if prefix in ("line_rise", "line_fall", "stream_rise", "stream_fall"):
+        return _limit_suggestion(prefix, key, amt)
     target = info.description.removeprefix("Share target: ")
     if prefix == "share_min":
         return f"accept {amt} less than the share target '{target}' needs"
     if prefix == "share_max":
         return f"accept {amt} more than the share limit '{target}' allows"
     return f"break '{info.description}' by {amt}"
+
+
+def _limit_suggestion(prefix: str, key: str, amt: str) -> str:
+    """A hard line or stream limit (rule id ``line_rise[r,item,year]`` and the like)."""
+    level, way = prefix.split("_")
+    r, item, t = key.split(",")
+    what = f"{r}'s '{item}' line" if level == "line" else f"{r}'s stream '{item}'"
+    further = "more" if way == "rise" else "further"
+    return f"let {what} {way} {amt} {further} in {t} than its hard {level} limit allows"
 
 
 def _promise_suggestion(prefix: str, r: str, t: str, amt: str, direction: int) -> str:

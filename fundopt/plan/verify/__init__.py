@@ -27,6 +27,7 @@ from fundopt.plan.verify.commitments import check_commitments
 from fundopt.plan.verify.envelopes import check_envelopes
 from fundopt.plan.verify.facts import PlanFacts, plan_facts
 from fundopt.plan.verify.limits import check_limits
+from fundopt.plan.verify.line_limits import check_line_limits
 from fundopt.plan.verify.local_priorities import check_local_priorities
 from fundopt.plan.verify.own_rules import check_own_rules
 from fundopt.plan.verify.promises import check_promises
@@ -48,6 +49,7 @@ RULE_CHECKS: tuple[tuple[str, Callable[[Checks, PlanFacts], None]], ...] = (
     ("local_priorities", check_local_priorities),
     ("national_requirements", check_requirements),
     ("share_targets", check_share_targets),
+    ("line_and_stream_limits", check_line_limits),
 )
 
 

@@ -135,7 +135,7 @@ def _eligible_mask(f: PlanFacts) -> np.ndarray:
     lines = a[["recipient", "activity", "stream"]].drop_duplicates()
     table = rows(f.problem.eligibility)
     ok = np.array(
-        [_eligible(f, table, r, act, s) for r, act, s in lines.itertuples(index=False, name=None)],
+        [eligible(f, table, r, act, s) for r, act, s in lines.itertuples(index=False, name=None)],
         dtype=bool,
     )
     allowed = {
@@ -147,7 +147,7 @@ def _eligible_mask(f: PlanFacts) -> np.ndarray:
     )
 
 
-def _eligible(
+def eligible(
     f: PlanFacts, table: list[tuple[int, dict[str, Any]]], r: str, a: str, s: str
 ) -> bool:
     for _, e in table:
