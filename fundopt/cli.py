@@ -1,7 +1,7 @@
 """The ``fundopt`` command: a thin layer over the public API.
 
-    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--bands] [--debug]
-    fundopt replan PREVIOUS.xlsx IN.xlsx [-o OUT.xlsx] [--overwrite] [--relax] [--bands]
+    fundopt solve [IN.xlsx] [-o OUT.xlsx] [--overwrite] [--relax] [--[no-]bands] [--debug]
+    fundopt replan PREVIOUS.xlsx IN.xlsx [-o OUT.xlsx] [--overwrite] [--relax] [--[no-]bands]
                    [--cut RATE]
     fundopt validate IN.xlsx
     fundopt template OUT.xlsx [--overwrite]
@@ -193,17 +193,18 @@ def cmd_solve(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
         check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
         problem = run.read(source)
+        bands = _bands_wanted(args, problem)
         try:
             plan = solve(problem, progress=run.progress.done,
-                         on_infeasible="relax" if args.relax else "raise", bands=args.bands)
+                         on_infeasible="relax" if args.relax else "raise", bands=bands)
         except InfeasibleError as e:
             _write_diagnosis(run, e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
             raise
-        if args.bands:
+        if bands:
             run.progress.done("bands", plan.solver.times["bands"])
         written = run.write(out, lambda: write_workbook(plan, out, input_path=source,
                                                         overwrite=args.overwrite))
-        _report_plan(run.progress, plan, written)
+        _report_plan(run.progress, plan, written, bands_skipped=_bands_skipped(args, problem))
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
@@ -226,20 +227,21 @@ def cmd_replan(args: argparse.Namespace) -> int:
         run.progress.done("read the previous plan", time.perf_counter() - t,
                           f"{len(previous.table):,} figures")
         problem = run.read(source)
+        bands = _bands_wanted(args, problem)
         try:
             plan = replan(previous, problem, progress=run.progress.done,
-                          on_infeasible="relax" if args.relax else "raise", bands=args.bands)
+                          on_infeasible="relax" if args.relax else "raise", bands=bands)
         except InfeasibleError as e:
             _write_diagnosis(run, e, out.with_name(f"{out.stem}-diagnosis.xlsx"), args, source)
             raise
-        if args.bands:
+        if bands:
             run.progress.done("bands", plan.solver.times["bands"])
         extra = _cut_sheet(run.progress, plan, args.cut) if args.cut is not None else {}
         written = run.write(out, lambda: write_workbook(plan, out, input_path=source,
                                                         overwrite=args.overwrite,
                                                         extra_sheets=extra))
         _report_changes(run.progress, plan)
-        _report_plan(run.progress, plan, written)
+        _report_plan(run.progress, plan, written, bands_skipped=_bands_skipped(args, problem))
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
@@ -284,7 +286,45 @@ def _report_changes(progress: Progress, plan: Plan) -> None:
         progress.say(line)
 
 
-def _report_plan(progress: Progress, plan: Plan, written: Path) -> None:
+#: Without --bands or --no-bands, bands (the least and the most each recipient could get
+#: among equally good plans, which tell the reasons "set by the rules" from "a choice")
+#: are worked out when the problem has at most this many recipient-years: the reference
+#: model has 224 (about 1 s more), a 250-recipient, six-year problem 1,500.
+AUTO_BANDS_RECIPIENT_YEARS = 500
+
+
+def _recipient_years(problem: FundingProblem) -> int:
+    """How many (recipient, year) pairs of the horizon the recipients are funded in."""
+    from fundopt.problem.validation import rows, year_start
+
+    starts = [year_start(t) for t in problem.horizon]
+    n = 0
+    for _, r in rows(problem.recipients):
+        first = year_start(str(r["first_year"])) if r["first_year"] else -1
+        last = year_start(str(r["last_year"])) if r["last_year"] else 10_000
+        n += sum(first <= y <= last for y in starts)
+    return n
+
+
+def _bands_wanted(args: argparse.Namespace, problem: FundingProblem) -> bool:
+    if args.bands is not None:
+        return bool(args.bands)
+    return _recipient_years(problem) <= AUTO_BANDS_RECIPIENT_YEARS
+
+
+def _bands_skipped(args: argparse.Namespace, problem: FundingProblem) -> str:
+    """Why bands were not worked out when the user did not say (empty otherwise)."""
+    if args.bands is not None:
+        return ""
+    n = _recipient_years(problem)
+    return "" if n <= AUTO_BANDS_RECIPIENT_YEARS else (
+        f"bands      not worked out: {n:,} recipient-years (more than "
+        f"{AUTO_BANDS_RECIPIENT_YEARS:,}); add --bands to tell each number the rules set "
+        "from each that is a choice")
+
+
+def _report_plan(progress: Progress, plan: Plan, written: Path, *,
+                 bands_skipped: str = "") -> None:
     from fundopt.reports.summary import objective_sentence
 
     relaxed = plan.status.value == "relaxed"
@@ -301,6 +341,8 @@ def _report_plan(progress: Progress, plan: Plan, written: Path) -> None:
         progress.say(f"bands      {pinned:,} of {len(plan.bands):,} recipient-years are set by "
                      f"the rules and the policy; {len(plan.bands) - pinned:,} are choices among "
                      "equally good plans (see the Bands sheet)")
+    elif bands_skipped:
+        progress.say(bands_skipped)
     progress.say(f"wrote      {written}")
     if relaxed:
         progress.say(f"warning: the rules could not all hold; {len(plan.breaches)} promise(s) "
@@ -506,10 +548,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="if the rules cannot all hold, break the cheapest promises (in the "
                             "order of the Negotiability sheet) and write that plan, flagged "
                             "RELAXED, instead of stopping")
-    solve.add_argument("--bands", action="store_true",
-                       help="also work out, for every recipient and year, the least and the "
-                            "most it could get among equally good plans (about 2 s more on "
-                            "the reference model), and say how many are set by the rules")
+    solve.add_argument("--bands", action=argparse.BooleanOptionalAction, default=None,
+                       help="work out, for every recipient and year, the least and the most "
+                            "it could get among equally good plans, so the Reasons sheet "
+                            "tells the numbers the rules set from the choices (about 1 s more "
+                            "on the reference model). Default: on when the problem has at "
+                            f"most {AUTO_BANDS_RECIPIENT_YEARS} recipient-years")
     solve.set_defaults(run=cmd_solve)
     again = sub.add_parser(
         "replan", parents=[common], help="re-plan from a previous plan, keeping its promises",
@@ -529,9 +573,10 @@ def build_parser() -> argparse.ArgumentParser:
                        help="if the promises cannot all hold, break the cheapest (in the order "
                             "of the Negotiability sheet: tolerance, notice, then confirmed "
                             "figures) and write that plan, flagged RELAXED, instead of stopping")
-    again.add_argument("--bands", action="store_true",
-                       help="also work out the least and the most each recipient could get "
-                            "among equally good plans")
+    again.add_argument("--bands", action=argparse.BooleanOptionalAction, default=None,
+                       help="work out the least and the most each recipient could get among "
+                            "equally good plans (default: on when the problem has at most "
+                            f"{AUTO_BANDS_RECIPIENT_YEARS} recipient-years)")
     again.add_argument("--cut", type=_cut_rate, metavar="RATE",
                        help="also say how much confirmed and indicative money a cut of RATE "
                             "(e.g. 2%%) in one year's envelopes would move, year by year (sheet "

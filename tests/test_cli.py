@@ -21,7 +21,7 @@ from fundopt.io import write_template
 
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "models" / "england_wales_soc.xlsx"
-STAGE_LINE = re.compile(r"^(?P<stage>[A-Za-z][A-Za-z ,]+?) +(?P<seconds>\d+\.\d\d) s(?:   .*)?$")
+STAGE_LINE = re.compile(r"^(?P<stage>[A-Za-z][A-Za-z ,()]+?) +(?P<seconds>\d+\.\d\d) s(?:   .*)?$")
 
 
 @pytest.fixture
@@ -111,7 +111,8 @@ def test_solve_writes_next_to_the_current_folder(workbook: Path, tmp_path: Path,
     stages = [m["stage"] for m in map(STAGE_LINE.match, out.splitlines()) if m]
     # plain words, not "handoff" or "round"
     assert stages == ["read the workbook", "build the LP", "load into solver", "solve",
-                      "whole pounds", "check every rule", "write the workbook"]
+                      "whole pounds", "check every rule", "bands (least, most)",
+                      "write the workbook"]
     assert "status     optimal: the best plan that keeps every rule" in out
     assert re.search(r"^value      £[\d,]+\.\dm of value \(value of funding £[\d,]+\.\dm",
                      out, re.M)
@@ -124,6 +125,41 @@ def test_solve_writes_next_to_the_current_folder(workbook: Path, tmp_path: Path,
     assert cli.main(["solve", str(workbook)]) == ExitCode.OUTPUT
     assert result.stat().st_mtime_ns == before
     assert cli.main(["solve", str(workbook), "--overwrite"]) == 0
+
+
+def test_bands_are_worked_out_for_a_small_problem_unless_declined(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    from builders import tiny
+
+    from fundopt.io import write_problem
+
+    # two forces equally valued: how the money splits between them is a choice
+    workbook = write_problem(tiny(), tmp_path / "two.xlsx")
+
+    def reasons(path: Path) -> list[str]:
+        ws = openpyxl.load_workbook(path, read_only=True)["Reasons"]
+        rows = list(ws.iter_rows(min_row=4, values_only=True))
+        ws.parent.close()
+        return [str(r[4]) for r in rows if r and r[0]]
+
+    out = tmp_path / "plan.xlsx"
+    assert cli.main(["solve", str(workbook), "-o", str(out)]) == 0
+    said = capsys.readouterr().out
+    assert re.search(r"^bands      \d+ of \d+ recipient-years are set by the rules", said, re.M)
+    assert set(reasons(out)) == {"choice"}
+    assert cli.main(["solve", str(workbook), "-o", str(out), "--overwrite", "--no-bands"]) == 0
+    said = capsys.readouterr().out
+    assert not re.search(r"^bands ", said, re.M)
+    assert set(reasons(out)) == {"policy or choice"}
+    # a problem above the size bands are worked out for by default says how to ask
+    monkeypatch.setattr(cli, "AUTO_BANDS_RECIPIENT_YEARS", 1)
+    assert cli.main(["solve", str(workbook), "-o", str(out), "--overwrite"]) == 0
+    said = capsys.readouterr().out
+    assert re.search(r"^bands      not worked out: \d+ recipient-years \(more than 1\); add "
+                     "--bands", said, re.M)
+    assert cli.main(["solve", str(workbook), "-o", str(out), "--overwrite", "--bands"]) == 0
+    assert "recipient-years are set by the rules" in capsys.readouterr().out
 
 
 def test_solve_refuses_to_write_over_its_input(workbook: Path) -> None:
@@ -344,7 +380,7 @@ def test_a_long_solve_prints_progress_and_stops_at_ctrl_c(large: Path, tmp_path:
 STAGES = {
     "read the workbook": ("read the workbook",),
     "build the LP": ("build the LP", "load into solver"),
-    "whole pounds": ("whole pounds", "write the workbook"),
+    "whole pounds": ("whole pounds", "reasons and ranging", "write the workbook"),
     "write the workbook": ("write the workbook",),
 }
 
