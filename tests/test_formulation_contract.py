@@ -562,8 +562,11 @@ def test_the_documented_lp_reaches_fundopts_optimum(settings: dict[str, float]) 
     plan = fo.solve(p)
     assert_tiers_rebuilt(p, plan)
     assert fo.verify(p, plan).empty
-    # a's cyber line keeps its hard limit, whole pound for whole pound: at most 5% up and
-    # 2% down a year from its £20m baseline
+    # verify checks a's cyber line's hard limit (rise and fall, three years) ...
+    hard = plan.checks[plan.checks["family"] == "line_limit"]
+    assert len(hard) == 6 and set(hard["recipient"]) == {"a"}
+    # ... and it holds whole pound for whole pound: at most 5% up and 2% down a year from
+    # its £20m baseline
     cyber = plan.allocations.query("recipient == 'a' and activity == 'cyber'")
     before = 20 * M
     for _, now in cyber.groupby("year")["amount"].sum().sort_index().items():

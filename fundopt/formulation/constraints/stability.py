@@ -5,31 +5,35 @@ An *item* of recipient :math:`r` is a line (an activity :math:`a`: its funding
 :math:`Y_{r,s,t} = \sum_a x_{r,a,s,t}`). For every item with allocation columns in a year
 :math:`t \in T_r` whose previous year :math:`r` existed in, with :math:`P` its amount in
 :math:`t-1` (the variable :math:`Y_{t-1}`, or in :math:`t_1` the item's baseline where every
-*Baselines* row of :math:`r` names an item of that level; no term otherwise), with the
-item's limit :math:`(\rho^-, \rho^+)` (sheet *Line and stream limits*):
+*Baselines* row of :math:`r` names an item of that level, 0 for an item none names; no
+term otherwise), with the item's limit :math:`(\rho^-, \rho^+)` (sheet *Line and stream
+limits*), a soft limit gives
 
 .. math::
 
-    Y_t - P = a^+ - a^-, \qquad
-    Y_t - (1+\rho^+) P \le o^+, \qquad
-    Y_t - (1-\rho^-) P \ge -o^-
+    Y_t - P = i^+ - i^- + o^+ - o^-, \qquad i^+ \le \rho^+ P, \quad i^- \le \rho^- P
 
-so :math:`a^+ + a^-` is the change and :math:`o^+ + o^-` the change beyond the limit (a
-line starting from zero, or falling to zero, is beyond it). A *hard* limit is a rule: the
-second and third rows without :math:`o` (families ``line_limit``, ``stream_limit``).
+(:math:`i` the change within the limit, :math:`o` beyond it; a constant :math:`P` bounds
+each :math:`i`, a variable :math:`P` gives the row :math:`i^+/\rho^+ + i^-/\rho^- \le P`
+without the term of a rate of 0, whose :math:`i` is then 0), so a line starting from zero,
+or falling to zero, changes beyond its limit. A *hard* limit is a rule instead (families
+``line_limit``, ``stream_limit``): :math:`Y_t \le (1+\rho^+) P` and, unless
+:math:`\rho^- = 100\%` or :math:`P` is the constant 0, :math:`Y_t \ge (1-\rho^-) P`, with
+its change :math:`Y_t - P = i^+ - i^-` all within.
 
-The *mix* of recipient :math:`r` in year :math:`t`: with :math:`m_k` the item's share of
-the baseline (where the baseline gives items of that level), or, for lines without one,
-:math:`m_k = 1` (an even spread), and a free level :math:`\lambda_{r,t} \ge 0`,
-:math:`Y_{k,t} - m_k \lambda_{r,t} = q^+_k - q^-_k`, each pound of
-:math:`q^\pm_k` weighted :math:`\omega_k = \bar m / m_k` (:math:`\bar m` the mean positive
-share), so the deviation is relative to the item's size; an item with no baseline share
-counts its whole amount, weighted by the largest :math:`\omega`.
+The *mix*: for a recipient whose every baseline row names an item of a level, in each year
+it has two or more items of that level, one of them named with an amount above 0: with
+:math:`m_k` the item's share of the baseline and a free level :math:`\lambda_{r,t} \ge 0`,
+:math:`Y_{k,t} - m_k \lambda_{r,t} = q^+_k - q^-_k` for each item with :math:`m_k > 0`, each
+pound of :math:`q^\pm_k` weighted :math:`\omega_k = \bar m / m_k` (:math:`\bar m` the mean
+of those shares that year), so the deviation is relative to the item's size; an item with
+no share counts its whole amount, weighted by the year's largest :math:`\omega`. A
+recipient whose baseline names no item of the level has no mix at that level.
 
 The stability measure (minimised):
-:math:`K \sum(o^+ + o^-) + \sum \big((a^+ + a^-) - (o^+ + o^-)\big) + \sum \omega (q^+ + q^-)`,
-that is :math:`\sum(a^+ + a^-) + (K-1)\sum(o^+ + o^-) + \sum \omega(q^+ + q^-)`, with
-:math:`K` = ``BEYOND_LIMIT_WEIGHT``.
+:math:`S = K \sum(o^+ + o^-) + \sum (i^+ + i^-) + \sum \omega (q^+ + q^-) + \sum \tau_j x_j`,
+with :math:`K` = ``BEYOND_LIMIT_WEIGHT`` and the tie-break :math:`\tau_j`
+(:func:`_add_tie_break`).
 
 Reads sheets *Line and stream limits*, *Baselines* (activity and stream columns),
 *Cliff-edge limits* (the default fall rate), *Recipients*.
