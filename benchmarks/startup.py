@@ -24,7 +24,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 REFERENCE = ROOT / "models" / "england_wales_soc.xlsx"
 STAGE = re.compile(r"^(read the workbook|build the LP|load into solver|solve|whole pounds|"
-                   r"check every rule|write the workbook|[a-z ]+tier[a-z ]*)\s+([\d.]+) s$")
+                   r"check every rule|bands \(least, most\)|write the workbook|"
+                   r"[a-z ]+tier[a-z ]*)\s+([\d.]+) s$")
 
 
 def _run(args: list[str]) -> tuple[float, str]:
@@ -46,6 +47,9 @@ def measure(repeats: int, model: Path) -> dict[str, list[float]]:
             "fundopt --help": [py, "-m", "fundopt.cli", "--help"],
             "fundopt solve (whole process)":
                 [py, "-m", "fundopt.cli", "solve", str(model), "-o", str(target), "--overwrite"],
+            "fundopt solve --no-bands (whole process)":
+                [py, "-m", "fundopt.cli", "solve", str(model), "-o", str(target), "--overwrite",
+                 "--no-bands"],
         }
         for _ in range(repeats):  # interleaved, so a busy spell hits every leg alike
             for name, args in legs.items():
@@ -53,7 +57,7 @@ def measure(repeats: int, model: Path) -> dict[str, list[float]]:
                 out.setdefault(name, []).append(seconds)
                 for line in text.splitlines():
                     m = STAGE.match(line.strip())
-                    if m and name.startswith("fundopt solve"):
+                    if m and name == "fundopt solve (whole process)":
                         out.setdefault(f"  stage: {m.group(1)}", []).append(float(m.group(2)))
     return out
 

@@ -461,10 +461,10 @@ def rebuild(p: fo.FundingProblem) -> Lp:
                     else:  # its whole amount at the largest weight
                         for j in Y:
                             lp.stab[j] += max(weight.values())
-    # the tie-break: 1e-4 (1 + h) a pound, h from the SHA-256 of "r|a|s|t"
+    # the tie-break: 1e-3 (1 + h) a pound, h from the SHA-256 of "r|a|s|t"
     for key, j in x.items():
         h = int.from_bytes(hashlib.sha256("|".join(key).encode()).digest()[:6], "big") / 2**48
-        lp.stab[j] += 1e-4 * (1 + h)
+        lp.stab[j] += 1e-3 * (1 + h)
     return lp
 
 
@@ -578,7 +578,7 @@ def assert_tiers_rebuilt(p: fo.FundingProblem, plan: fo.Plan) -> None:
     """Tier 1's optimum and tier 2's (the least stability score S among tier 1's optimal
     plans, pounds) as fundopt reports them are the rebuilt LP's. Both solvers reach them
     to about 1e-15 (December 2026); the smallest documented part of S, the tie-break, is
-    4e-7 to 6e-7 of it here (and a hash of other words moves S by 2e-7 or more), and
+    4e-6 to 6e-6 of it here (and a hash of other words moves S by 2e-7 or more), and
     keeping tier 1 by a row within 1e-9 of its optimum instead of on its face, 6e-8 to
     1.3e-7: 1e-9 sees each of them."""
     z, s = rebuild_tiers(p)
