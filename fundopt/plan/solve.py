@@ -124,7 +124,13 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
     tiers, first = solve_with_explanations(hm, explanations)
     t = stage("solve", t)
     if tiers is None:  # tier 1, the rules, cannot all hold
-        from fundopt.explain.diagnosis import breaches_table, diagnose_infeasible, infeasible, relax
+        from fundopt.explain.diagnosis import (
+            breaches_table,
+            diagnose_infeasible,
+            infeasible,
+            relax,
+            rounding_breaks,
+        )
 
         if on_infeasible is not OnInfeasible.RELAX:
             from fundopt.explain.prechecks import raise_conflicts
@@ -141,8 +147,9 @@ def _solve(problem: FundingProblem, on_infeasible: OnInfeasible,
         room, allowed = relaxation.rounding_room(hm)
         plan = finish(problem, hm, tiers, times, t, relaxed=True, progress=progress,
                       allowed=allowed, room=room, first=first)
+        more = rounding_breaks(problem, hm, plan.checks, relaxation.allowed)
         return replace(plan, breaches=breaches_table(plan.checks, relaxation.diagnosis,
-                                                     plan.breaches))
+                                                     plan.breaches, more))
     return finish(problem, hm, tiers, times, t, progress=progress, first=first)
 
 
@@ -199,7 +206,9 @@ def finish(
     n_tier_rows = len(rounding.row_lower) - len(hm.row_lower)
     room = None if room is None else np.concatenate([room, np.zeros(n_tier_rows)])
     check = _ExactCheck(problem, hm, tiers, allowed or {})
-    alloc, carry, method = round_plan(rounding, tiers.last.col_value, check.failures, room)
+    elastic = _negotiable_rows(problem, rounding) if relaxed else None
+    alloc, carry, method = round_plan(rounding, tiers.last.col_value, check.failures, room,
+                                      elastic=elastic, allow=check.allow)
     allocations = allocation_table(hm.builder.index, alloc)
     carry_forward = carry_table(carry)
     checks = check(alloc, carry)
@@ -224,6 +233,20 @@ def finish(
     plan = replace(plan, tiers=tier_table(hm, tiers, check.achieved(alloc, carry)))
     return replace(add_explanations(plan, hm, first or FirstSolve.read(hm, NONE)),
                    certificate=certificate)
+
+
+def _negotiable_rows(problem: FundingProblem, hm: HighsModel) -> np.ndarray:
+    """Per row of ``hm``, the cost of a pound of its breach on sheet *Negotiability* (0
+    where its rule may never break, and for rows that are no user's rule)."""
+    from fundopt.explain.diagnosis import relax_penalties
+
+    cost = relax_penalties(problem)
+    out = np.zeros(len(hm.row_lower))
+    for i, row in enumerate(hm.builder.rows):
+        penalty = cost.get(row.info.family.value)
+        if penalty is not None and row.penalty is None:  # a soft rule has its own price
+            out[i] = penalty
+    return out
 
 
 def certificate_row(certificate: Certificate, hm: HighsModel) -> pd.DataFrame:
@@ -256,7 +279,8 @@ class _ExactCheck:
                  allowed: Mapping[str, float]) -> None:
         from fundopt.formulation.measures import Measures
 
-        self.problem, self.index, self.allowed = problem, hm.builder.index, allowed
+        self.problem, self.index = problem, hm.builder.index
+        self.allowed: dict[str, float] = dict(allowed)
         self.own_rules = hm.builder.own_rules
         self.rounding, self.n_rows = tiers.rounding, len(hm.builder.rows)
         self.tiers = hm.builder.tiers[:len(tiers.optima)]  # the tiers solved
@@ -278,6 +302,12 @@ class _ExactCheck:
         checks = allow_breaches(checks, self.allowed)
         self.last = (alloc.copy(), dict(carry), checks, time.perf_counter() - t0)
         return checks
+
+    def allow(self, more: Mapping[str, float]) -> None:
+        """A relaxed plan's rounding breaks ``more`` rules (pounds each) as well."""
+        for rule, pounds in more.items():
+            self.allowed[rule] = self.allowed.get(rule, 0.0) + pounds
+        self.last = None
 
     def failures(self, alloc: np.ndarray, carry: dict[tuple[str, str], int]) -> set[str]:
         """The ids of the rules the plan breaks, and ``tier[k]`` for each tier it takes

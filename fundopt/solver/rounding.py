@@ -16,12 +16,19 @@
    the rounding: every LP row holds and every amount stays within £100 of the LP's; it
    takes the first such plan HiGHS finds (a deterministic stop), with the total distance
    from the LP's amounts as its objective.
+5. A relaxed plan only (``elastic``): if no whole-pound plan keeps every rule the
+   relaxation kept (its plan sits on several limits at once, each with a fraction of a
+   pound, and whole pounds cannot meet them all), the largest-remainder plan is kept and
+   the negotiable rules (a penalty on sheet *Negotiability*) it breaks may break, each by
+   what it misses (pence, as rounding moves each amount by under £1), the cheapest
+   (by penalty) where the objective's own columns leave a choice; each such break is
+   allowed (``allow``) and listed with the others.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 import highspy
@@ -43,6 +50,9 @@ def round_plan(
     col_value: np.ndarray,
     failures: Callable[[np.ndarray, dict[tuple[str, str], int]], set[str]],
     room: np.ndarray | None = None,
+    *,
+    elastic: np.ndarray | None = None,
+    allow: Callable[[Mapping[str, float]], None] | None = None,
 ) -> tuple[np.ndarray, dict[tuple[str, str], int], str]:
     """Whole-pound allocations (per allocation variable) and carry-forwards.
 
@@ -50,7 +60,9 @@ def round_plan(
     those that fail (empty: all hold). ``room`` (model units, per row) is how far rounding
     may take a row past its limit: a relaxed plan's broken rules get their rounding reach
     (:func:`reach_of_rows`) there, and ``failures`` allows it, so they need no margin.
-    Returns the method used.
+    ``elastic`` (a relaxed plan's: per row, the cost of a pound of its breach, 0 where it
+    may not break) and ``allow`` (told each rule broken and by how many whole pounds, so
+    that ``failures`` allows it) are step 5 of the module's. Returns the method used.
     """
     room = np.zeros(len(hm.row_lower)) if room is None else room
     carry_cols = _carry_columns(hm)
@@ -95,9 +107,22 @@ def round_plan(
     # 120 s; without it 0.3 s). Rounding moves each amount by under REACH pounds, which
     # rarely costs a tier its give, so the repair first leaves those rows out; the exact
     # check below holds them, and only if one is broken is the repair run with them.
-    alloc, carry = _repair(hm, col_value, carry_cols, room, with_tier_rows=False)
-    if failures(alloc, carry) and any(_is_tier_row(r) for r in hm.builder.rows):
-        alloc, carry = _repair(hm, col_value, carry_cols, room)
+    try:
+        alloc, carry = _repair(hm, col_value, carry_cols, room, with_tier_rows=False)
+        if failures(alloc, carry) and any(_is_tier_row(r) for r in hm.builder.rows):
+            alloc, carry = _repair(hm, col_value, carry_cols, room)
+        if not failures(alloc, carry):
+            return alloc, carry, "integer repair of largest-remainder rounding"
+    except SolverError:
+        if elastic is None or allow is None or not np.any(elastic > 0):
+            raise
+    if elastic is not None and allow is not None and np.any(elastic > 0):
+        alloc, carry, broken = _repair_breaking(hm, col_value, carry_cols, room, elastic)
+        allow(broken)
+        if not failures(alloc, carry):
+            return alloc, carry, (
+                f"largest remainder, breaking {len(broken)} more negotiable rule(s) by "
+                "what whole pounds miss")
     if failures(alloc, carry):
         raise SolverError(
             "could not round the plan to whole pounds without breaking a rule; the rules are "
@@ -303,6 +328,59 @@ def _is_tier_row(row: Row) -> bool:
     return row.info.family is Family.ACCOUNTING and row.info.rule.startswith("tier[")
 
 
+def _repair_breaking(
+    hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    room: np.ndarray, elastic: np.ndarray,
+) -> tuple[np.ndarray, dict[tuple[str, str], int], dict[str, float]]:
+    """The largest-remainder plan of the LP's point, its whole pounds held, with each row
+    that has an ``elastic`` cost allowed to miss its limit at that cost a pound: an LP
+    over the objective's own columns (which follow the whole pounds) and the misses (an
+    integer programme that could also move amounts took minutes on the reference model's
+    deep cuts, and its first plan would depend on a time limit). Returns the plan and,
+    per rule broken, the whole pounds (rounded up) it is broken by."""
+    start = _repair_start(hm, col_value, carry_cols)
+    matrix, lo, hi = _repair_rows(hm, start, room)
+    cost, col_lo, col_hi = _repair_columns(hm, start)
+    k = len(start.movable)
+    # the whole pounds of largest remainder, as the columns u, w, d of each movable amount
+    alloc, carry = _round_point(hm, col_value, carry_cols)
+    full = start.floor.copy()
+    ok = hm.col_of_x >= 0
+    full[hm.col_of_x[ok]] = alloc[ok]
+    for key, j in carry_cols.items():
+        full[j] = carry[key]
+    delta = full[start.movable] - start.floor[start.movable]
+    fixed = np.concatenate([np.clip(delta, 0, 1), np.maximum(delta - 1, 0),
+                            np.maximum(-delta, 0)])
+    col_lo[:3 * k], col_hi[:3 * k] = fixed, fixed
+    n_rows = len(hm.row_lower)
+    which = np.flatnonzero(elastic[:n_rows] > 0)
+    below = which[np.isfinite(lo[which])]  # the body may fall short of its lower limit
+    above = which[np.isfinite(hi[which])]  # ... or exceed its upper limit
+    m = matrix.shape[0]
+    slack = sp.hstack([
+        sp.csc_array((np.ones(len(below)), (below, np.arange(len(below)))),
+                     shape=(m, len(below))),
+        sp.csc_array((-np.ones(len(above)), (above, np.arange(len(above)))),
+                     shape=(m, len(above))),
+    ])
+    n_slack = len(below) + len(above)
+    sol = _first_whole_plan(
+        sp.hstack([matrix, slack]).tocsc(),
+        np.concatenate([col_lo, np.zeros(n_slack)]),
+        np.concatenate([col_hi, np.full(n_slack, INF)]),
+        np.concatenate([cost, elastic[np.concatenate([below, above])]]),
+        lo, hi, 0, whole=3 * k)
+    alloc, carry = _whole(hm, start, carry_cols, sol[:3 * k])
+    missed = sol[matrix.shape[1]:]
+    broken: dict[str, float] = {}
+    for i, amount in zip(np.concatenate([below, above]).tolist(), missed.tolist(), strict=True):
+        if amount > HALF_PENNY:
+            rule = hm.builder.rows[i].info.rule
+            broken[rule] = broken.get(rule, 0.0) + float(math.ceil(amount - 1e-9))
+    return alloc, carry, broken
+
+
 def _repair(
     hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
     room: np.ndarray, *, with_tier_rows: bool = True,
@@ -324,6 +402,13 @@ def _repair(
     cost, col_lo, col_hi = _repair_columns(hm, start)
     k = len(start.movable)
     sol = _first_whole_plan(matrix, col_lo, col_hi, cost, lo, hi, 3 * k)
+    return _whole(hm, start, carry_cols, sol)
+
+
+def _whole(hm: HighsModel, start: _RepairStart, carry_cols: dict[tuple[str, str], int],
+           sol: np.ndarray) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
+    """The allocations and carry-forwards of the integer programme's columns u, w, d."""
+    k = len(start.movable)
     full = start.floor.copy()
     full[start.movable] = start.floor[start.movable] + sol[:k] + sol[k : 2 * k] - sol[2 * k :]
     alloc = np.zeros(hm.n_alloc, dtype=np.int64)
@@ -433,10 +518,11 @@ def _repair_columns(
 
 def _first_whole_plan(
     matrix: sp.csc_array, col_lo: np.ndarray, col_hi: np.ndarray, cost: np.ndarray,
-    lo: np.ndarray, hi: np.ndarray, n_integer: int,
+    lo: np.ndarray, hi: np.ndarray, n_integer: int, whole: int | None = None,
 ) -> np.ndarray:
     """The integer columns (the first ``n_integer``) of the first feasible plan HiGHS finds
-    for the integer programme, as whole numbers."""
+    for the integer programme, as whole numbers; with ``whole``, every column, the first
+    ``whole`` of them rounded."""
     h = new_highs()
     for key, val in {
         # the first whole-pound plan HiGHS finds (each amount within REACH of the LP's), not
@@ -462,4 +548,7 @@ def _first_whole_plan(
             f"(HiGHS: {h.modelStatusToString(status)})",
             code="FO-R04",
         )
-    return np.round(np.asarray(h.getSolution().col_value)[:n_integer])
+    value = np.asarray(h.getSolution().col_value)
+    if whole is None:
+        return np.round(value[:n_integer])
+    return np.concatenate([np.round(value[:whole]), value[whole:]])

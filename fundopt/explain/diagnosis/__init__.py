@@ -53,6 +53,7 @@ from fundopt.explain.diagnosis.relaxation import (
     allow_breaches,
     breaches_table,
     relax,
+    rounding_breaks,
 )
 from fundopt.explain.diagnosis.rules import (
     RULE_COLUMNS,
@@ -98,6 +99,7 @@ __all__ = [
     "relax",
     "relax_penalties",
     "render",
+    "rounding_breaks",
     "rule_locations",
     "rule_ref",
     "suggestion",

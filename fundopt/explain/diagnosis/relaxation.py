@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fundopt.explain.diagnosis.conflicts import TOLERANCE_POUNDS, Diagnosis, infeasible
+from fundopt.explain.diagnosis.conflicts import TOLERANCE_POUNDS, Diagnosis, RuleRef, infeasible
 from fundopt.explain.diagnosis.search import explain_with_breaks
 
 if TYPE_CHECKING:
@@ -93,11 +93,35 @@ BREACH_COLUMNS = ["rule", "amount", "penalty", "family", "description", "year", 
                   "stream", "where", "suggestion"]
 
 
-def breaches_table(checks: pd.DataFrame, diagnosis: Diagnosis, soft: pd.DataFrame) -> pd.DataFrame:
+def rounding_breaks(problem: FundingProblem, hm: HighsModel, checks: pd.DataFrame,
+                    allowed: Mapping[str, float]) -> dict[str, RuleRef]:
+    """The rules a relaxed plan's whole pounds broke beyond those the cheapest way out
+    breaks (:func:`fundopt.solver.rounding.round_plan`, step 5), as the diagnosis names
+    rules: by rule id."""
+    from fundopt.explain.diagnosis.rules import rule_ref
+
+    broken = checks[checks["soft"].astype(bool) & (checks["slack"] < -TOLERANCE_POUNDS)
+                    & ~checks["rule"].isin(list(allowed))]
+    if not len(broken):
+        return {}
+    rows = {r.info.rule: r for r in hm.builder.rows if r.penalty is None}
+    out = {}
+    for _, c in broken.iterrows():
+        row = rows.get(str(c["rule"]))
+        if row is not None:
+            out[row.info.rule] = rule_ref(problem, row, float(-c["slack"]),
+                                          1 if c["sense"] == ">=" else -1)
+    return out
+
+
+def breaches_table(checks: pd.DataFrame, diagnosis: Diagnosis, soft: pd.DataFrame,
+                   more: Mapping[str, RuleRef] | None = None) -> pd.DataFrame:
     """The promises a relaxed plan breaks: by how much (pounds, in the rounded plan) and
-    where they are stated; then any rules with a penalty of their own that it broke."""
+    where they are stated (those the cheapest way out breaks, then ``more``: those whole
+    pounds broke too); then any rules with a penalty of their own that it broke."""
     way = diagnosis.way_out
     refs = {r.rule: r for r in way.rules} if way is not None else {}
+    refs.update(more or {})
     out = []
     broken = checks[checks["rule"].isin(list(refs)) & (checks["slack"] < -TOLERANCE_POUNDS)]
     for _, c in broken.iterrows():
