@@ -206,7 +206,8 @@ SHEETS: tuple[SheetSpec, ...] = (
               "What set each recipient's allocation in each year: a rule of its own that "
               "binds (with the cell that states it), or the policy (the value of money, its "
               "needs target), or a choice among equally good plans (those two are told "
-              "apart when the plan is solved with bands: fundopt solve --bands).",
+              "apart where bands are worked out: fundopt solve does so by default for a "
+              "problem of at most 500 recipient-years, --bands for a larger one).",
               explained(REASON_COLUMNS, {"allocated": M}, words=("words",)),
               freeze_columns=2, print_rows=THREE_LINE_PRINT_ROWS, print_columns=8),
     SheetSpec("Sensitivity", _sensitivity,
