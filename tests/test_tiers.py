@@ -142,3 +142,24 @@ def test_the_face_holds_the_solution_it_was_read_from_though_highs_solves_to_a_t
     assert solved == [(False, held), (True, held)]
     assert amounts(plan) == {"a": 50 * M, "b": 50 * M}
     assert plan.tiers["certified"].all()
+
+
+def test_a_large_problems_later_tiers_by_interior_point_reach_the_same_optimum(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # from LATER_TIER_IPM_FROM_COLUMNS columns the stability tier is solved by interior
+    # point with crossover (at 100k, 15 s against 110 s by dual simplex); here a small
+    # problem takes that path: the same optima, a plan that keeps every rule, and the same
+    # plan each time (the method is pinned by the LP's size)
+    from test_line_limits import line_rise
+
+    p = line_rise()
+    simplex = fo.solve(p)
+    monkeypatch.setattr(tiers, "LATER_TIER_IPM_FROM_COLUMNS", 0)
+    assert tiers.later_tier_options(1) == {"solver": "ipx", "run_crossover": "on"}
+    ipm = fo.solve(p)
+    again = fo.solve(p)
+    assert ipm.passed and fo.verify(p, ipm).empty
+    assert ipm.tiers["optimum"].tolist() == pytest.approx(simplex.tiers["optimum"].tolist(),
+                                                          rel=1e-9)
+    assert ipm.allocations.equals(again.allocations)
+    assert ipm.certificate.passed

@@ -5,7 +5,7 @@ free). After each tier is solved, a row keeps its measure within its give of the
 just found ("tier k's objective >= optimum - give", in the maximised form HiGHS solves;
 for a minimised measure "measure <= optimum + give"), the next tier's rows get their
 bounds, the costs change to the next tier's, and HiGHS solves again from scratch
-(:data:`LATER_TIER_OPTIONS`). HiGHS's own lexicographic mode is not used: it ignores a warm
+(:func:`later_tier_options`). HiGHS's own lexicographic mode is not used: it ignores a warm
 start (HiGHS issue 2419), minimises when asked to maximise, and leaves the duals of its
 last objective. Tier 1 keeps every warm start a sweep gives it; its duals and basis (the
 shadow prices and ranging a user reads) are read before any tier row is added. Every tier's
@@ -356,17 +356,31 @@ def _restore_bounds(model: HighsModel) -> None:
                        model.row_lower, model.row_upper)
 
 
-#: How every tier after the first is solved: from scratch (no basis), by the pinned
-#: serial dual simplex with presolve, exactly as the certificate's cold re-solve solves it.
-#: The later tiers' costs (stability's) are nothing like tier 1's, and the tie-breaking
-#: scores are below the point where solvers' tolerances decide: two methods, or one method
-#: from two starts, can end on different plans, every one optimal within HiGHS's
+#: How every tier after the first is solved: from scratch (no basis), by one pinned
+#: method for its size (:func:`later_tier_options`), exactly as the certificate's cold
+#: re-solve solves it. The later tiers' costs (stability's) are nothing like tier 1's,
+#: and where two lines' tie-breaking scores differ by less than HiGHS's tolerance, two
+#: methods, or one method from two starts, can end on different plans (on the reference
+#: model within £14 of each other, December 2026), every one optimal within HiGHS's
 #: tolerances. Solved the same way from scratch on the same LP, a tier ends on the same
-#: plan however tier 1 was reached (a sweep's warm start, a cold solve). Measured on the
-#: reference model on tier 1's face (December 2026): the whole solve stage 1.5 s with this,
-#: 3.3 s by primal simplex, 2.1 s by interior point, 1.2 s without presolve (each a
-#: different plan); the options beyond the model's own (none today) are here.
-LATER_TIER_OPTIONS: dict[str, object] = {}
+#: plan however tier 1 was reached (a sweep's warm start, a cold solve).
+#:
+#: From this many columns the later tiers are solved by interior point with crossover
+#: (which ends at a vertex, as simplex does; HiGHS then goes back to dual simplex for
+#: rounding's warm re-solves), below it by the pinned serial dual simplex with presolve.
+#: Measured on tier 1's face (December 2026; whole ``fundopt.solve``): the reference model
+#: (26,952 columns) 2.0-2.2 s either way; a generated 10k problem (32,729) 0.8-1.0 s by
+#: interior point against 1.1-1.2 s; 100k (314,029) 15 s against 110 s.
+LATER_TIER_IPM_FROM_COLUMNS = 30_000
+
+
+def later_tier_options(n_cols: int) -> dict[str, object]:
+    """The options beyond the model's own for a later tier's LP of ``n_cols`` columns."""
+    from fundopt.solver.highs import INTERIOR_POINT
+
+    if n_cols >= LATER_TIER_IPM_FROM_COLUMNS:
+        return {"solver": INTERIOR_POINT, "run_crossover": "on"}
+    return {}
 
 
 def _solve_next(model: HighsModel, k: int) -> None:
@@ -376,7 +390,7 @@ def _solve_next(model: HighsModel, k: int) -> None:
 
     h = model.highs
     h.clearModel()
-    for name, value in {**model.options, **LATER_TIER_OPTIONS}.items():
+    for name, value in model.options.items():  # the later tier's (_described)
         h.setOptionValue(name, value)  # type: ignore[arg-type]
     pass_lp(h, sp.csc_array(model.matrix), model.col_lower, model.col_upper, model.cost,
             model.row_lower, model.row_upper)
@@ -468,7 +482,8 @@ def _described(hm: HighsModel, rows: list[tuple[Row, float]], first_tier: np.nda
                                          sp.csr_array(np.vstack(costs[:len(rows)]))]).tocsc())
     return replace(hm, builder=b, row_lower=lower, row_upper=upper, matrix=matrix,
                    cost=objective,
-                   options={**hm.options, **LATER_TIER_OPTIONS} if rows else hm.options)
+                   options={**hm.options, **later_tier_options(len(hm.col_lower))} if rows
+                   else hm.options)
 
 
 def _certified(model: HighsModel, k: int) -> Certificate:
