@@ -138,7 +138,13 @@ def test_the_face_holds_the_solution_it_was_read_from_though_highs_solves_to_a_t
     plan = fo.solve(p)
     held = solved[0][1]
     assert held > 0  # the face holds columns
-    # held exactly: no point; with the need row loosened to tier 1's answer: on the face
+    # held exactly it has no point, and the answer lies 50p off it (beyond FAR_OFF_FACE),
+    # so it is not tried: the face with the need row loosened to tier 1's answer at once
+    assert solved == [(True, held)]
+    # tried anyway (as when the answer lies within FAR_OFF_FACE of it), it fails first
+    solved.clear()
+    monkeypatch.setattr(tiers, "FAR_OFF_FACE", 1.0)
+    assert amounts(fo.solve(p)) == {"a": 50 * M, "b": 50 * M}
     assert solved == [(False, held), (True, held)]
     assert amounts(plan) == {"a": 50 * M, "b": 50 * M}
     assert plan.tiers["certified"].all()
