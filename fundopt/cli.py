@@ -193,7 +193,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
         out = Path(args.output) if args.output else Path.cwd() / f"{source.stem}-plan.xlsx"
         check_target(out, overwrite=args.overwrite, protect=[source])  # fail before solving
         problem = run.read(source)
-        bands = _bands_wanted(args, problem)
+        bands, skipped = _bands_choice(args, problem)
         try:
             plan = solve(problem, progress=run.progress.done,
                          on_infeasible="relax" if args.relax else "raise", bands=bands)
@@ -204,7 +204,7 @@ def cmd_solve(args: argparse.Namespace) -> int:
             run.progress.done("bands", plan.solver.times["bands"])
         written = run.write(out, lambda: write_workbook(plan, out, input_path=source,
                                                         overwrite=args.overwrite))
-        _report_plan(run.progress, plan, written, bands_skipped=_bands_skipped(args, problem))
+        _report_plan(run.progress, plan, written, bands_skipped=skipped)
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
@@ -227,7 +227,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
         run.progress.done("read the previous plan", time.perf_counter() - t,
                           f"{len(previous.table):,} figures")
         problem = run.read(source)
-        bands = _bands_wanted(args, problem)
+        bands, skipped = _bands_choice(args, problem)
         try:
             plan = replan(previous, problem, progress=run.progress.done,
                           on_infeasible="relax" if args.relax else "raise", bands=bands)
@@ -241,7 +241,7 @@ def cmd_replan(args: argparse.Namespace) -> int:
                                                         overwrite=args.overwrite,
                                                         extra_sheets=extra))
         _report_changes(run.progress, plan)
-        _report_plan(run.progress, plan, written, bands_skipped=_bands_skipped(args, problem))
+        _report_plan(run.progress, plan, written, bands_skipped=skipped)
     if not plan.passed:
         _say("error: FO-L13 the plan failed its checks; see the Checks sheet", sys.stderr)
         return int(ExitCode.SOLVER)
@@ -306,21 +306,17 @@ def _recipient_years(problem: FundingProblem) -> int:
     return n
 
 
-def _bands_wanted(args: argparse.Namespace, problem: FundingProblem) -> bool:
+def _bands_choice(args: argparse.Namespace, problem: FundingProblem) -> tuple[bool, str]:
+    """Whether to work out bands, and, when the user did not say and the problem is too
+    large for the default, the line that says so (empty otherwise)."""
     if args.bands is not None:
-        return bool(args.bands)
-    return _recipient_years(problem) <= AUTO_BANDS_RECIPIENT_YEARS
-
-
-def _bands_skipped(args: argparse.Namespace, problem: FundingProblem) -> str:
-    """Why bands were not worked out when the user did not say (empty otherwise)."""
-    if args.bands is not None:
-        return ""
+        return bool(args.bands), ""
     n = _recipient_years(problem)
-    return "" if n <= AUTO_BANDS_RECIPIENT_YEARS else (
-        f"bands      not worked out: {n:,} recipient-years (more than "
-        f"{AUTO_BANDS_RECIPIENT_YEARS:,}); add --bands to tell each number the rules set "
-        "from each that is a choice")
+    if n <= AUTO_BANDS_RECIPIENT_YEARS:
+        return True, ""
+    return False, (f"bands      not worked out: {n:,} recipient-years (more than "
+                   f"{AUTO_BANDS_RECIPIENT_YEARS:,}); add --bands to tell each number the "
+                   "rules set from each that is a choice")
 
 
 def _report_plan(progress: Progress, plan: Plan, written: Path, *,

@@ -107,6 +107,7 @@ def round_plan(
     # 120 s; without it 0.3 s). Rounding moves each amount by under REACH pounds, which
     # rarely costs a tier its give, so the repair first leaves those rows out; the exact
     # check below holds them, and only if one is broken is the repair run with them.
+    may_break = elastic is not None and allow is not None and bool(np.any(elastic > 0))
     try:
         alloc, carry = _repair(hm, col_value, carry_cols, room, with_tier_rows=False)
         if failures(alloc, carry) and any(_is_tier_row(r) for r in hm.builder.rows):
@@ -114,9 +115,9 @@ def round_plan(
         if not failures(alloc, carry):
             return alloc, carry, "integer repair of largest-remainder rounding"
     except SolverError:
-        if elastic is None or allow is None or not np.any(elastic > 0):
+        if not may_break:
             raise
-    if elastic is not None and allow is not None and np.any(elastic > 0):
+    if may_break and elastic is not None and allow is not None:
         alloc, carry, broken = _repair_breaking(hm, col_value, carry_cols, room, elastic)
         allow(broken)
         if not failures(alloc, carry):

@@ -334,7 +334,7 @@ def _solve_on_face(face: Face, opened: HighsModel, k: int) -> HighsModel:
         attempts = attempts[1:]
     for slack, containing in attempts:
         model = face.on(opened, slack, containing)
-        if tried is not None and _same_bounds(model, tried):
+        if tried is not None and _moved(model, tried) == 0.0:
             continue  # the solution was on the face already: the same LP again
         tried = model
         try:
@@ -363,11 +363,6 @@ def _moved(a: HighsModel, b: HighsModel) -> float:
         if differ.any():
             out = max(out, float(np.max(np.abs(x[differ] - y[differ]))))
     return out
-
-
-def _same_bounds(a: HighsModel, b: HighsModel) -> bool:
-    return all(np.array_equal(getattr(a, f), getattr(b, f))
-               for f in ("col_lower", "col_upper", "row_lower", "row_upper"))
 
 
 def _restore_bounds(model: HighsModel) -> None:
