@@ -31,6 +31,8 @@ def test_the_method_follows_the_size() -> None:
     assert highs_options(IPM_FROM_COLUMNS - 1)["solver"] == "simplex"
     big = highs_options(IPM_FROM_COLUMNS)
     assert (big["solver"], big["run_crossover"]) == ("ipx", "on")
+    # dual simplex after it prices by Devex (no steepest-edge weights worked out first)
+    assert big["simplex_dual_edge_weight_strategy"] == 1
 
 
 def test_interior_point_gives_the_same_optimum_and_a_verified_plan(ipm: None) -> None:

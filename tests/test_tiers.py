@@ -161,7 +161,8 @@ def test_a_large_problems_later_tiers_by_interior_point_reach_the_same_optimum(
     p = line_rise()
     simplex = fo.solve(p)
     monkeypatch.setattr(tiers, "LATER_TIER_IPM_FROM_COLUMNS", 0)
-    assert tiers.later_tier_options(1) == {"solver": "ipx", "run_crossover": "on"}
+    assert tiers.later_tier_options(1) == {"solver": "ipx", "run_crossover": "on",
+                                          "simplex_dual_edge_weight_strategy": 1}
     ipm = fo.solve(p)
     again = fo.solve(p)
     assert ipm.passed and fo.verify(p, ipm).empty

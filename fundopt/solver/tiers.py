@@ -395,10 +395,10 @@ LATER_TIER_IPM_FROM_COLUMNS = 30_000
 
 def later_tier_options(n_cols: int) -> dict[str, object]:
     """The options beyond the model's own for a later tier's LP of ``n_cols`` columns."""
-    from fundopt.solver.highs import INTERIOR_POINT
+    from fundopt.solver.highs import INTERIOR_POINT_OPTIONS
 
     if n_cols >= LATER_TIER_IPM_FROM_COLUMNS:
-        return {"solver": INTERIOR_POINT, "run_crossover": "on"}
+        return dict(INTERIOR_POINT_OPTIONS)
     return {}
 
 
