@@ -224,18 +224,22 @@ def top_rules(plan: Plan, names: Names, largest: int = 8) -> pd.DataFrame:
     rows = []
     for _, group in b.assign(subject=subject).groupby("subject", sort=False):
         top = group.iloc[int(group["shadow_price"].abs().to_numpy().argmax())]
-        rows.append((names.in_text(str(top["description"])), _years(group["year"]),
-                     float(top["shadow_price"])))
+        rows.append((names.in_text(str(top["description"])),
+                     _years(group["year"], shown=top["year"]), float(top["shadow_price"])))
     out = pd.DataFrame(rows, columns=["rule", "years", "shadow_price"])
     return out.sort_values("shadow_price", ascending=False, key=abs, kind="stable").head(
         largest).reset_index(drop=True)
 
 
-def _years(years: pd.Series) -> str:
+def _years(years: pd.Series, shown: object = None) -> str:
+    """The years a rule binds in; where they are several, which one's limit and price the
+    row shows (its words name one year)."""
     found = sorted({str(y) for y in years if isinstance(y, str) and y})
-    if len(found) <= 2:
-        return ", ".join(found)
-    return f"{found[0]} to {found[-1]} ({len(found)} years)"
+    text = ", ".join(found) if len(found) <= 2 else \
+        f"{found[0]} to {found[-1]} ({len(found)} years)"
+    if len(found) > 1 and isinstance(shown, str) and shown in found:
+        return f"{text}; {shown} shown"
+    return text
 
 
 # -- against today's method ----------------------------------------------------------------

@@ -190,6 +190,22 @@ def test_what_bound_is_in_words(tmp_path: Path) -> None:
                        pytest.approx(0.995))
 
 
+def test_a_rule_binding_in_several_years_says_whose_words_it_shows(tmp_path: Path) -> None:
+    # one row per rule over its years; its words (and price) are one year's, the dearest
+    plan = hand_plan()
+    two = pd.DataFrame(
+        [("envelope", f"envelope[soc_grant,{y}]", f"stream 'soc_grant' spends at most £{m}m in {y}",
+          y, None, "soc_grant", price) for y, m, price in
+         (("2026-27", 10, 0.5), ("2027-28", 11, 0.995), ("2028-29", 12, 0.7))],
+        columns=["family", "rule", "description", "year", "recipient", "stream",
+                 "shadow_price"])
+    plan = dataclasses.replace(plan, binding=two)
+    rows = summary_table(write_workbook(plan, tmp_path / "plan.xlsx"), "What bound")
+    assert rows == [("stream 'Serious and organised crime grant' spends at most £11m in "
+                     "2027-28", "2026-27 to 2028-29 (3 years); 2027-28 shown",
+                     pytest.approx(0.995))]
+
+
 def test_docs_describe_every_sheet() -> None:
     from fundopt.io.plan_sheets import AUDIT
     from fundopt.io.result_sheets import SHEETS
