@@ -15,7 +15,7 @@ import os
 import sys
 import tempfile
 import weakref
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import highspy
 import numpy as np
@@ -197,16 +197,8 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None,
     A, lower, upper, cost = lp_arrays.in_columns()
     row_lower, row_upper = lp_arrays.row_lower, lp_arrays.row_upper
 
-    h = new_highs()
     opts = {**highs_options(n_cols), **(options or {})}
-    for k, v in opts.items():
-        h.setOptionValue(k, v)  # type: ignore[arg-type]
-    fd, log_name = tempfile.mkstemp(prefix="fundopt-highs-", suffix=".log")
-    os.close(fd)
-    h.setOptionValue("log_file", log_name)
-    status = pass_lp(h, A, lower, upper, cost, row_lower, row_upper)
-    if status != highspy.HighsStatus.kOk:
-        raise RuntimeError(f"HiGHS refused the model: {status}")
+    h, log_name = _loaded(A, lower, upper, cost, row_lower, row_upper, opts)
     model = HighsModel(
         b,
         h,
@@ -225,6 +217,34 @@ def compile_to_highs(b: LpBuilder, options: dict[str, object] | None = None,
     )
     weakref.finalize(model, _remove, log_name)
     return model
+
+
+def loaded_afresh(model: HighsModel) -> HighsModel:
+    """``model`` with a new ``Highs`` holding its LP, loaded from its arrays with its
+    options exactly as :func:`compile_to_highs` loads a built LP: solved, it follows the
+    same path as a cold :func:`fundopt.solve` of the same LP (a sweep's whole-pound
+    scenarios, :mod:`fundopt.whatif.engine`)."""
+    h, log_name = _loaded(sp.csc_array(model.matrix), model.col_lower, model.col_upper,
+                          model.cost, model.row_lower, model.row_upper, model.options)
+    fresh = replace(model, highs=h, log_path=log_name)
+    weakref.finalize(fresh, _remove, log_name)
+    return fresh
+
+
+def _loaded(A: sp.csc_array, lower: np.ndarray, upper: np.ndarray, cost: np.ndarray,
+            row_lower: np.ndarray, row_upper: np.ndarray, options: dict[str, object]
+            ) -> tuple[highspy.Highs, str]:
+    """A new ``Highs`` with ``options`` and a log file of its own, holding the LP."""
+    h = new_highs()
+    for k, v in options.items():
+        h.setOptionValue(k, v)  # type: ignore[arg-type]
+    fd, log_name = tempfile.mkstemp(prefix="fundopt-highs-", suffix=".log")
+    os.close(fd)
+    h.setOptionValue("log_file", log_name)
+    status = pass_lp(h, A, lower, upper, cost, row_lower, row_upper)
+    if status != highspy.HighsStatus.kOk:
+        raise RuntimeError(f"HiGHS refused the model: {status}")
+    return h, log_name
 
 
 def pass_lp(h: highspy.Highs, matrix: sp.csc_array, col_lower: np.ndarray,

@@ -7,9 +7,10 @@ for a minimised measure "measure <= optimum + give"), the next tier's rows get t
 bounds, the costs change to the next tier's, and HiGHS solves again from scratch
 (:func:`later_tier_options`). HiGHS's own lexicographic mode is not used: it ignores a warm
 start (HiGHS issue 2419), minimises when asked to maximise, and leaves the duals of its
-last objective. Tier 1 keeps every warm start a sweep gives it; its duals and basis (the
-shadow prices and ranging a user reads) are read before any tier row is added. Every tier's
-answer is certified against its own LP (:mod:`fundopt.solver.certificate`).
+last objective. Tier 1 keeps any warm start it is given (an LP-alone sweep's); its duals
+and basis (the shadow prices and ranging a user reads) are read before any tier row is
+added. Every tier's answer is certified against its own LP
+(:mod:`fundopt.solver.certificate`).
 
 A tier whose give was left blank (every default tier) is kept at its optimum: the later
 tiers' LPs hold the columns and rows its reduced costs and duals mark on the bounds they
@@ -382,7 +383,9 @@ def _restore_bounds(model: HighsModel) -> None:
 #: methods, or one method from two starts, can end on different plans (on the reference
 #: model within £14 of each other, December 2026), every one optimal within HiGHS's
 #: tolerances. Solved the same way from scratch on the same LP, a tier ends on the same
-#: plan however tier 1 was reached (a sweep's warm start, a cold solve).
+#: plan. (Its LP is read from tier 1's answer, the face, which a warm-started tier 1 can
+#: reach by another of its optimal plans: a sweep's whole-pound scenarios solve tier 1
+#: from scratch too, :mod:`fundopt.whatif.engine`.)
 #:
 #: From this many columns the later tiers are solved by interior point with crossover
 #: (which ends at a vertex, as simplex does; HiGHS then goes back to dual simplex for

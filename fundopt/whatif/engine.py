@@ -1,4 +1,4 @@
-"""Solve many scenarios of one problem fast: build once, change the LP in place, warm-start.
+"""Solve many scenarios of one problem: build once, work out each scenario's LP in place.
 
 How a scenario is solved:
 
@@ -9,10 +9,15 @@ How a scenario is solved:
    variables, same money scale), the loaded HiGHS model is changed in place: only the row
    bounds, coefficients, column bounds and costs that differ (``changeRowsBounds``,
    ``changeCoeff``, ``changeColsBounds``, ``changeColsCost``); HiGHS then re-solves from
-   the base plan's basis. Otherwise (a new commitment, a new share target, ...) the
-   scenario's LP is built and solved from scratch. Either way the LP HiGHS solves is
-   exactly the one :func:`fundopt.solve` would build (tests compare them number for number).
-4. The solution is rounded to whole pounds and verified like any plan.
+   the base plan's basis (the LP alone, below). Otherwise (a new commitment, a new share
+   target, ...) the scenario's LP is built and solved from scratch. Either way the LP
+   HiGHS solves is exactly the one :func:`fundopt.solve` would build (tests compare them
+   number for number).
+4. For a whole-pound plan, that LP is loaded into a HiGHS of its own and every priority
+   tier solved from scratch, exactly as :func:`fundopt.solve` does, so the plan is the one
+   it gives, to the pound (a warm-started tier 1 can end on another of its optimal plans,
+   and the stability tier's LP is read from it); then rounded to whole pounds and
+   verified like any plan.
 
 A scenario that only changes envelope amounts skips step 2: the envelope family linked
 its bounds to the input cells, so the new bounds are worked out directly
@@ -20,9 +25,10 @@ its bounds to the input cells, so the new bounds are worked out directly
 left out: the scenario is reported from the LP alone (objective, binding rules, shadow
 prices).
 
-Every scenario starts from the *base* basis, never the previous scenario's, so a result
-does not depend on the order scenarios are run in or how they are split between
-processes: serial, process-pool and Dask runs give the same plans to the pound.
+No scenario starts from the previous scenario's basis (an LP-alone one from the base's,
+a whole-pound one from none), so a result does not depend on the order scenarios are run
+in or how they are split between processes: serial, process-pool and Dask runs give the
+same plans to the pound.
 """
 
 from __future__ import annotations
@@ -40,7 +46,7 @@ from fundopt.plan.solve import build, finish
 from fundopt.plan.tables import RowKinds
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import Scenario
-from fundopt.solver.highs import HighsModel
+from fundopt.solver.highs import HighsModel, loaded_afresh
 from fundopt.solver.run import run
 from fundopt.solver.tiers import reset, solve_tiers
 from fundopt.whatif import outcome
@@ -164,6 +170,17 @@ class SweepEngine:
                         rec: LpBuilder, arrays: ColumnArrays, t0: float) -> ScenarioOutcome:
         assert self.base_hm is not None
         hm = self.base_hm
+        if self.whole_pounds:
+            # a whole-pound plan is the plan fo.solve finds, to the pound: the scenario's LP
+            # (its numbers worked out in place) in a HiGHS of its own, every tier solved
+            # from scratch. Tier 1 warm-started from the base's basis ends on another of
+            # its optimal plans (a policy LP has many), the stability tier's LP is read
+            # from that plan, and the whole-pound plans differed by up to £9 (£1 a line,
+            # the reference model's cliff-edge and re-plan scenarios, December 2026).
+            scenario_hm = loaded_afresh(view(hm, rec, arrays))
+            times = {"build": time.perf_counter() - t0}
+            return self._run_and_finish(scenario, problem, scenario_hm, Method.IN_PLACE,
+                                        times, t0, cold=True)
         h = hm.highs
         load_changes(h, self.loaded, arrays)
         self.loaded = arrays
@@ -187,10 +204,11 @@ class SweepEngine:
 
     def _run_and_finish(self, scenario: Scenario, problem: FundingProblem | None,
                         hm: HighsModel, method: Method, times: dict[str, float],
-                        t0: float, *, is_base: bool = False) -> ScenarioOutcome:
+                        t0: float, *, is_base: bool = False, cold: bool = False
+                        ) -> ScenarioOutcome:
         try:
             t = time.perf_counter()
-            start = self.basis if method is Method.IN_PLACE else None
+            start = self.basis if method is Method.IN_PLACE and not cold else None
             lp_alone = not self.whole_pounds and not is_base
             tiers = solve_tiers(hm, start, upto=1 if lp_alone else None)
             times["solve"] = time.perf_counter() - t
