@@ -109,10 +109,13 @@ def test_a_wrong_basis_fails_the_certificate_and_the_cold_solve_recovers(
     assert plan.fingerprint == truth.fingerprint
 
 
-def test_a_wrong_last_tier_is_re_solved_cold_to_the_same_plan(
+def test_a_wrong_last_tier_is_re_solved_cold_to_an_equally_good_plan(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The last tier's LP (the one whose answer is the plan) is certified too, and its cold
-    re-solve (loaded afresh, solved the way the tier was) gives the same plan."""
+    re-solve (loaded afresh, solved from scratch where the tier started from tier 1's
+    basis) reaches the same optimum of every tier: the same plan but for the ties HiGHS's
+    tolerance leaves to the solver's path, pounds a line (docs/formulation.md, "Solving,
+    determinism and tie-breaks")."""
     problem = fo.read_workbook("models/england_wales_soc.xlsx")
     truth = fo.solve(problem)
     real = cert.read_point
@@ -128,7 +131,13 @@ def test_a_wrong_last_tier_is_re_solved_cold_to_the_same_plan(
     assert len(calls) == 3  # tier 1, tier 2 (wrong), tier 2 cold
     assert plan.certificate is not None and plan.certificate.passed
     assert plan.certificate.resolved_cold
-    assert plan.fingerprint == truth.fingerprint
+    assert plan.passed and fo.verify(problem, plan).empty
+    assert plan.tiers["optimum"].tolist() == pytest.approx(truth.tiers["optimum"].tolist(),
+                                                           rel=1e-9)
+    key = ["recipient", "activity", "stream", "year"]
+    moved = plan.allocations.set_index(key)["amount"].sub(
+        truth.allocations.set_index(key)["amount"], fill_value=0).abs()
+    assert moved.max() <= 1 and moved.sum() <= 100  # £14 over 14 lines, December 2026
 
 
 def test_a_stale_bound_in_a_warm_sweep_is_caught_and_re_solved_cold(

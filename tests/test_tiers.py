@@ -125,9 +125,9 @@ def test_the_face_holds_the_solution_it_was_read_from_though_highs_solves_to_a_t
 
     solved: list[tuple[bool, int]] = []  # each stability LP: solved, columns held
 
-    def spy(model: Any, k: int) -> None:
+    def spy(model: Any, k: int, start: Any = None) -> None:
         try:
-            solve_next(model, k)
+            solve_next(model, k, start)
         except fo.SolverError:
             solved.append((False, int(np.sum(model.col_lower == model.col_upper))))
             raise

@@ -4,12 +4,12 @@ Tier 1's objective is the loaded LP's (the rows that define only later tiers' me
 free). After each tier is solved, a row keeps its measure within its give of the optimum
 just found ("tier k's objective >= optimum - give", in the maximised form HiGHS solves;
 for a minimised measure "measure <= optimum + give"), the next tier's rows get their
-bounds, the costs change to the next tier's, and HiGHS solves again from scratch
-(:func:`later_tier_options`). HiGHS's own lexicographic mode is not used: it ignores a warm
-start (HiGHS issue 2419), minimises when asked to maximise, and leaves the duals of its
-last objective. Tier 1 keeps any warm start it is given (an LP-alone sweep's); its duals
-and basis (the shadow prices and ranging a user reads) are read before any tier row is
-added. Every tier's answer is certified against its own LP
+bounds, the costs change to the next tier's, and HiGHS solves again, from the basis the
+tier before ended on (:data:`LATER_TIER_IPM_FROM_COLUMNS`). HiGHS's own lexicographic mode
+is not used: it ignores a warm start (HiGHS issue 2419), minimises when asked to maximise,
+and leaves the duals of its last objective. Tier 1 keeps any warm start it is given (an
+LP-alone sweep's); its duals and basis (the shadow prices and ranging a user reads) are
+read before any tier row is added. Every tier's answer is certified against its own LP
 (:mod:`fundopt.solver.certificate`).
 
 A tier whose give was left blank (every default tier) is kept at its optimum: the later
@@ -196,7 +196,7 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
         # on a kept optimum the earlier tiers' measures are constant: nothing to add
         objective = costs[k] + (0.0 if keep else EARLIER_TIER_WEIGHT) * objective
         opened = _described(hm, rows, first_tier, k + 1, objective, costs)
-        model = _solve_on_face(face, opened, k)
+        model = _solve_on_face(face, opened, k, h.getBasis())
         certificates.append(_certified(model, k + 1))
         if on_tier is not None:
             on_tier(k + 1, model)
@@ -308,7 +308,7 @@ class _Held:
         return lower, upper
 
 
-def _solve_on_face(face: Face, opened: HighsModel, k: int) -> HighsModel:
+def _solve_on_face(face: Face, opened: HighsModel, k: int, start: Any = None) -> HighsModel:
     """Solve tier ``k + 1``'s LP ``opened`` on ``face`` and return the LP solved.
 
     The face is read from a solution HiGHS finds feasible to its tolerance (1e-7 model
@@ -339,12 +339,12 @@ def _solve_on_face(face: Face, opened: HighsModel, k: int) -> HighsModel:
             continue  # the solution was on the face already: the same LP again
         tried = model
         try:
-            _solve_next(model, k)
+            _solve_next(model, k, start)
             return model
         except SolverError:
             if model is opened:
                 raise
-    _solve_next(opened, k)
+    _solve_next(opened, k, start)
     return opened
 
 
@@ -376,23 +376,25 @@ def _restore_bounds(model: HighsModel) -> None:
                        model.row_lower, model.row_upper)
 
 
-#: How every tier after the first is solved: from scratch (no basis), by one pinned
-#: method for its size (:func:`later_tier_options`), exactly as the certificate's cold
-#: re-solve solves it. The later tiers' costs (stability's) are nothing like tier 1's,
-#: and where two lines' tie-breaking scores differ by less than HiGHS's tolerance, two
-#: methods, or one method from two starts, can end on different plans (on the reference
-#: model within £14 of each other, December 2026), every one optimal within HiGHS's
-#: tolerances. Solved the same way from scratch on the same LP, a tier ends on the same
-#: plan. (Its LP is read from tier 1's answer, the face, which a warm-started tier 1 can
-#: reach by another of its optimal plans: a sweep's whole-pound scenarios solve tier 1
-#: from scratch too, :mod:`fundopt.whatif.engine`.)
+#: How every tier after the first is solved: its LP loaded afresh, by one pinned method
+#: for its size (:func:`later_tier_options`): below this many columns dual simplex from
+#: the basis the tier before ended on (tier 1's optimal vertex is a point of the stability
+#: tier's face: on the reference model 0.5 s, not 1.1 s from scratch), from it interior
+#: point with crossover (which takes no basis, and ends at a vertex, as simplex does;
+#: HiGHS then goes back to dual simplex for rounding's warm re-solves). Where two lines'
+#: tie-breaking scores differ by less than HiGHS's tolerance, two methods, or one method
+#: from two starts, can end on different plans (on the reference model within £14 of each
+#: other, December 2026), every one optimal within HiGHS's tolerances; so the start must
+#: itself be one answer. It is: tier 1 is always solved from scratch where a plan is made
+#: (``fundopt.solve``; a sweep's whole-pound scenarios too, :mod:`fundopt.whatif.engine`),
+#: and the same LP from the same start takes the same path. (The certificate's cold
+#: re-solve, when a tier's answer fails it, starts from scratch: an equally good plan,
+#: within those pounds.)
 #:
-#: From this many columns the later tiers are solved by interior point with crossover
-#: (which ends at a vertex, as simplex does; HiGHS then goes back to dual simplex for
-#: rounding's warm re-solves), below it by the pinned serial dual simplex with presolve.
-#: Measured on tier 1's face (December 2026; whole ``fundopt.solve``): the reference model
-#: (26,952 columns) 2.0-2.2 s either way; a generated 10k problem (32,729) 0.8-1.0 s by
-#: interior point against 1.1-1.2 s; 100k (314,029) 15 s against 110 s.
+#: The interior point threshold, measured on tier 1's face (December 2026, each later
+#: tier then from scratch; whole ``fundopt.solve``): the reference model (26,952 columns)
+#: 2.0-2.2 s either way; a generated 10k problem (32,729) 0.8-1.0 s by interior point
+#: against 1.1-1.2 s; 100k (314,029) 15 s against 110 s.
 LATER_TIER_IPM_FROM_COLUMNS = 30_000
 
 
@@ -405,10 +407,11 @@ def later_tier_options(n_cols: int) -> dict[str, object]:
     return {}
 
 
-def _solve_next(model: HighsModel, k: int) -> None:
+def _solve_next(model: HighsModel, k: int, start: Any = None) -> None:
     """Solve tier ``k + 1``: its LP loaded afresh from fundopt's arrays (``model``) and
-    solved from scratch, exactly as the certificate's cold re-solve would."""
-    from fundopt.solver.highs import pass_lp
+    solved by the tier's method, from ``start`` (the basis tier ``k`` ended on) where that
+    method is simplex (:data:`LATER_TIER_IPM_FROM_COLUMNS`)."""
+    from fundopt.solver.highs import INTERIOR_POINT, pass_lp
 
     h = model.highs
     h.clearModel()
@@ -416,6 +419,8 @@ def _solve_next(model: HighsModel, k: int) -> None:
         h.setOptionValue(name, value)  # type: ignore[arg-type]
     pass_lp(h, sp.csc_array(model.matrix), model.col_lower, model.col_upper, model.cost,
             model.row_lower, model.row_upper)
+    if start is not None and model.options.get("solver") != INTERIOR_POINT:
+        h.setBasis(_extended(start, len(model.row_lower)))
     status = run(model)
     if status != MS.kOptimal:
         raise SolverError(
@@ -423,6 +428,18 @@ def _solve_next(model: HighsModel, k: int) -> None:
             f"({h.modelStatusToString(status)}); give tier {k} more room (its 'give' on "
             "sheet Priorities) or write the problem out with fundopt.write_mps and "
             "report it", code="FO-L12")
+
+
+def _extended(basis: Any, n_rows: int) -> Any:
+    """``basis`` (the tier before's) with each row added since basic (a new tier row)."""
+    import highspy
+
+    out = highspy.HighsBasis()
+    out.col_status = list(basis.col_status)
+    rows = list(basis.row_status)
+    out.row_status = rows + [highspy.HighsBasisStatus.kBasic] * (n_rows - len(rows))
+    out.valid = True
+    return out
 
 
 def _restore(hm: HighsModel, rows: np.ndarray) -> None:

@@ -13,9 +13,9 @@ How a scenario is solved:
    target, ...) the scenario's LP is built and solved from scratch. Either way the LP
    HiGHS solves is exactly the one :func:`fundopt.solve` would build (tests compare them
    number for number).
-4. For a whole-pound plan, that LP is loaded into a HiGHS of its own and every priority
-   tier solved from scratch, exactly as :func:`fundopt.solve` does, so the plan is the one
-   it gives, to the pound (a warm-started tier 1 can end on another of its optimal plans,
+4. For a whole-pound plan, that LP is loaded into a HiGHS of its own and its priority
+   tiers solved exactly as :func:`fundopt.solve` does (tier 1 from scratch), so the plan
+   is the one it gives, to the pound (a warm-started tier 1 can end on another of its optimal plans,
    and the stability tier's LP is read from it); then rounded to whole pounds and
    verified like any plan.
 
@@ -172,8 +172,9 @@ class SweepEngine:
         hm = self.base_hm
         if self.whole_pounds:
             # a whole-pound plan is the plan fo.solve finds, to the pound: the scenario's LP
-            # (its numbers worked out in place) in a HiGHS of its own, every tier solved
-            # from scratch. Tier 1 warm-started from the base's basis ends on another of
+            # (its numbers worked out in place) in a HiGHS of its own, tier 1 solved from
+            # scratch (the later tiers start from its basis). Warm-started from the base's
+            # basis, tier 1 can end on another of
             # its optimal plans (a policy LP has many), the stability tier's LP is read
             # from that plan, and the whole-pound plans differed by up to £9 (£1 a line,
             # the reference model's cliff-edge and re-plan scenarios, December 2026).
