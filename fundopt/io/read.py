@@ -88,6 +88,7 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
         sheets={name: sheets[name] for name in read},
         rows={name: tuple(t.excel_rows) for name, t in read.items()},
         columns={name: dict(t.letters) for name, t in read.items()},
+        sources=_sources(values),
     )
     try:
         problem = FundingProblem(**tables, settings=settings, origin=origin)  # type: ignore[arg-type]
@@ -101,6 +102,17 @@ def read_workbook(path: str | Path, *, limits: SafetyLimits | None = None) -> Fu
     issues += example_rows_left(problem)
     object.__setattr__(problem, "warnings", tuple(issues) + problem.warnings)
     return problem
+
+
+def _sources(values: Workbook) -> tuple[tuple[object, ...], ...]:
+    """The *Sources* sheet's rows (saved values), header first, blank rows left out; empty
+    when the workbook has no such sheet (the results workbook copies it)."""
+    from fundopt.io.winners import SOURCES
+
+    if SOURCES not in values.sheetnames:
+        return ()
+    rows = (tuple(row) for row in values[SOURCES].iter_rows(values_only=True))
+    return tuple(row for row in rows if any(v is not None and v != "" for v in row))
 
 
 def _load(data: bytes, file: Path, limits: SafetyLimits) -> tuple[Workbook, Workbook]:

@@ -13,7 +13,6 @@ for the results workbooks (as declared sheets, :mod:`fundopt.io.sheet_spec`).
 from __future__ import annotations
 
 import math
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 import pandas as pd
@@ -177,15 +176,15 @@ SOURCE_PRINT_ROWS = 100
 
 
 def sources_table(plan: Plan) -> pd.DataFrame | None:
-    """The *Sources* sheet of the workbook the problem was read from (None when it has
-    none), each value written with its unit (``4.022%``, ``£18,400.0m``)."""
-    path = plan.problem.origin.path
-    if not path or not Path(path).is_file():
+    """The *Sources* sheet of the workbook the problem was read from, as it was read (None
+    when it has none), each value written with its unit (``4.022%``, ``£18,400.0m``)."""
+    rows = plan.problem.origin.sources
+    if len(rows) < 2:
         return None
-    try:
-        frame = pd.read_excel(path, sheet_name=SOURCES, engine="openpyxl", dtype=object)
-    except (ValueError, KeyError, OSError):
-        return None
+    header = [str(h) if h is not None else "" for h in rows[0]]
+    keep = [j for j, h in enumerate(header) if h]
+    frame = pd.DataFrame([[row[j] if j < len(row) else None for j in keep] for row in rows[1:]],
+                         columns=[header[j] for j in keep], dtype=object)
     if "value" in frame.columns:
         units = frame["unit"] if "unit" in frame.columns else pd.Series("", index=frame.index)
         frame["value"] = pd.Series([_with_unit(v, u) for v, u in

@@ -66,7 +66,9 @@ class Origin:
     """Where the tables came from, so messages can name sheet and cell.
 
     ``rows[table][i]`` is the Excel row of the table's row at position ``i``;
-    ``columns[table][column]`` is the Excel column letter.
+    ``columns[table][column]`` is the Excel column letter. ``sources`` is the workbook's
+    *Sources* sheet as read (its header row first; empty if it has none), which the results
+    workbook copies.
     """
 
     path: str = ""
@@ -74,6 +76,7 @@ class Origin:
     sheets: Mapping[str, str] = field(default_factory=dict)
     rows: Mapping[str, tuple[int, ...]] = field(default_factory=dict)
     columns: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    sources: tuple[tuple[Any, ...], ...] = ()
 
     def cell(self, table: str, position: int | None, column: str = "") -> tuple[str, str]:
         """The (sheet, A1 cell) of a table cell; empty strings where unknown."""

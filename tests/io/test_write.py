@@ -323,3 +323,19 @@ def test_a_save_stopped_half_way_leaves_nothing_and_says_nothing_more(
         assert proc.stdout.strip() == said, proc.stdout + proc.stderr
         assert proc.stderr == ""
         assert os.listdir(target.parent) == []
+
+
+def test_the_sources_sheet_is_copied_as_it_was_read(tmp_path: Path) -> None:
+    # the results workbook's Sources sheet is the input's as read, with each value's unit,
+    # even once the input file has changed or gone (it was read again at write time)
+    sources = pd.DataFrame({"table": ["envelopes", "cliff_edges"],
+                            "source": ["Home Office main estimate", None],
+                            "value": [18_400e6, 0.05], "unit": ["£", "rate"]})
+    path = write_problem(example_problem(), tmp_path / "problem.xlsx",
+                         extra_sheets={"Sources": sources})
+    problem = read_workbook(path)
+    path.unlink()
+    out = write_workbook(hand_plan(problem), tmp_path / "plan.xlsx")
+    rows = sheet_rows(out, "Sources")
+    assert [(r["Table"], r["Source"], r["Value"]) for r in rows] == [
+        ("envelopes", "Home Office main estimate", "£18,400.0m"), ("cliff_edges", None, "5%")]
