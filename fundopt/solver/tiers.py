@@ -419,7 +419,7 @@ def _solve_next(model: HighsModel, k: int, start: Any = None) -> None:
         h.setOptionValue(name, value)  # type: ignore[arg-type]
     pass_lp(h, sp.csc_array(model.matrix), model.col_lower, model.col_upper, model.cost,
             model.row_lower, model.row_upper)
-    if start is not None and model.options.get("solver") != INTERIOR_POINT:
+    if start is not None and start.valid and model.options.get("solver") != INTERIOR_POINT:
         h.setBasis(_extended(start, len(model.row_lower)))
     status = run(model)
     if status != MS.kOptimal:
