@@ -6,8 +6,8 @@
 One run does both legs on the same scenarios:
 
 - ``sweep``: :func:`fundopt.sweep` over every scenario (build the base once, work out
-  each scenario's LP in place, solve every tier from scratch as :func:`fundopt.solve`
-  does, round and verify each plan);
+  each scenario's LP in place, solve its tiers as :func:`fundopt.solve` does (tier 1
+  from scratch), round and verify each plan);
 - ``lp``: the same sweep with ``whole_pounds=False`` (each scenario from the LP alone);
 - ``scratch``: :func:`fundopt.solve` on each of an evenly spaced sample of the scenarios'
   problems (build, hand-off, cold solve, round, verify), extrapolated to all of them.
@@ -176,7 +176,7 @@ def markdown(r: dict[str, object]) -> str:
         "",
         "| leg | s / scenario | total s | median simplex iterations |",
         "|---|---|---|---|",
-        f"| sweep (in place; each tier from scratch) | {r['sweep_seconds_per_scenario']} | "
+        f"| sweep (in place; tier 1 from scratch) | {r['sweep_seconds_per_scenario']} | "
         f"{r['sweep_seconds_total']} | {it['sweep']} |",
         f"| sweep, the LP alone (`whole_pounds=False`) | "
         f"{r['lp_alone_seconds_per_scenario']} | {r['lp_alone_seconds_total']} | |",
