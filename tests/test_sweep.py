@@ -89,9 +89,9 @@ def test_in_place_model_equals_the_rebuilt_one(problem: fo.FundingProblem, engin
     (mine,), theirs = loaded, _lp(rebuilt.highs)
     for key in theirs:
         np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
-    # and, every tier solved from scratch, the plan is the one a cold solve finds, to the
-    # pound (tier 1 warm-started from the base's basis could end on another of its
-    # optimal plans, and the stability tier's LP is read from it)
+    # and, its tiers solved as fo.solve does (tier 1 from scratch), the plan is the one a
+    # cold solve finds, to the pound (tier 1 warm-started from the base's basis could end
+    # on another of its optimal plans, and the stability tier's LP is read from it)
     cold = fo.solve(changed)
     assert outcome.objective == cold.objective
     pd.testing.assert_frame_equal(outcome.allocations, cold.allocations.reset_index(drop=True))
