@@ -277,25 +277,26 @@ def _whole_sums(hm: HighsModel) -> dict[int, tuple[np.ndarray, int]]:
     a whole number of pounds: row -> (its allocation variables, sorted; the total)."""
     scale = hm.builder.scale
     lo, hi = hm.row_lower, hm.row_upper
-    candidates = np.flatnonzero((lo == hi) & np.isfinite(lo))
-    if not len(candidates):
-        return {}
-    var_of_col = np.full(len(hm.col_lower), -1, dtype=np.int64)
+    A = hm.by_rows
+    var_of_col = np.full(A.shape[1], -1, dtype=np.int64)
     ok = hm.col_of_x >= 0
     var_of_col[hm.col_of_x[ok]] = np.flatnonzero(ok)
-    A = hm.by_rows
+    size = np.diff(A.indptr)
+    total = np.where(np.isfinite(lo), lo, 0.0) * scale
+    rows = np.flatnonzero((lo == hi) & np.isfinite(lo) & (size > 0)
+                          & (np.abs(total - np.round(total)) <= SNAP))
+    if not len(rows):
+        return {}
+    # every entry of the row 1, on an allocation column
+    entry_bad = (A.data != 1.0) | (var_of_col[A.indices] < 0)
+    bad = np.bincount(np.repeat(np.arange(len(size)), size), weights=entry_bad,
+                      minlength=len(size))
     out: dict[int, tuple[np.ndarray, int]] = {}
-    for i in candidates.tolist():
-        row = hm.builder.rows[i] if i < len(hm.builder.rows) else None
-        if row is None or row.penalty is not None:
+    for i in rows[bad[rows] == 0].tolist():
+        if i >= len(hm.builder.rows) or hm.builder.rows[i].penalty is not None:
             continue
-        start, end = A.indptr[i], A.indptr[i + 1]
-        cols, vals = A.indices[start:end], A.data[start:end]
-        total = lo[i] * scale
-        if not len(cols) or np.any(vals != 1.0) or np.any(var_of_col[cols] < 0) or \
-                abs(total - round(total)) > SNAP:
-            continue
-        out[i] = (np.sort(var_of_col[cols]), round(total))
+        cols = A.indices[A.indptr[i]:A.indptr[i + 1]]
+        out[i] = (np.sort(var_of_col[cols]), round(float(total[i])))
     return out
 
 
