@@ -320,7 +320,7 @@ def test_rounding_keeps_confirmed_totals_by_moving_a_pound_along_a_chain() -> No
     import numpy as np
     import scipy.sparse as sp
 
-    from fundopt.solver.rounding import _balanced
+    from fundopt.solver.rounding import _balanced, _whole_sums
 
     x = np.array([0.6, 0.4, 0.4, 0.6, 0.5])  # a1, a3, b1, b2, f2 (pounds)
     out = np.array([1, 1, 0, 1, 0])
@@ -331,7 +331,7 @@ def test_rounding_keeps_confirmed_totals_by_moving_a_pound_along_a_chain() -> No
     hm = types.SimpleNamespace(builder=builder, by_rows=rows, row_lower=np.ones(2),
                                row_upper=np.ones(2), col_lower=np.zeros(5),
                                col_of_x=np.arange(5))
-    mended = _balanced(hm, x, out)  # type: ignore[arg-type]
+    mended = _balanced(hm, _whole_sums(hm), x, out)  # type: ignore[arg-type]
     assert mended.tolist() == [1, 0, 1, 0, 1]
     assert out.tolist() == [1, 1, 0, 1, 0]  # its input is left as it was
 

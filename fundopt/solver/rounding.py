@@ -70,7 +70,8 @@ def round_plan(
     """
     room = np.zeros(len(hm.row_lower)) if room is None else room
     carry_cols = _carry_columns(hm)
-    alloc, carry = _round_point(hm, col_value, carry_cols)
+    sums = _whole_sums(hm)  # the rows rounding keeps at their totals (_balanced)
+    first = alloc, carry = _round_point(hm, col_value, carry_cols, sums)
     # the exact check is only worth its time if the rows, in floating point, look kept
     bad: set[str] | None = None  # not checked yet
     if not _breaks_a_row(hm, col_value, alloc, carry, carry_cols, room):
@@ -81,7 +82,7 @@ def round_plan(
     near = _near_binding(hm, col_value, carry_cols, room)
     point = _tightened_point(hm, col_value, carry_cols, near) if near else None
     if point is not None:
-        alloc, carry = _round_point(hm, point, carry_cols)
+        alloc, carry = _round_point(hm, point, carry_cols, sums)
         bad = failures(alloc, carry)
         if not bad:
             return alloc, carry, (
@@ -100,7 +101,7 @@ def round_plan(
         point = _tightened_point(hm, col_value, carry_cols, sorted(tight))
         if point is None:
             break
-        alloc, carry = _round_point(hm, point, carry_cols)
+        alloc, carry = _round_point(hm, point, carry_cols, sums)
         bad = failures(alloc, carry)
         if not bad:
             return alloc, carry, (
@@ -122,7 +123,8 @@ def round_plan(
         if not may_break:
             raise
     if may_break and elastic is not None and allow is not None:
-        alloc, carry, broken = _repair_breaking(hm, col_value, carry_cols, room, elastic)
+        alloc, carry, broken = _repair_breaking(hm, col_value, carry_cols, room, elastic,
+                                                first)
         allow(broken)
         if not failures(alloc, carry):
             return alloc, carry, (
@@ -160,7 +162,8 @@ def _breaks_a_row(
 
 
 def _round_point(
-    hm: HighsModel, point: np.ndarray, carry_cols: dict[tuple[str, str], int]
+    hm: HighsModel, point: np.ndarray, carry_cols: dict[tuple[str, str], int],
+    sums: dict[int, tuple[np.ndarray, int]],
 ) -> tuple[np.ndarray, dict[tuple[str, str], int]]:
     scale = hm.builder.scale
     x = np.maximum(point[hm.col_of_x] * scale, 0.0) if hm.n_alloc else np.zeros(0)
@@ -168,10 +171,11 @@ def _round_point(
     for key, j in carry_cols.items():
         raw = max(point[j] * scale, 0.0)
         carry[key] = min(math.floor(raw + 0.5), math.floor(hm.col_upper[j] * scale + SNAP))
-    return _balanced(hm, x, _largest_remainder(hm, x, carry)), carry
+    return _balanced(hm, sums, x, _largest_remainder(hm, x, carry)), carry
 
 
-def _balanced(hm: HighsModel, x: np.ndarray, out: np.ndarray) -> np.ndarray:
+def _balanced(hm: HighsModel, sums: dict[int, tuple[np.ndarray, int]], x: np.ndarray,
+              out: np.ndarray) -> np.ndarray:
     """``out`` (whole-pound allocations, rounded from ``x`` per stream-year) with each hard
     rule that sums allocations to an exact whole-pound total (a re-plan's confirmed figure:
     a recipient's total in a year) brought back to it where rounding missed. A pound's
@@ -184,7 +188,6 @@ def _balanced(hm: HighsModel, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     rules broke, and the integer repair that mended them took 129 s at 1M.) Lines in two
     such rules are left alone; the exact check judges the result. Deterministic: rules,
     stream-years and lines in a fixed order."""
-    sums = _whole_sums(hm)
     if not sums:
         return out
     miss = {i: int(out[v].sum()) - total for i, (v, total) in sums.items()}
@@ -197,24 +200,24 @@ def _balanced(hm: HighsModel, x: np.ndarray, out: np.ndarray) -> np.ndarray:
     group = np.full(len(x), -1, dtype=np.int64)
     for g, cols in enumerate(hm.builder.index.by_stream_year.values()):
         group[np.asarray(cols, dtype=np.int64)] = g
-    frac = x - np.floor(x + SNAP)
     usable = (owner != -2) & (group >= 0)
-    # per stream-year, the lines that may round down (rounded up now; smallest fraction
-    # first) and up (rounded down now, with a fraction; largest first)
-    down = _by_group(np.flatnonzero(usable & (out > x + SNAP)), group, frac)
-    up = _by_group(np.flatnonzero(usable & (out < x - SNAP)), group, -frac)
+    # the lines that may take a pound off their rule (sign 1: rounded up now, may round
+    # down; smallest fraction first) or put one on (-1: rounded down with a fraction, may
+    # round up; largest first); a line once moved is used
+    key = {1: x - np.floor(x + SNAP), -1: np.floor(x + SNAP) - x}
+    movable = {1: usable & (out > x + SNAP), -1: usable & (out < x - SNAP)}
+    by_group = {s: _by_group(np.flatnonzero(movable[s]), group, key[s]) for s in (1, -1)}
     used = np.zeros(len(x), dtype=bool)
 
-    def lines(rule: int, of: dict[int, list[int]]) -> list[int]:
+    def lines(rule: int, sign: int) -> list[int]:
         v = sums[rule][0]
-        return [j for j in v[np.lexsort((v, frac[v] if of is down else -frac[v]))].tolist()
-                if usable[j] and ((out[j] > x[j] + SNAP) if of is down
-                                  else (out[j] < x[j] - SNAP))]
+        v = v[movable[sign][v] & ~used[v]]
+        return v[np.lexsort((v, key[sign][v]))].tolist()
 
     for sign in (1, -1):  # rules over their total, then those under it
         for rule in sorted(i for i in miss if miss[i] * sign > 0):
             while miss[rule] * sign > 0:
-                path = _chain(rule, sign, miss, owner, group, down, up, used, lines)
+                path = _chain(rule, sign, miss, owner, group, by_group[-sign], used, lines)
                 if path is None:
                     break
                 for j, m in path:  # j rounds down, m rounds up
@@ -236,27 +239,24 @@ def _by_group(cols: np.ndarray, group: np.ndarray, key: np.ndarray) -> dict[int,
 
 
 def _chain(rule: int, sign: int, miss: dict[int, int], owner: np.ndarray, group: np.ndarray,
-           down: dict[int, list[int]], up: dict[int, list[int]], used: np.ndarray,
-           lines: Callable[[int, dict[int, list[int]]], list[int]]
-           ) -> list[tuple[int, int]] | None:
+           partners: dict[int, list[int]], used: np.ndarray,
+           lines: Callable[[int, int], list[int]]) -> list[tuple[int, int]] | None:
     """The moves (line down, line up) that take a pound off ``rule`` (``sign`` 1) or put
-    one on (-1), ending at a line in no such rule or at a rule missing the other way; each
-    rule between gains and loses one. None if there is none within
+    one on (-1): one of its ``lines`` against a line of ``partners`` (per stream-year, those
+    moving the other way), ending at a line in no such rule or at a rule missing the other
+    way; each rule between gains and loses one. None if there is none within
     :data:`CHAIN_SEARCH_LINES` lines looked at (the integer repair then mends it)."""
     parent: dict[int, tuple[int, tuple[int, int]] | None] = {rule: None}
     queue = [rule]
     budget = CHAIN_SEARCH_LINES
     while queue:
         a = queue.pop(0)
-        own, other = (down, up) if sign > 0 else (up, down)
-        for j in lines(a, own):
-            if used[j]:
-                continue
-            for m in other.get(int(group[j]), []):
+        for j in lines(a, sign):
+            for m in partners.get(int(group[j]), []):
                 budget -= 1
                 if budget < 0:
                     return None
-                if used[m] or m == j:
+                if used[m]:
                     continue
                 b = int(owner[m])
                 step = (j, m) if sign > 0 else (m, j)
@@ -465,9 +465,10 @@ def _is_tier_row(row: Row) -> bool:
 def _repair_breaking(
     hm: HighsModel, col_value: np.ndarray, carry_cols: dict[tuple[str, str], int],
     room: np.ndarray, elastic: np.ndarray,
+    first: tuple[np.ndarray, dict[tuple[str, str], int]],
 ) -> tuple[np.ndarray, dict[tuple[str, str], int], dict[str, float]]:
-    """The largest-remainder plan of the LP's point, its whole pounds held, with each row
-    that has an ``elastic`` cost allowed to miss its limit at that cost a pound: an LP
+    """The largest-remainder plan of the LP's point (``first``), its whole pounds held,
+    with each row that has an ``elastic`` cost allowed to miss its limit at that cost a pound: an LP
     over the objective's own columns (which follow the whole pounds) and the misses (an
     integer programme that could also move amounts took minutes on the reference model's
     deep cuts, and its first plan would depend on a time limit). Returns the plan and,
@@ -477,7 +478,7 @@ def _repair_breaking(
     cost, col_lo, col_hi = _repair_columns(hm, start)
     k = len(start.movable)
     # the whole pounds of largest remainder, as the columns u, w, d of each movable amount
-    alloc, carry = _round_point(hm, col_value, carry_cols)
+    alloc, carry = first
     full = start.floor.copy()
     ok = hm.col_of_x >= 0
     full[hm.col_of_x[ok]] = alloc[ok]

@@ -35,6 +35,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any
 
+import highspy
 import numpy as np
 import scipy.sparse as sp
 
@@ -432,8 +433,6 @@ def _solve_next(model: HighsModel, k: int, start: Any = None) -> None:
 
 def _extended(basis: Any, n_rows: int) -> Any:
     """``basis`` (the tier before's) with each row added since basic (a new tier row)."""
-    import highspy
-
     out = highspy.HighsBasis()
     out.col_status = list(basis.col_status)
     rows = list(basis.row_status)
