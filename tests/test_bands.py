@@ -141,6 +141,66 @@ def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypat
     assert checked.table[["least", "most"]].equals(asked.table[["least", "most"]])
 
 
+def test_bands_split_between_two_threads_are_the_ones_worked_out_on_one(monkeypatch):
+    # many bands go on two threads, each with a face LP of its own and a fixed share of
+    # them: the same least and most as one face LP working through them all
+    from fundopt.explain import bands as bands_module
+    from fundopt.explain.bands import allocation_bands
+
+    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
+             value_tranches=values(a=1.0, b=1.0),
+             baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
+             cliff_edges=frame(max_fall_rate=[0.1]),
+             limits=frame(recipient=["b"], floor_amount=[45 * M]),
+             settings=fo.Settings(need_penalty=0.0, volatility_penalty=0.01))
+    hm = build(p)
+    run(hm)
+    face = policy_face(hm, LpPoint.read(hm.highs))
+    threads: list[int] = []
+    real = bands_module._Part.__init__
+
+    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        threads.append(len(args[2]))
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(bands_module._Part, "__init__", counted)
+    one = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
+    monkeypatch.setattr(bands_module, "ONE_THREAD_BELOW", 2)
+    two = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
+    n = len(one.table)
+    assert threads == [n, n // 2, n - n // 2]
+    assert two.table.equals(one.table)
+
+
+def test_a_solve_that_fails_stops_its_bands(monkeypatch):
+    # the bands start beside the later tiers and rounding; when rounding fails, the error
+    # is the solve's and no band thread is left running
+    import threading
+    import time
+
+    from fundopt.solver import rounding
+
+    def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        raise RuntimeError("rounding broke")
+
+    ranged: list[int] = []
+    real = FaceLp.least_and_most
+
+    def slow(self, columns):  # type: ignore[no-untyped-def]
+        time.sleep(0.2)  # a band that takes a while: the solve fails long before the last
+        ranged.append(1)
+        return real(self, columns)
+
+    monkeypatch.setattr(rounding, "round_plan", broken)
+    monkeypatch.setattr(FaceLp, "least_and_most", slow)
+    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
+             value_tranches=values(a=1.0, b=1.0))
+    with pytest.raises(RuntimeError, match="rounding broke"):
+        fo.solve(p, bands=fo.BandOptions(lines=True))
+    assert not [t for t in threading.enumerate() if t.name == "fundopt-bands"]
+    assert 0 < len(ranged) < 8  # 2 recipients x 4 years, and lines besides
+
+
 def test_bands_do_not_change_the_plan(reference: fo.FundingProblem):
     plain = fo.solve(reference)
     assert plain.bands.empty and list(plain.bands.columns) == list(BAND_COLUMNS)

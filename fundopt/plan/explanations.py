@@ -4,12 +4,14 @@
 Two calls: :meth:`FirstSolve.read` right after tier 1's solve, before any later priority
 tier or rounding's re-solves move the LP (HiGHS ranges the basis it has; tier 1's duals
 are the shadow prices: they describe the policy, not the tie-break), with
-:meth:`FirstSolve.with_face` after the last policy tier when that is not tier 1 (bands
-range over its optimal face, :func:`fundopt.explain.face.policy_face`);
-:func:`fundopt.plan.solve.solve_with_explanations` makes both. Then
-:func:`add_explanations` once the whole-pound plan is assembled. Neither touches the
-loaded LP, so the plan is the same with or without them. ``solve`` asks for reasons and
-ranging (and bands if told); a sweep's scenarios get none.
+:meth:`FirstSolve.with_bands` after the last policy tier (bands range over its optimal
+face, :func:`fundopt.explain.face.policy_face`), which starts the bands on threads of
+their own while the later tiers, rounding and the check go on
+(:class:`fundopt.explain.bands.BandWork`); :func:`fundopt.plan.solve.solve_with_explanations`
+makes both. Then :func:`add_explanations` once the whole-pound plan is assembled, which
+waits for the bands. Neither touches the loaded LP, so the plan is the same with or
+without them. ``solve`` asks for reasons and ranging (and bands if told); a sweep's
+scenarios get none.
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from fundopt.explain.bands import BandOptions, allocation_bands, empty_bands
+from fundopt.explain.bands import BandOptions, BandWork, empty_bands
 from fundopt.explain.face import LpPoint, policy_face
 from fundopt.explain.ranging import empty_sensitivity, ranging_table, read_ranging
 from fundopt.explain.reasons import Bands, empty_reasons, reasons_table
@@ -69,9 +71,8 @@ class FirstSolve:
     #: tier 1's LP as HiGHS held it (rows first needed by a later tier free), which the
     #: point, shadow prices and ranging describe
     model: HighsModel | None = None
-    #: the last policy tier's LP and optimum, when that is not tier 1 (bands range over
-    #: its face); None: tier 1's
-    face: tuple[HighsModel, LpPoint] | None = None
+    #: the bands, being worked out on the last policy tier's face (None: not asked for)
+    bands: BandWork | None = None
 
     @classmethod
     def read(cls, hm: HighsModel, explanations: Explanations) -> FirstSolve:
@@ -83,12 +84,21 @@ class FirstSolve:
         ranging = read_ranging(hm.highs) if explanations.ranging else None
         return cls(explanations, point, ranging, time.perf_counter() - t0, hm)
 
-    def with_face(self, model: HighsModel) -> FirstSolve:
-        """This, with the face for bands taken from ``model`` (the last policy tier's LP,
-        just solved)."""
-        t0 = time.perf_counter()
-        face = (model, LpPoint.read(model.highs))
-        return replace(self, face=face, seconds=self.seconds + time.perf_counter() - t0)
+    def with_bands(self, model: HighsModel) -> FirstSolve:
+        """This, with the bands started on the face of ``model`` (the last policy tier's
+        LP, just solved: tier 1's is the one :meth:`read` read)."""
+        options = self.explanations.bands
+        if options is None:
+            return self
+        point = self.point if model is self.model and self.point is not None \
+            else LpPoint.read(model.highs)
+        work = BandWork(model, policy_face(model, point, options.give_pounds), options)
+        return replace(self, bands=work)
+
+    def cancel(self) -> None:
+        """Stop the bands (the solve did not get as far as using them)."""
+        if self.bands is not None:
+            self.bands.cancel()
 
 
 def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
@@ -111,16 +121,12 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
         (str(r), str(t)): int(v)
         for r, t, v in totals.itertuples(index=False, name=None)}
     bands, banded = empty_bands(), None
-    if options.bands is not None:
-        t1 = time.perf_counter()
+    if options.bands is not None and first.bands is not None:
+        t1 = time.perf_counter()  # what is left of the bands' work by now
         with_lines = dict(allocated)
         with_lines.update({(str(r), str(a), str(s), str(t)): int(v) for r, a, s, t, v in
                            plan.allocations.itertuples(index=False, name=None)})
-        face_model, face_point = first.face or (hm, point)  # the policy's last tier
-        run = allocation_bands(face_model, policy_face(face_model, face_point,
-                                                       options.bands.give_pounds),
-                               options.bands, with_lines)
-        bands = run.table
+        bands = first.bands.result(with_lines).table
         totals_only = bands[bands["activity"] == ""]
         banded = Bands({(r, t): (lo, hi) for r, t, lo, hi in totals_only[
             ["recipient", "year", "least", "most"]].itertuples(index=False, name=None)},
