@@ -20,6 +20,7 @@ anything, was written. Nothing heavy is imported until the arguments are underst
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import sys
 import sysconfig
@@ -29,7 +30,7 @@ from collections.abc import Callable, Sequence
 from contextlib import ExitStack
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 from fundopt.errors import (
     ExitCode,
@@ -608,6 +609,24 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def run() -> NoReturn:
+    """The ``fundopt`` command (and ``python -m fundopt.cli``): :func:`main`, then out.
+
+    When ``main`` returns, everything the command makes is written and closed. The process
+    then runs its exit handlers (HiGHS's log files are removed, logging flushed), flushes
+    its output and leaves without Python's own teardown, which frees every object one by
+    one: about 0.25 s after a solve of the reference model, a tenth of the whole command.
+    """
+    code = main()
+    try:
+        atexit._run_exitfuncs()
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except BaseException:  # a closed pipe, a Ctrl-C now: leave the usual way
+        sys.exit(code)
+    os._exit(code)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _main(argv)
@@ -660,4 +679,4 @@ def _report_cancelled(e: Cancelled) -> None:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -413,6 +413,42 @@ def test_ctrl_c_during_compare_is_quiet(tmp_path: Path) -> None:
     assert "Traceback" not in out + err and os.listdir(tmp_path) == []
 
 
+def test_the_command_leaves_its_work_whole_when_it_skips_pythons_teardown(tmp_path: Path
+                                                                          ) -> None:
+    # `fundopt` (the console script, cli.run) leaves with os._exit once main returns: the
+    # workbook is whole, the output printed, the exit code main's, and the exit handlers
+    # ran (no HiGHS log file is left in the temporary folder)
+    temp = tmp_path / "tmp"
+    temp.mkdir()
+    out = tmp_path / "plan.xlsx"
+    script = Path(sys.executable).parent / "fundopt"
+    command = [str(script)] if script.exists() else [sys.executable, "-m", "fundopt.cli"]
+    proc = subprocess.run([*command, "solve", str(REFERENCE), "-o", str(out), "--no-bands"],
+                          capture_output=True, text=True, env=_env(TMPDIR=str(temp)),
+                          timeout=300, check=False)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.rstrip().endswith(f"wrote      {out}")
+    book = openpyxl.load_workbook(out, read_only=True)
+    assert book.sheetnames[0] == "Summary" and "Audit" in book.sheetnames
+    book.close()
+    assert os.listdir(temp) == []
+    again = subprocess.run([*command, "solve", str(REFERENCE), "-o", str(out)],
+                           capture_output=True, text=True, env=_env(TMPDIR=str(temp)),
+                           timeout=300, check=False)
+    assert again.returncode == ExitCode.OUTPUT and "already exists" in again.stderr
+
+
+def test_the_command_runs_the_exit_handlers_before_it_leaves(tmp_path: Path) -> None:
+    marker = tmp_path / "ran"
+    probe = ("import atexit, sys; from fundopt import cli; "
+             f"atexit.register(lambda: open({str(marker)!r}, 'w').write('ran')); "
+             "sys.argv = ['fundopt', '--version']; cli.run()")
+    proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                          env=_env(), timeout=60, check=False)
+    assert proc.returncode == 0 and proc.stdout.startswith("fundopt ")
+    assert marker.read_text() == "ran"
+
+
 def test_a_full_disk_is_reported_without_a_traceback(tmp_path: Path) -> None:
     disk = tmp_path / "disk"
     disk.mkdir()
