@@ -117,27 +117,39 @@ class FastWorkbook(Workbook):
         return found
 
     def _rows_xml(self, b: Block) -> bytes:
-        letters = [get_column_letter(j) for j in range(1, len(b.columns) + 1)]
+        """The block's rows as sheet XML: each column's cells made at once (a column of
+        plain numbers or of text by a short path), then put together row by row."""
         ids = [{v: self.style_id(b.ws, s, v) for v in ("", "bool", "text")} for s in b.styles]
+        columns = [_column_xml(get_column_letter(j + 1), b.first_row, column, ids[j])
+                   for j, column in enumerate(b.columns)]
+        for r, c in sorted(b.fills):  # a marked cell, in a style of its own
+            i, column = r - b.first_row, b.columns[c - 1]
+            if 0 <= i < len(column):
+                marked = {v: self.style_id(b.ws, b.styles[c - 1], v, b.fills[(r, c)])
+                          for v in ("", "bool", "text")}
+                columns[c - 1][i] = _cell(f"{get_column_letter(c)}{r}", column[i], marked)
         rows: list[str] = []
-        n = b.last_row - b.first_row + 1
-        for i in range(n):
+        for i in range(b.last_row - b.first_row + 1):
             r = b.first_row + i
-            cells = []
-            for j, column in enumerate(b.columns):
-                if i >= len(column):
-                    continue
-                fill = b.fills.get((r, j + 1))
-                if fill is not None:
-                    ids_j = {v: self.style_id(b.ws, b.styles[j], v, fill)
-                             for v in ("", "bool", "text")}
-                else:
-                    ids_j = ids[j]
-                cells.append(_cell(f"{letters[j]}{r}", column[i], ids_j))
             height = b.heights.get(r)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            rows.append(f'<row r="{r}"{attrs}>{"".join(cells)}</row>')
+            cells = "".join([c[i] for c in columns if i < len(c)])
+            rows.append(f'<row r="{r}"{attrs}>{cells}</row>')
         return "".join(rows).encode("utf-8")
+
+
+def _column_xml(letter: str, first_row: int, values: Sequence[Any], ids: dict[str, int]
+                ) -> list[str]:
+    """Each cell's XML down one column, as :func:`_cell` makes it."""
+    rows = range(first_row, first_row + len(values))
+    kinds = {type(v) for v in values}
+    if kinds <= {float, int} and all(math.isfinite(v) for v in values):  # bool is no int here
+        s = ids[""]
+        return [f'<c r="{letter}{r}" s="{s}" t="n"><v>{v:.16g}</v></c>'
+                for r, v in zip(rows, values, strict=True)]
+    if kinds == {str}:
+        return [_text(f"{letter}{r}", v, ids) for r, v in zip(rows, values, strict=True)]
+    return [_cell(f"{letter}{r}", v, ids) for r, v in zip(rows, values, strict=True)]
 
 
 def _cell(ref: str, value: Any, ids: dict[str, int]) -> str:
@@ -151,8 +163,11 @@ def _cell(ref: str, value: Any, ids: dict[str, int]) -> str:
         return f'<c r="{ref}" s="{ids["bool"]}" t="b"><v>{int(value)}</v></c>'
     if isinstance(value, int | float):
         return f'<c r="{ref}" s="{ids[""]}" t="n"><v>{value:.16g}</v></c>'
-    if not isinstance(value, str):
-        value = str(value)
+    return _text(ref, value if isinstance(value, str) else str(value), ids)
+
+
+def _text(ref: str, value: str, ids: dict[str, int]) -> str:
+    """A text cell's XML (see :func:`_cell`)."""
     text = clean_text(value)
     if not text:
         return f'<c r="{ref}" s="{ids[""]}" t="inlineStr"/>'  # as openpyxl writes ""

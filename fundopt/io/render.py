@@ -14,6 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 from openpyxl.styles import Alignment, Font
 from openpyxl.utils import get_column_letter
@@ -174,7 +175,7 @@ def _columns(spec: SheetSpec, frame: pd.DataFrame, ctx: Context) -> list[_Out]:
     present = {str(c) for c in frame.columns}
     for name, col, part in spec.layout(frame):
         values = frame[name]
-        if values.map(_blank).all():
+        if all(_blank(v) for v in values):
             continue  # a column with nothing in it (no rule here names a stream, say)
         if col.in_words and ctx.names is not None:
             values = values.map(ctx.names.in_text)
@@ -193,9 +194,14 @@ def _columns(spec: SheetSpec, frame: pd.DataFrame, ctx: Context) -> list[_Out]:
 
 
 def _out(values: pd.Series, col: Col, part: str, unit: MoneyUnit) -> _Out:
-    items: list[Any] = values.tolist()
-    if col.format in (Format.MONEY, Format.CHANGE):
-        items = [v / unit.pounds if _is_number(v) else v for v in items]
+    money = col.format in (Format.MONEY, Format.CHANGE)
+    if money and values.dtype.kind in "iuf":  # numbers throughout: NaN and inf stay so
+        shown_in_unit = values.to_numpy(dtype=float, na_value=np.nan) / unit.pounds
+        items: list[Any] = shown_in_unit.tolist()
+    else:
+        items = values.tolist()
+        if money:
+            items = [v / unit.pounds if _is_number(v) else v for v in items]
     widest = col.width or MAX_WIDTH
     wrap = col.wrap or (col.format is Format.TEXT and _longest(values) > widest)
     return _Out(col.header(part, unit), items, col.format, str(values.name), wrap, widest)
@@ -219,8 +225,8 @@ def _longest(values: pd.Series) -> int:
 def _width(col: _Out, unit: MoneyUnit) -> float:
     """Characters wide: the longest value as shown and the header's longest word (headers
     wrap), within [MIN_WIDTH, the column's widest], plus a margin."""
-    values = pd.Series(col.values, dtype=object)
-    longest = min(_longest(values.map(lambda v: v if isinstance(v, str) else "")), col.widest)
+    longest = min(max((len(v) for v in col.values if isinstance(v, str)), default=0),
+                  col.widest)
     if col.fmt is not Format.TEXT:
         money = col.fmt in (Format.MONEY, Format.CHANGE)
         numbers = [v * unit.pounds if money else v for v in col.values if _is_number(v)]

@@ -72,6 +72,35 @@ def test_the_fast_path_writes_what_openpyxl_writes_cell_by_cell(tmp_path: Path) 
     assert (5, 30.0) in fast
 
 
+def test_columns_all_of_numbers_or_all_of_text_are_written_as_openpyxl_writes_them(
+        tmp_path: Path) -> None:
+    # the short paths: a column of plain floats and ints, and one of text only
+    floats: list[Any] = [1.5, -2.0, 1e20, 0.1 + 0.2, 7.0, 123456789.123]
+    ints: list[Any] = [1, -2, 10**17, 0, 7, 3]
+    texts: list[Any] = ["plain", "=SUM(A1:A2)", "  padded ", "a<b & c>d", "", "bell\x07"]
+
+    def write(wb: Workbook, path: Path, fast: bool) -> list[tuple[Any, ...]]:
+        ws = wb.active
+        assert ws is not None
+        ws.title = "T"
+        block = Block(ws, 2, [floats, ints, texts], [MONEY, MONEY, TEXT],
+                      fills={(3, 1): "FFD966", (4, 3): "FFD966"})
+        if fast:
+            assert isinstance(wb, FastWorkbook)
+            wb.add_block(block)
+        else:
+            write_cells(block)
+        wb.save(path)
+        return _cells(path)
+
+    fast = write(FastWorkbook(), tmp_path / "fast.xlsx", fast=True)
+    assert fast == write(Workbook(), tmp_path / "slow.xlsx", fast=False)
+    got = {c[0]: c for c in fast if isinstance(c[0], str)}
+    assert got["A7"][1] == 123456789.123 and got["B4"][1] == 10**17
+    assert got["C3"][1:3] == ("=SUM(A1:A2)", "s") and got["C3"][4]
+    assert got["A3"][7] == "00FFD966" and got["C4"][7] == "00FFD966"
+
+
 def test_read_only_readers_see_every_row(tmp_path: Path) -> None:
     path = _write(FastWorkbook(), tmp_path / "fast.xlsx", fast=True)
     wb = openpyxl.load_workbook(path, read_only=True)
