@@ -36,6 +36,9 @@ def _run(args: list[str]) -> tuple[float, str]:
 
 def measure(repeats: int, model: Path) -> dict[str, list[float]]:
     py = sys.executable
+    # the command a user types: the installed `fundopt` script beside this Python
+    script = Path(py).parent / "fundopt"
+    fundopt = [str(script)] if script.exists() else [py, "-m", "fundopt.cli"]
     out: dict[str, list[float]] = {}
     with tempfile.TemporaryDirectory() as tmp:
         target = Path(tmp) / "plan.xlsx"
@@ -44,12 +47,11 @@ def measure(repeats: int, model: Path) -> dict[str, list[float]]:
             "import fundopt": [py, "-c", "import fundopt"],
             "import fundopt, then its first name (read_workbook)":
                 [py, "-c", "import fundopt; fundopt.read_workbook"],
-            "fundopt --help": [py, "-m", "fundopt.cli", "--help"],
+            "fundopt --help": [*fundopt, "--help"],
             "fundopt solve (whole process)":
-                [py, "-m", "fundopt.cli", "solve", str(model), "-o", str(target), "--overwrite"],
+                [*fundopt, "solve", str(model), "-o", str(target), "--overwrite"],
             "fundopt solve --no-bands (whole process)":
-                [py, "-m", "fundopt.cli", "solve", str(model), "-o", str(target), "--overwrite",
-                 "--no-bands"],
+                [*fundopt, "solve", str(model), "-o", str(target), "--overwrite", "--no-bands"],
         }
         for _ in range(repeats):  # interleaved, so a busy spell hits every leg alike
             for name, args in legs.items():
