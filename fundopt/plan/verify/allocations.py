@@ -132,19 +132,14 @@ def _eligible_mask(f: PlanFacts) -> np.ndarray:
     a = f.a
     if not len(a):
         return np.zeros(0, dtype=bool)
-    lines = a[["recipient", "activity", "stream"]].drop_duplicates()
-    table = rows(f.problem.eligibility)
-    ok = np.array(
-        [eligible(f, table, r, act, s) for r, act, s in lines.itertuples(index=False, name=None)],
-        dtype=bool,
-    )
-    allowed = {
-        key for key, good in zip(lines.itertuples(index=False, name=None), ok, strict=True) if good
-    }
-    return np.array(
-        [key in allowed for key in zip(a["recipient"], a["activity"], a["stream"], strict=True)],
-        dtype=bool,
-    )
+    keys = a[["recipient", "activity", "stream"]]
+    by_stream: dict[str, list[tuple[int, dict[str, Any]]]] = {}
+    for i, e in rows(f.problem.eligibility):  # each line reads its own stream's rows only
+        by_stream.setdefault(e["stream"], []).append((i, e))
+    allowed = [(r, act, s) for r, act, s in keys.drop_duplicates().itertuples(index=False,
+                                                                              name=None)
+               if eligible(f, by_stream.get(s, []), r, act, s)]
+    return np.asarray(pd.MultiIndex.from_frame(keys).isin(allowed), dtype=bool)
 
 
 def eligible(
