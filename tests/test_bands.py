@@ -141,9 +141,10 @@ def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypat
     assert checked.table[["least", "most"]].equals(asked.table[["least", "most"]])
 
 
-def test_bands_split_between_two_threads_are_the_ones_worked_out_on_one(monkeypatch):
-    # many bands go on two threads, each with a face LP of its own and a fixed share of
-    # them: the same least and most as one face LP working through them all
+def test_bands_cut_into_shares_are_the_ones_worked_out_in_one(monkeypatch):
+    # many bands are cut into shares, each on a face LP of its own, worked out by the
+    # bands' thread or the caller's, whichever takes it first: the same least and most as
+    # one face LP working through them all
     from fundopt.explain import bands as bands_module
     from fundopt.explain.bands import allocation_bands
 
@@ -156,20 +157,23 @@ def test_bands_split_between_two_threads_are_the_ones_worked_out_on_one(monkeypa
     hm = build(p)
     run(hm)
     face = policy_face(hm, LpPoint.read(hm.highs))
-    threads: list[int] = []
+    shares: list[int] = []
     real = bands_module._Part.__init__
 
-    def counted(self, *args, **kwargs):  # type: ignore[no-untyped-def]
-        threads.append(len(args[2]))
-        real(self, *args, **kwargs)
+    def counted(self, groups):  # type: ignore[no-untyped-def]
+        shares.append(len(groups))
+        real(self, groups)
 
     monkeypatch.setattr(bands_module._Part, "__init__", counted)
     one = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
-    monkeypatch.setattr(bands_module, "ONE_THREAD_BELOW", 2)
-    two = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
     n = len(one.table)
-    assert threads == [n, n // 2, n - n // 2]
-    assert two.table.equals(one.table)
+    assert shares == [n]
+    for k in (2, 4):
+        shares.clear()
+        monkeypatch.setattr(bands_module, "SHARES", ((2, k), (0, 1)))
+        cut = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
+        assert len(shares) == k and sum(shares) == n and max(shares) - min(shares) <= 1
+        assert cut.table.equals(one.table)
 
 
 def test_a_solve_that_fails_stops_its_bands(monkeypatch):

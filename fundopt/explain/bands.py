@@ -5,10 +5,11 @@ A band of width under :attr:`BandOptions.set_by_rules_below` means the rules and
 policy decide that number; a wide band means it is one choice among equally good plans.
 Each band is two warm re-solves of the face LP (:class:`~fundopt.explain.face.FaceLp`).
 
-:class:`BandWork` works them out on threads of their own, started as soon as the face is
+:class:`BandWork` works them out on a thread of its own, started as soon as the face is
 known, while the solve goes on (the stability tier, rounding, the check): HiGHS lets go of
-Python's lock while it solves, and each thread has a face LP (its own ``Highs``) and a
-fixed share of the bands, so the bands are the same on any machine and at any speed.
+Python's lock while it solves. The bands are cut into fixed shares, each worked out on a
+face LP (its own ``Highs``) of its own, so they are the same on any machine, at any speed
+and whichever thread works a share out.
 """
 
 from __future__ import annotations
@@ -76,17 +77,12 @@ class BandRun:
     iterations: int
 
 
-#: The threads bands are worked out on: each takes a contiguous share of them, in the
-#: table's order (the same split on any machine: a band's end is an LP optimum, and where
-#: HiGHS stops within its tolerance depends on the basis it starts from).
-BAND_THREADS = 2
-
-#: Fewer bands than this go on one thread, beside the rest of the solve. On two cores
-#: that is faster for few bands (the reference model's 224: 1.1-1.3 s for the whole
-#: ``solve(bands=True)``, against 1.25-1.45 s with two threads and the solve's own work
-#: on three); many bands outlast the solve, and two threads then halve the wait (a 10k
-#: problem's 10,250 line bands: 14 s on one, 9 s on two).
-ONE_THREAD_BELOW = 1_000
+#: The shares the bands are cut into (contiguous, in the table's order), by how many
+#: there are: (at least this many bands, shares). Each share is worked out on a face LP
+#: of its own from the optimum's basis, so its bands do not depend on which thread works
+#: it out, or when (a band's end is an LP optimum, and where HiGHS stops within its
+#: tolerance depends on the basis it starts from): the same bands on any machine.
+SHARES: tuple[tuple[int, int], ...] = ((1_000, 4), (16, 2), (0, 1))
 
 _Key = tuple[str, str, str, str]  # recipient, activity, stream, year ("" for a total)
 
@@ -100,27 +96,50 @@ def allocation_bands(hm: HighsModel, face: Face, options: BandOptions,
 
 
 class BandWork:
-    """Bands being worked out on threads of their own (see the module's notes): started
-    here, read with :meth:`result`, or stopped with :meth:`cancel`. It reads ``hm``'s
-    arrays and ``face`` (left unchanged) but never ``hm.highs``."""
+    """Bands being worked out beside the solve (see the module's notes): started here, read
+    with :meth:`result`, or stopped with :meth:`cancel`. It reads ``hm``'s arrays and
+    ``face`` (left unchanged) but never ``hm.highs``.
+
+    A thread of its own takes the shares one after another from the start; the caller,
+    once it asks for the result, takes any share not begun by then. So few bands (the
+    reference model's: done while the stability tier and rounding run) cost one thread
+    beside the solve, and many bands, which outlast it, get both cores at the end (a 10k
+    problem's 250: ``solve(bands=True)`` 3.6 s with one thread, 3.0 s with two).
+    """
 
     def __init__(self, hm: HighsModel, face: Face, options: BandOptions) -> None:
         self.started = time.perf_counter()
         self.options = options
         self.recipients = hm.builder.index.recipient_rows
         groups = _groups(hm, options)
-        n = BAND_THREADS if len(groups) >= ONE_THREAD_BELOW else 1
+        n = next(k for least, k in SHARES if len(groups) >= least)
         cuts = [len(groups) * i // n for i in range(n + 1)]
+        self._parts = [_Part(groups[a:b]) for a, b in itertools.pairwise(cuts)]
+        self._inputs: tuple[HighsModel, Face] | None = (hm, face)
+        self._next = 0
+        self._lock = threading.Lock()
         self._stop = threading.Event()
-        self._parts = [_Part(hm, face, groups[a:b], self._stop)
-                       for a, b in itertools.pairwise(cuts)]
-        for part in self._parts:
-            part.thread.start()
+        self._thread = threading.Thread(target=self._work, name="fundopt-bands", daemon=True)
+        self._thread.start()
+
+    def _claim(self) -> _Part | None:
+        with self._lock:
+            if self._next == len(self._parts) or self._stop.is_set():
+                return None
+            self._next += 1
+            return self._parts[self._next - 1]
+
+    def _work(self) -> None:
+        inputs = self._inputs
+        assert inputs is not None
+        while (part := self._claim()) is not None:
+            part.run(*inputs, self._stop)
 
     def result(self, allocated: Mapping[tuple[str, ...], int]) -> BandRun:
-        """The bands table, once every thread is done (an error on one is raised here)."""
-        for part in self._parts:
-            part.thread.join()
+        """The bands table, once every share is done (an error in one is raised here)."""
+        self._work()  # the caller's thread takes the shares not begun yet
+        self._thread.join()
+        self._inputs = None
         for part in self._parts:
             if part.error is not None:
                 raise part.error
@@ -132,30 +151,27 @@ class BandWork:
                        sum(part.iterations for part in self._parts))
 
     def cancel(self) -> None:
-        """Stop after the band each thread is on (the solve failed or was interrupted)."""
+        """Stop after the band being worked out (the solve failed or was interrupted)."""
         self._stop.set()
-        for part in self._parts:
-            part.thread.join()
+        self._thread.join()
+        self._inputs = None
 
 
 class _Part:
-    """One thread's share of the bands, on a face LP of its own."""
+    """One share of the bands, worked out on a face LP of its own."""
 
-    def __init__(self, hm: HighsModel, face: Face,
-                 groups: Sequence[tuple[_Key, np.ndarray]], stop: threading.Event) -> None:
+    def __init__(self, groups: Sequence[tuple[_Key, np.ndarray]]) -> None:
+        self.groups = groups
         self.rows: list[tuple[str, str, str, str, float, float]] = []
         self.re_solves = self.iterations = 0
         self.error: BaseException | None = None
         self.finished = time.perf_counter()
-        self.thread = threading.Thread(target=self._run, args=(hm, face, groups, stop),
-                                       name="fundopt-bands", daemon=True)
 
-    def _run(self, hm: HighsModel, face: Face, groups: Sequence[tuple[_Key, np.ndarray]],
-             stop: threading.Event) -> None:
+    def run(self, hm: HighsModel, face: Face, stop: threading.Event) -> None:
         try:
             lp = FaceLp(hm, face)
             scale = hm.builder.scale
-            for (r, a, s, t), j in groups:
+            for (r, a, s, t), j in self.groups:
                 if stop.is_set():
                     return
                 least, most = lp.least_and_most(j)
