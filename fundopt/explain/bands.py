@@ -104,7 +104,7 @@ class BandWork:
     once it asks for the result, takes any share not begun by then. So few bands (the
     reference model's: done while the stability tier and rounding run) cost one thread
     beside the solve, and many bands, which outlast it, get both cores at the end (a 10k
-    problem's 250: ``solve(bands=True)`` 3.6 s with one thread, 3.0 s with two).
+    problem's 250: ``solve(bands=True)`` 3.8 s with one share, 3.5 s with two).
     """
 
     def __init__(self, hm: HighsModel, face: Face, options: BandOptions) -> None:
@@ -179,6 +179,7 @@ class _Part:
             self.re_solves, self.iterations = lp.re_solves, lp.iterations
         except BaseException as e:  # raised again by BandWork.result, on the caller's thread
             self.error = e
+            stop.set()  # no other share is begun (a Ctrl-C on the caller's is not held up)
         finally:
             self.finished = time.perf_counter()
 
