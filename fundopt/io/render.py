@@ -158,6 +158,8 @@ def note(ws: Worksheet, row: int, text: str, width: float, n_columns: int) -> No
 def lines(text: str, width: float) -> int:
     """How many lines ``text`` takes wrapped at ``width`` characters (word by word)."""
     usable = max(1.0, width - 1.5)
+    if len(text) <= usable:  # the words and the spaces between them fit: one line
+        return 1
     count, used = 1, 0.0
     for word in text.split():
         size = len(word) * 0.85  # the default font's letters average narrower than its '0'

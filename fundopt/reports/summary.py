@@ -91,6 +91,7 @@ class Names:
         ids = sorted(everything, key=len, reverse=True)  # longest first: no partial match
         self._pattern = re.compile(r"\b(" + "|".join(map(re.escape, ids)) + r")\b") \
             if ids else None
+        self._said: dict[str, str] = {}  # texts already put in words
 
     def of(self, column: str) -> Mapping[str, str]:
         """The names of the ids in a column called ``column`` (``{}`` if it holds none)."""
@@ -103,7 +104,10 @@ class Names:
         """``text`` with every id it mentions replaced by its name."""
         if self._pattern is None or not isinstance(text, str):
             return text
-        return self._pattern.sub(lambda m: self._all[m.group(1)], text)
+        said = self._said.get(text)
+        if said is None:
+            said = self._said[text] = self._pattern.sub(lambda m: self._all[m.group(1)], text)
+        return said
 
 
 def _lookup(table: pd.DataFrame, key: str) -> dict[str, str]:
