@@ -72,9 +72,12 @@ def round_plan(
     carry_cols = _carry_columns(hm)
     sums = _whole_sums(hm)  # the rows rounding keeps at their totals (_balanced)
     first = alloc, carry = _round_point(hm, col_value, carry_cols, sums)
-    # the exact check is only worth its time if the rows, in floating point, look kept
+    # the exact check is only worth its time if the rows, in floating point, look kept;
+    # if they do not, the rules they break are where the margins start (the exact check
+    # of the next rounding adds any it finds besides)
     bad: set[str] | None = None  # not checked yet
-    if not _breaks_a_row(hm, col_value, alloc, carry, carry_cols, room):
+    missed = _broken_rows(hm, col_value, alloc, carry, carry_cols, room)
+    if not len(missed):
         bad = failures(alloc, carry)
         if not bad:
             return alloc, carry, "largest remainder per stream-year"
@@ -89,7 +92,7 @@ def round_plan(
                 f"largest remainder after a re-solve with rounding margins on {len(near)} rules"
             )
     elif bad is None:
-        bad = failures(alloc, carry)
+        bad = {hm.builder.rows[i].info.rule for i in missed.tolist()}
     # else only the rules rounding broke, adding those that newly break, round by round
     row_of = {r.info.rule: i for i, r in enumerate(hm.builder.rows)}
     tight: set[int] = set()
@@ -139,13 +142,13 @@ def round_plan(
     return alloc, carry, "integer repair of largest-remainder rounding"
 
 
-def _breaks_a_row(
+def _broken_rows(
     hm: HighsModel, col_value: np.ndarray, alloc: np.ndarray,
     carry: dict[tuple[str, str], int], carry_cols: dict[tuple[str, str], int],
     room: np.ndarray,
-) -> bool:
-    """Whether the whole-pound point misses a hard rule's row by clearly more than the
-    penny the exact check allows (a floating-point look, used only to skip that check)."""
+) -> np.ndarray:
+    """The hard rules' rows the whole-pound point misses by clearly more than the penny
+    the exact check allows (a floating-point look, used only to skip that check)."""
     from fundopt.formulation.builder import Family
 
     scale = hm.builder.scale
@@ -158,7 +161,7 @@ def _breaks_a_row(
     hard = np.array([r.penalty is None and r.info.family is not Family.ACCOUNTING
                      for r in hm.builder.rows], dtype=bool)
     miss = (np.maximum(hm.row_lower - value, value - hm.row_upper) - room) * scale
-    return bool(np.any(hard & (miss > 0.02)))
+    return np.flatnonzero(hard & (miss > 0.02))
 
 
 def _round_point(
