@@ -10,8 +10,9 @@ from builders import M, frame, tiny, values
 import fundopt as fo
 from fundopt.explain.bands import BAND_COLUMNS
 from fundopt.explain.dense_rows import LONG, share_long_rows
-from fundopt.explain.face import FaceLp, LpPoint, policy_face
+from fundopt.explain.face import Face, FaceLp, LpPoint, policy_face
 from fundopt.plan.solve import build
+from fundopt.solver.highs import HighsModel
 from fundopt.solver.run import run
 
 
@@ -118,13 +119,9 @@ def test_the_face_by_complementary_slackness_is_the_objective_row_with_no_give()
         assert np.allclose(by_duals.least_and_most(j), by_row.least_and_most(j), atol=1e-6)
 
 
-def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypatch):
-    # a three-year plan with cliff edges, a floor and the volatility penalty: some band
-    # ends are answered by the basis the face LP holds; asking HiGHS each time gives the
-    # same bands, with more re-solves
-    from fundopt.explain import basis_check
-    from fundopt.explain.bands import allocation_bands
-
+def _four_years_face() -> tuple[HighsModel, Face]:
+    """A four-year plan with cliff edges, a floor and the volatility penalty, solved, and
+    its optimal face."""
     p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
              value_tranches=values(a=1.0, b=1.0),
              baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
@@ -133,7 +130,17 @@ def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypat
              settings=fo.Settings(need_penalty=0.0, volatility_penalty=0.01))
     hm = build(p)
     run(hm)
-    face = policy_face(hm, LpPoint.read(hm.highs))
+    return hm, policy_face(hm, LpPoint.read(hm.highs))
+
+
+def test_a_basis_already_optimal_spares_a_re_solve_and_changes_no_band(monkeypatch):
+    # a plan with cliff edges, a floor and the volatility penalty: some band ends are
+    # answered by the basis the face LP holds; asking HiGHS each time gives the
+    # same bands, with more re-solves
+    from fundopt.explain import basis_check
+    from fundopt.explain.bands import allocation_bands
+
+    hm, face = _four_years_face()
     checked = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
     monkeypatch.setattr(basis_check.BasisCheck, "answered", lambda self, cols: (False, False))
     asked = allocation_bands(hm, face, fo.BandOptions(lines=True), {})
@@ -148,15 +155,7 @@ def test_bands_cut_into_shares_are_the_ones_worked_out_in_one(monkeypatch):
     from fundopt.explain import bands as bands_module
     from fundopt.explain.bands import allocation_bands
 
-    p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
-             value_tranches=values(a=1.0, b=1.0),
-             baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
-             cliff_edges=frame(max_fall_rate=[0.1]),
-             limits=frame(recipient=["b"], floor_amount=[45 * M]),
-             settings=fo.Settings(need_penalty=0.0, volatility_penalty=0.01))
-    hm = build(p)
-    run(hm)
-    face = policy_face(hm, LpPoint.read(hm.highs))
+    hm, face = _four_years_face()
     shares: list[int] = []
     real = bands_module._Part.__init__
 

@@ -5,6 +5,7 @@ a dimension that read-only readers (pandas, openpyxl's read-only mode) rely on."
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +31,8 @@ NUMBERS: list[Any] = [1.5, -2, np.float64(3.25), np.int64(7), math.nan, math.inf
 
 
 def _block(ws: Any) -> Block:
+    ws["A1"] = "heading"
+    ws["A3"], ws["B3"] = "text", "money"
     return Block(ws, 4, [AWKWARD, NUMBERS], [TEXT, MONEY], heights={5: 30.0},
                  fills={(6, 2): "FFD966"})
 
@@ -42,13 +45,13 @@ def _cells(path: Path) -> list[tuple[Any, ...]]:
         (r, d.height) for r, d in sorted(ws.row_dimensions.items()) if d.height]
 
 
-def _write(wb: Workbook, path: Path, fast: bool) -> Path:
+def _write(wb: Workbook, path: Path, fast: bool,
+           make: Callable[[Any], Block] = _block) -> Path:
+    """Sheet "T" with the block ``make`` puts on it, by the fast path or cell by cell."""
     ws = wb.active
     assert ws is not None
     ws.title = "T"
-    ws["A1"] = "heading"
-    ws["A3"], ws["B3"] = "text", "money"
-    block = _block(ws)
+    block = make(ws)
     if fast:
         assert isinstance(wb, FastWorkbook)
         wb.add_block(block)
@@ -79,22 +82,12 @@ def test_columns_all_of_numbers_or_all_of_text_are_written_as_openpyxl_writes_th
     ints: list[Any] = [1, -2, 10**17, 0, 7, 3]
     texts: list[Any] = ["plain", "=SUM(A1:A2)", "  padded ", "a<b & c>d", "", "bell\x07"]
 
-    def write(wb: Workbook, path: Path, fast: bool) -> list[tuple[Any, ...]]:
-        ws = wb.active
-        assert ws is not None
-        ws.title = "T"
-        block = Block(ws, 2, [floats, ints, texts], [MONEY, MONEY, TEXT],
-                      fills={(3, 1): "FFD966", (4, 3): "FFD966"})
-        if fast:
-            assert isinstance(wb, FastWorkbook)
-            wb.add_block(block)
-        else:
-            write_cells(block)
-        wb.save(path)
-        return _cells(path)
+    def block(ws: Any) -> Block:
+        return Block(ws, 2, [floats, ints, texts], [MONEY, MONEY, TEXT],
+                     fills={(3, 1): "FFD966", (4, 3): "FFD966"})
 
-    fast = write(FastWorkbook(), tmp_path / "fast.xlsx", fast=True)
-    assert fast == write(Workbook(), tmp_path / "slow.xlsx", fast=False)
+    fast = _cells(_write(FastWorkbook(), tmp_path / "fast.xlsx", True, block))
+    assert fast == _cells(_write(Workbook(), tmp_path / "slow.xlsx", False, block))
     got = {c[0]: c for c in fast if isinstance(c[0], str)}
     assert got["A7"][1] == 123456789.123 and got["B4"][1] == 10**17
     assert got["C3"][1:3] == ("=SUM(A1:A2)", "s") and got["C3"][4]
