@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import copy
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from enum import StrEnum
@@ -84,6 +84,39 @@ class Row:
     penalty: float | None
 
 
+@dataclass(frozen=True)
+class IncomeRhs:
+    """A row's right-hand side (pounds) as other income makes it: ``rule(*args, *incomes)``,
+    ``incomes`` the other income (£) of each of ``keys`` (recipient, year), 0 where none.
+
+    The family works the row's right-hand side out with :meth:`pounds`, so a sweep that
+    changes other income works it out again, with the same arithmetic, bit for bit, and
+    changes that bound alone (:mod:`fundopt.whatif.cell_links`). ``words`` says whether
+    the row's words read the income (whether there is any)."""
+
+    rule: Callable[..., float]
+    args: tuple[float, ...]
+    keys: tuple[tuple[str, str], ...]
+    words: bool = False
+
+    def pounds(self, income: Mapping[tuple[str, str], float]) -> float:
+        return self.rule(*self.args, *(income.get(k, 0.0) for k in self.keys))
+
+
+@dataclass(frozen=True)
+class CellTerms:
+    """A row whose coefficients and words are functions of one input cell (table, row
+    label, column): ``terms(value)`` and ``words(value)``, which the family itself uses.
+    A sweep changing that cell alone works them out again (its penalty's slack, if any, is
+    not among ``terms`` and stays)."""
+
+    table: str
+    position: int
+    column: str
+    terms: Callable[[float], Terms]
+    words: Callable[[float], str]
+
+
 #: (table, row label, column, factor): a bound that is ``factor`` times that input cell,
 #: in pounds, computed as ``factor * cell`` (so a sweep reproduces it bit for bit)
 Cell = tuple[str, int, str, float]
@@ -154,6 +187,12 @@ class LpBuilder:
         #: rows and aux limits that are an input cell times a number (see Cell)
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
+        #: rows whose right-hand side other income makes, and whose terms a cell makes
+        self.rhs_income: dict[int, IncomeRhs] = {}
+        self.cell_terms: dict[int, CellTerms] = {}
+        #: a row with an IncomeRhs left out (no terms, and it held): other income could
+        #: make it a row, so a sweep may not change income in place
+        self.income_row_left_out = False
         #: rows with no variable whose bounds exclude 0 (a rule no allocation can count
         #: towards, such as a commitment from a stream that may not fund it): the LP is
         #: infeasible; recorded (``pyomo=False`` only) so a diagnosis can say so at once
@@ -275,6 +314,8 @@ class LpBuilder:
         report_terms: Sequence[tuple[int, float]] = (),
         *,
         rhs_from: Cell | None = None,
+        rhs_income: IncomeRhs | None = None,
+        cell_terms: CellTerms | None = None,
     ) -> None:
         """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £.
 
@@ -282,7 +323,8 @@ class LpBuilder:
         twice has its coefficients summed in order, zero coefficients are dropped (as
         Pyomo's compiler does). ``rhs_from`` says the right-hand side is an input cell times
         a number and nothing else in the row depends on that cell (a sweep then changes the
-        bound alone)."""
+        bound alone); ``rhs_income`` and ``cell_terms`` say how other income makes its
+        right-hand side and a cell its terms (see :class:`IncomeRhs`, :class:`CellTerms`)."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
             self.measure("breach_penalty", [(slack, -float(penalty))])
@@ -295,7 +337,12 @@ class LpBuilder:
                 else [*terms, *extra]
         n = self._add_arrays(terms) if isinstance(terms, Terms) else self._add_pairs(terms)
         if not self._record(n, sense, rhs_pounds, info, penalty, report_terms, rhs_from):
+            self.income_row_left_out |= rhs_income is not None
             return
+        if rhs_income is not None:
+            self.rhs_income[len(self.rows) - 1] = rhs_income
+        if cell_terms is not None:
+            self.cell_terms[len(self.rows) - 1] = cell_terms
         if self.model is not None:
             xs = self._vars
             k = self._ptr[-1] - self._ptr[-2]

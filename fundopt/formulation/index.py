@@ -24,6 +24,11 @@ from fundopt.problem.validation import rows, year_start
 MAX_SCALE = 1e6  # £m: the unit the performance notes found well scaled and precise
 
 
+#: the cached values of ProblemIndex worked out from a table's numbers (with_problem)
+_DERIVED = {"envelopes": ("money_scale",),
+            "other_income": ("income", "largest_other_amount", "money_scale")}
+
+
 def scale_for(largest: float) -> float:
     """The money scale (pounds per model unit) for a problem whose largest amount is
     ``largest`` pounds: a power of ten putting it near 100-1000 units, at most £1m."""
@@ -128,14 +133,15 @@ class ProblemIndex:
         return max(max(self.baseline.values(), default=0.0),
                    max(self.income.values(), default=0.0))
 
-    def with_problem(self, problem: FundingProblem) -> ProblemIndex:
-        """This index for ``problem``, which differs from this index's only in envelope
-        amounts (:meth:`FundingProblem.with_envelope_amounts`): every set and lookup is
-        shared; only the money scale, the one derived value that reads envelopes, is worked
-        out again."""
+    def with_problem(self, problem: FundingProblem, table: str = "envelopes") -> ProblemIndex:
+        """This index for ``problem``, which differs from this index's only in one column
+        of ``table`` (:meth:`FundingProblem.with_cells`: envelope or other income amounts,
+        or a share target): every set and lookup is shared; only the values derived from
+        that table are worked out again (the money scale from amounts; other income)."""
         out = copy.copy(self)  # shares every cached value computed so far
         object.__setattr__(out, "problem", problem)
-        out.__dict__.pop("money_scale", None)
+        for name in _DERIVED.get(table, ()):
+            out.__dict__.pop(name, None)
         return out
 
     # -- groups of allocation columns -----------------------------------------------------

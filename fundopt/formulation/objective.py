@@ -31,7 +31,7 @@ from typing import Any
 
 import numpy as np
 
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import Family, IncomeRhs, LpBuilder, RowInfo, Sense
 from fundopt.formulation.terms import Terms
 from fundopt.problem.schema import Goal
 from fundopt.problem.validation import rows
@@ -218,17 +218,17 @@ def _add_volatility_penalty(b: LpBuilder) -> None:
                 continue
             rule = f"volatility[{r},{t}]"
             terms = b.total(r, t)
-            rhs = idx.income.get((r, prev), 0.0) - idx.income.get((r, t), 0.0)
-            if prev == idx.baseline_year:
-                rhs += idx.baseline.get(r, 0.0)
-            else:
+            first = prev == idx.baseline_year
+            rhs = IncomeRhs(_change_rhs, (float(first), idx.baseline.get(r, 0.0)),
+                            ((r, prev), (r, t)))
+            if not first:
                 terms += b.total(r, prev, -1.0)
             up, down = b.aux("rise", rule), b.aux("fall", rule)
             b.measure("volatility", [(up, 1.0), (down, 1.0)])
             b.row(
                 Terms.join((terms, [(up, -1.0), (down, 1.0)])),
                 Sense.EQ,
-                rhs,
+                rhs.pounds(idx.income),
                 RowInfo(
                     Family.ACCOUNTING,
                     rule,
@@ -236,4 +236,14 @@ def _add_volatility_penalty(b: LpBuilder) -> None:
                     year=t,
                     recipient=r,
                 ),
+                rhs_income=rhs,
             )
+
+
+def _change_rhs(first: float, base: float, income_prev: float, income_t: float) -> float:
+    """A volatility row's known part: the change in other income into the year, less the
+    baseline from the baseline year."""
+    rhs = income_prev - income_t
+    if first:
+        rhs += base
+    return rhs

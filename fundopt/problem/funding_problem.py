@@ -127,6 +127,27 @@ def _digest(table: pd.DataFrame) -> int | None:
         return None
 
 
+def quick_cells() -> dict[tuple[str, str], float]:
+    """(table, column) -> largest value, of the cells :meth:`FundingProblem.with_cells`
+    changes without validating the problem again."""
+    from fundopt.problem.validation import MAX_MONEY
+
+    return {("envelopes", "amount"): MAX_MONEY, ("other_income", "amount"): MAX_MONEY,
+            ("share_targets", "min_share"): 1.0, ("share_targets", "max_share"): 1.0}
+
+
+def _shares_in_order(targets: pd.DataFrame, column: str, cells: list[float | None]) -> bool:
+    """Whether each share target row, with ``cells`` in ``column``, still sets a share and
+    has its least share at most its greatest (FO-V21, FO-V28)."""
+    other = "max_share" if column == "min_share" else "min_share"
+    for v, w in zip(cells, targets[other].tolist(), strict=True):
+        w = None if w is None or w != w else float(w)
+        low, high = (v, w) if column == "min_share" else (w, v)
+        if (v is None and w is None) or (low is not None and high is not None and low > high):
+            return False
+    return True
+
+
 def _digests(problem: Any) -> dict[str, int | None]:
     return {name: _digest(getattr(problem, name)) for name in TABLE_NAMES}
 
@@ -252,26 +273,37 @@ class FundingProblem:
 
     def with_envelope_amounts(self, amounts: Sequence[float]) -> FundingProblem | None:
         """This problem with new *Envelopes* amounts (one per row, in the table's order),
-        or None if an amount would fail validation (then :meth:`replace` says why).
+        or None if an amount would fail validation (see :meth:`with_cells`)."""
+        return self.with_cells("envelopes", "amount", amounts)
 
-        Only the amounts change, and no rule of validation reads an amount beyond its own
-        cell (a number, finite, not negative, plausible), so the tables are, row for row,
-        what :meth:`replace` would give, without validating every table again (a sweep's
-        envelope scenarios; ``tests/test_sweep.py`` holds the two equal). Their index still
+    def with_cells(self, table: str, column: str,
+                   values: Sequence[float | None]) -> FundingProblem | None:
+        """This problem with new values in one column of one table (one per row, in the
+        table's order), or None if a value would fail validation (then :meth:`replace`
+        says why) or the column is not one of :func:`quick_cells`.
+
+        Only those cells change, and no rule of validation reads them beyond their own row
+        (a number, finite, not negative, plausible; a share at most 100% and a least share
+        at most the row's greatest), so the tables are, row for row, what :meth:`replace`
+        would give, without validating every table again (a sweep's scenarios that change
+        amounts or shares; ``tests/test_sweep.py`` holds the two equal). Their index still
         names the input's rows, as this problem's does."""
-        from fundopt.problem.validation import MAX_MONEY
-
-        values = [float(v) for v in amounts]
-        if len(values) != len(self.envelopes) or not all(
-                math.isfinite(v) and 0.0 <= v <= MAX_MONEY for v in values):
+        most = quick_cells().get((table, column))
+        current = getattr(self, table, None)
+        if most is None or current is None or len(values) != len(current):
             return None
-        envelopes = self.envelopes.copy()
-        envelopes["amount"] = pd.Series(values, dtype=object, index=envelopes.index)
+        cells: list[float | None] = [None if v is None else float(v) for v in values]
+        if not all(v is None or (math.isfinite(v) and 0.0 <= v <= most) for v in cells):
+            return None
+        if table == "share_targets" and not _shares_in_order(current, column, cells):
+            return None
+        changed = current.copy()
+        changed[column] = pd.Series(cells, dtype=object, index=changed.index)
         out = object.__new__(FundingProblem)  # shares every other table, already validated
         out.__dict__.update(self.__dict__)
-        object.__setattr__(out, "envelopes", envelopes)
+        object.__setattr__(out, table, changed)
         object.__setattr__(out, "_digests", {**self.__dict__["_digests"],
-                                             "envelopes": _digest(envelopes)})
+                                             table: _digest(changed)})
         return out
 
     def scaled(self, factor: float) -> FundingProblem:

@@ -50,6 +50,7 @@ from fundopt.solver.highs import HighsModel, loaded_afresh
 from fundopt.solver.run import run
 from fundopt.solver.tiers import reset, solve_tiers
 from fundopt.whatif import outcome
+from fundopt.whatif.cell_links import CellLinks, IncomeLinks, ShareLinks
 from fundopt.whatif.in_place import EnvelopeLinks, lp_results
 from fundopt.whatif.lp_arrays import (
     ColumnArrays,
@@ -118,6 +119,9 @@ class SweepEngine:
             return
         self.base_arrays = recorded
         self.links = EnvelopeLinks(self.problem, self.base_rec)
+        self.cell_links: tuple[CellLinks, ...] = tuple(
+            links(self.problem, self.base_rec, recorded, self.col_of_var)
+            for links in (IncomeLinks, ShareLinks))
         self.row_kinds = RowKinds(self.base_rec.rows)
 
     @property
@@ -130,6 +134,11 @@ class SweepEngine:
             quick = self._solve_envelopes(scenario, t0)
             if quick is not None:
                 return quick
+        for links in self.cell_links if self.in_place else ():
+            if links.applies_to(scenario):
+                lp = links.scenario_lp(scenario)
+                if lp is not None:
+                    return self._solve_in_place(scenario, *lp, t0)
         try:
             problem = scenario.apply(self.problem)
         except (InputError, ValueError) as e:

@@ -34,7 +34,7 @@ import math
 from typing import Any
 
 from fundopt._support import money, percent
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import Family, IncomeRhs, LpBuilder, RowInfo, Sense
 from fundopt.problem.validation import rows
 
 
@@ -76,24 +76,21 @@ def _add_step(
     b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int, factor: float
 ) -> None:
     idx = b.index
-    income_t = idx.income.get((r, t), 0.0)
-    income_prev = idx.income.get((r, prev), 0.0)
+    keys = ((r, prev), (r, t))
     first = prev == idx.baseline_year
     base = idx.baseline.get(r, 0.0)
     sources = (("cliff_edges", pos),)
     d = float(lim["max_fall_rate"]) * factor
     # F_t - (1-d) F_prev >= 0, with the known parts moved to the right-hand side
     terms = b.total(r, t)
-    rhs = (1 - d) * income_prev - income_t
-    if first:
-        rhs += (1 - d) * base
-    else:
+    fall = IncomeRhs(_step_rhs, (1 - d, base, float(first)), keys)
+    if not first:
         terms += b.total(r, prev, -(1 - d))
     note = " (final-year limit)" if factor != 1.0 else ""
     b.row(
         terms,
         Sense.GE,
-        rhs,
+        fall.pounds(idx.income),
         RowInfo(
             Family.CLIFF_EDGE,
             f"cliff_edge[{r},{t}]",
@@ -104,19 +101,18 @@ def _add_step(
             sources=sources,
         ),
         penalty=lim["penalty"],
+        rhs_income=fall,
     )
     if lim["max_rise_rate"] is not None:
         u = float(lim["max_rise_rate"])
         terms = b.total(r, t)
-        rhs = (1 + u) * income_prev - income_t
-        if first:
-            rhs += (1 + u) * base
-        else:
+        rise = IncomeRhs(_step_rhs, (1 + u, base, float(first)), keys)
+        if not first:
             terms += b.total(r, prev, -(1 + u))
         b.row(
             terms,
             Sense.LE,
-            rhs,
+            rise.pounds(idx.income),
             RowInfo(
                 Family.RISE_LIMIT,
                 f"rise_limit[{r},{t}]",
@@ -126,7 +122,19 @@ def _add_step(
                 sources=sources,
             ),
             penalty=lim["penalty"],
+            rhs_income=rise,
         )
+
+
+def _step_rhs(keep: float, base: float, first: float, income_prev: float,
+              income_t: float) -> float:
+    """The right-hand side of a step's limit, ``keep`` F_prev - F_t's known part:
+    ``keep`` times the previous year's income (and baseline, from the baseline year) less
+    this year's income."""
+    rhs = keep * income_prev - income_t
+    if first:
+        rhs += keep * base
+    return rhs
 
 
 def _add_glide_path(b: LpBuilder, r: str, funded: tuple[str, ...], pos: int) -> None:

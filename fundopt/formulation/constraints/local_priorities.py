@@ -37,7 +37,7 @@ from collections import defaultdict
 import numpy as np
 
 from fundopt._support import money, percent
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import Family, IncomeRhs, LpBuilder, RowInfo, Sense
 from fundopt.formulation.constraints.selection import rows_by_recipient_year
 from fundopt.problem.validation import is_blank, rows
 
@@ -78,33 +78,49 @@ def add_local_priorities(b: LpBuilder) -> None:
         paid_soc = paid[soc[act_code[paid]]]
         income = float(idx.income.get((r, t), 0.0))
         words = _Words(r, t, income, (("local_shares", pos),))
+        keys = ((r, t),)
         if row["min_local_share"] is not None:
             s = float(row["min_local_share"])
             # (1-s) X - (not local own) - paid >= -(1-s) I
+            rhs = IncomeRhs(_less_share, (1 - s,), keys, words=True)
             b.row(b.total(r, t, 1 - s) + b.alloc_terms(out_own, -1.0)
                   + b.alloc_terms(paid, -1.0),
-                  Sense.GE, -(1 - s) * income,
+                  Sense.GE, rhs.pounds(idx.income),
                   words.info(Family.LOCAL_SHARE, "local_share",
                              f"at least {percent(s)} of {words.budget} stays on its "
                              "PCC's local priorities"),
-                  penalty=row["penalty"])
+                  penalty=row["penalty"], rhs_income=rhs)
         if row["min_local_amount"] is not None:
             amount = float(row["min_local_amount"])
+            rhs = IncomeRhs(_less_income, (amount,), keys, words=True)
             b.row(b.total(r, t) + b.alloc_terms(out_own, -1.0) + b.alloc_terms(paid, -1.0),
-                  Sense.GE, amount - income,
+                  Sense.GE, rhs.pounds(idx.income),
                   words.info(Family.LOCAL_SHARE, "local_amount",
                              f"at least {money(amount)} of {words.budget} stays on its "
                              "PCC's local priorities"),
-                  penalty=row["penalty"])
+                  penalty=row["penalty"], rhs_income=rhs)
         if row["max_national_share"] is not None:
             s = float(row["max_national_share"])
             # national own + paid soc - s X <= s I
+            rhs = IncomeRhs(_share, (s,), keys, words=True)
             b.row(b.alloc_terms(national_own) + b.alloc_terms(paid_soc) + b.total(r, t, -s),
-                  Sense.LE, s * income,
+                  Sense.LE, rhs.pounds(idx.income),
                   words.info(Family.NATIONAL_SHARE, "national_share",
                              f"at most {percent(s)} of {words.budget} goes to national "
                              "priorities"),
-                  penalty=row["penalty"])
+                  penalty=row["penalty"], rhs_income=rhs)
+
+
+def _less_share(keep: float, income: float) -> float:
+    return -keep * income
+
+
+def _less_income(amount: float, income: float) -> float:
+    return amount - income
+
+
+def _share(share: float, income: float) -> float:
+    return share * income
 
 
 class _Words:

@@ -16,10 +16,13 @@ per year.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from fundopt._support import percent
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import CellTerms, Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.terms import Terms
 from fundopt.problem.schema import ShareScope
 from fundopt.problem.validation import rows
 
@@ -47,16 +50,37 @@ def add_share_targets(b: LpBuilder) -> None:
             if g[bound] is None:
                 continue
             m = float(g[bound])
+            share = _Share(num_cols, other_cols, f"Share target: {what} gets {word} ",
+                           f" of {of} in {g['year']}")
             b.row(
-                b.alloc_terms(num_cols, 1 - m) + b.alloc_terms(other_cols, -m),
+                share.terms(m),
                 sense,
                 0.0,
                 RowInfo(
                     Family.SHARE_TARGET,
                     f"share_{bound[:3]}[{key}]",
-                    f"Share target: {what} gets {word} {percent(m)} of {of} in {g['year']}",
+                    share.words(m),
                     year=str(g["year"]),
                     sources=src,
                 ),
                 penalty=g["penalty"],
+                cell_terms=CellTerms("share_targets", int(pos), bound, share.terms,
+                                     share.words),
             )
+
+
+@dataclass(frozen=True)
+class _Share:
+    """A share row's terms and words for its share ``m``: (1 - m) on the numerator's
+    allocations, -m on the rest of the denominator's."""
+
+    num: np.ndarray
+    other: np.ndarray
+    before: str  # the words before the share, and after it
+    after: str
+
+    def terms(self, m: float) -> Terms:
+        return Terms.of(self.num, 1 - m) + Terms.of(self.other, -m)
+
+    def words(self, m: float) -> str:
+        return f"{self.before}{percent(m)}{self.after}"
