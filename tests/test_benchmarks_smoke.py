@@ -125,3 +125,16 @@ def test_solver_options_benchmark_smallest_size(tmp_path: Path) -> None:
     assert [r["variant"] for r in rows] == ["pinned", "presolve_off", "ipm_crossover"]
     assert all(r["status"] == "Optimal" for r in rows)  # and the same objective (checked)
     assert rows[0]["ratio"] == 1.0
+
+
+@pytest.mark.skipif(not (ROOT / "benchmarks" / "families.py").exists(), reason="no benchmarks/")
+def test_sweep_families_benchmark_smallest_size(tmp_path: Path) -> None:
+    cmd = [sys.executable, str(ROOT / "benchmarks" / "families.py"), "--sizes", "2k",
+           "--scenarios", "2", "--out", str(tmp_path)]
+    proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False, timeout=900)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    table = (tmp_path / "families.md").read_text()
+    # the linked families make no new record of the LP; a cliff-edge rate still does
+    for family in ("envelopes", "other income", "share targets"):
+        assert f"| 2k | {family} | 2 | linked |" in table
+    assert "| 2k | cliff-edge limit | 2 | recorded |" in table

@@ -172,6 +172,7 @@ class LpBuilder:
         #: needed only from the first tier with that goal (fundopt.solver.tiers)
         self.row_goal: list[Goal | None] = []
         self._goal: Goal | None = None
+        self._first_tier: tuple[object, list[Goal | None], int, np.ndarray] | None = None
         self.aux_meaning: list[tuple[str, str]] = []  # (kind, rule) per aux variable
         self.aux_upper: list[float] = []  # model units, inf when unbounded
         self.carry: dict[tuple[str, str], int] = {}  # (stream, year) -> carried out
@@ -273,11 +274,19 @@ class LpBuilder:
 
     def first_tier_rows(self) -> np.ndarray:
         """Per row, the first tier (1, 2, ...) that needs it: 1 for a rule, else the first
-        tier with the goal the row defines."""
+        tier with the goal the row defines (kept for the rows and tiers' goals it was
+        worked out for: a sweep's scenarios ask again with the same ones)."""
+        goals = tuple(tier.goals for tier in self.tiers)
+        kept = self._first_tier
+        if kept is not None and kept[0] == goals and kept[1] is self.row_goal \
+                and kept[2] == len(self.row_goal):
+            return kept[3].copy()
         first = {g: k for k, tier in reversed(list(enumerate(self.tiers, start=1)))
                  for g in tier.goals}
-        return np.array([1 if g is None else first.get(g, len(self.tiers) + 1)
-                         for g in self.row_goal], dtype=np.int64)
+        out = np.array([1 if g is None else first.get(g, len(self.tiers) + 1)
+                        for g in self.row_goal], dtype=np.int64)
+        self._first_tier = (goals, self.row_goal, len(self.row_goal), out)
+        return out.copy()
 
     def measure(self, part: str, terms: Terms | Sequence[Term]) -> None:
         """Add to a part of a goal's measure (:data:`fundopt.formulation.goals.PARTS`), in

@@ -534,6 +534,15 @@ def _certified(model: HighsModel, k: int) -> Certificate:
     return replace(certified(model)[0], lp=lp)
 
 
+def reset_first_tier(hm: HighsModel) -> None:
+    """After ``solve_tiers(hm, upto=1)``: give the rows tier 1 freed (those first needed by
+    a later tier) their recorded bounds again. Tier 1 changes nothing else (its costs are
+    the LP's; a cold re-solve loads ``hm``'s own LP with those rows free), so the model is
+    again exactly the LP ``hm`` describes, as after :func:`reset`, at a fraction of its
+    cost at scale (it gives every column and row its bounds again)."""
+    _restore(hm, np.flatnonzero(hm.builder.first_tier_rows() > 1).astype(np.int32))
+
+
 def reset(hm: HighsModel) -> None:
     """Take the tier rows out of ``hm``'s HiGHS model and put tier 1's costs and every
     recorded row bound back: the model is again exactly the LP ``hm`` describes (``hm``

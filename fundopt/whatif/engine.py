@@ -19,9 +19,12 @@ How a scenario is solved:
    and the stability tier's LP is read from it); then rounded to whole pounds and
    verified like any plan.
 
-A scenario that only changes envelope amounts skips step 2: the envelope family linked
-its bounds to the input cells, so the new bounds are worked out directly
-(:class:`~fundopt.whatif.in_place.EnvelopeLinks`). With ``whole_pounds=False`` step 4 is
+A scenario that only changes envelope amounts skips steps 1 and 2: the envelope family
+linked its bounds to the input cells, so the new bounds are worked out directly
+(:class:`~fundopt.whatif.in_place.EnvelopeLinks`); so does one that only changes other
+income amounts or share targets' least shares, whose rows' bounds, coefficients and
+words the families' own functions work out again
+(:mod:`fundopt.whatif.cell_links`). With ``whole_pounds=False`` step 4 is
 left out: the scenario is reported from the LP alone (objective, binding rules, shadow
 prices).
 
@@ -48,7 +51,7 @@ from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import Scenario
 from fundopt.solver.highs import HighsModel, loaded_afresh
 from fundopt.solver.run import run
-from fundopt.solver.tiers import reset, solve_tiers
+from fundopt.solver.tiers import reset, reset_first_tier, solve_tiers
 from fundopt.whatif import outcome
 from fundopt.whatif.cell_links import CellLinks, IncomeLinks, ShareLinks
 from fundopt.whatif.in_place import EnvelopeLinks, lp_results
@@ -201,7 +204,9 @@ class SweepEngine:
             return self._run_and_finish(scenario, problem, scenario_hm, Method.IN_PLACE,
                                         times, t0)
         finally:
-            reset(scenario_hm)  # the loaded LP is again ``self.loaded``, for the next one
+            # the loaded LP is again ``self.loaded``, for the next one (tier 1 alone was
+            # solved: only the rows it freed need their bounds again)
+            reset_first_tier(scenario_hm)
 
     def _solve_fresh(self, scenario: Scenario, problem: FundingProblem,
                      t0: float) -> ScenarioOutcome:
