@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import pytest
-from test_sweep import _lp
+from test_sweep import _lp, loaded  # noqa: F401 (loaded: the spy fixture)
 from whatif_problems import regional_problem
 
 import fundopt as fo
@@ -58,25 +58,10 @@ def no_record(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return made
 
 
-def _loaded(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, np.ndarray]]:
-    """The LP each whole-pound in-place scenario hands HiGHS."""
-    module = sys.modules["fundopt.whatif.engine"]
-    real, seen = module.loaded_afresh, []
-
-    def spy(model: Any) -> Any:
-        fresh = real(model)
-        seen.append(_lp(fresh.highs))
-        return fresh
-
-    monkeypatch.setattr(module, "loaded_afresh", spy)
-    return seen
-
-
 @pytest.mark.parametrize("scenario", LINKED, ids=lambda s: s.name)
 def test_a_linked_scenario_is_the_fresh_lp_words_and_plan(
         problem: fo.FundingProblem, scenario: fo.Scenario, no_record: list[int],
-        monkeypatch: pytest.MonkeyPatch) -> None:
-    loaded = _loaded(monkeypatch)
+        loaded: list[dict[str, np.ndarray]]) -> None:  # noqa: F811 (the fixture)
     engine = SweepEngine(problem, keep_plans=True)
     no_record.clear()  # the base's own record
     outcome = engine.solve(scenario)
@@ -117,7 +102,7 @@ def test_the_lp_alone_changes_the_loaded_model_to_the_fresh_one(
         np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
     assert outcome.objective == pytest.approx(fo.solve(changed).objective, rel=1e-9)
     # the binding rules speak of the scenario's shares
-    words = set(record(changed).rows[i].info.description for i in range(len(record(changed).rows)))
+    words = {row.info.description for row in record(changed).rows}
     assert set(outcome.binding["description"]) <= words
 
 
