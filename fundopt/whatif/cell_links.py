@@ -33,13 +33,15 @@ from fundopt.problem.scenarios import (
     Scenario,
     SetShareTarget,
 )
-from fundopt.whatif.lp_arrays import ColumnArrays
+from fundopt.whatif.lp_arrays import ColumnArrays, with_row_bounds
 
 ScenarioLp = tuple[FundingProblem, LpBuilder, ColumnArrays]
 
 
 class CellLinks:
-    """The base LP's rows that one column of one table makes, and how to change them."""
+    """The base LP's rows that one column of one table makes, and how to change them:
+    :meth:`scenario_lp` gives a scenario's problem, record and arrays (HiGHS's column
+    order, ``arrays`` the base's), or None to go the usual way."""
 
     table = ""
     column = ""
@@ -48,14 +50,11 @@ class CellLinks:
     def __init__(self, problem: FundingProblem, base: LpBuilder, arrays: ColumnArrays,
                  col_of_var: np.ndarray) -> None:
         self.problem, self.base, self.arrays, self.col_of_var = problem, base, arrays, col_of_var
+        self.usable = True
 
     def applies_to(self, scenario: Scenario) -> bool:
         return self.usable and bool(scenario.overrides) and all(
             isinstance(o, self.overrides) for o in scenario.overrides)
-
-    @property
-    def usable(self) -> bool:
-        return True
 
     def edited(self, scenario: Scenario) -> FundingProblem | None:
         """The scenario's problem if its overrides change only this column (no row added
@@ -95,13 +94,10 @@ class IncomeLinks(CellLinks):
         for i, rhs in sorted(base.rhs_income.items()):
             for key in rhs.keys:
                 self.rows_of.setdefault(key, []).append(i)
-
-    @property
-    def usable(self) -> bool:
         # a row income makes that was left out (it held with no terms) or is kept with no
         # terms (no allocation can meet it) could come or go with the income
-        b = self.base
-        return not b.income_row_left_out and not set(b.unmeetable) & set(b.rhs_income)
+        self.usable = not base.income_row_left_out and not set(base.unmeetable) & set(
+            base.rhs_income)
 
     def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
         problem = self.edited(scenario)
@@ -123,15 +119,11 @@ class IncomeLinks(CellLinks):
             rhs = recipe.pounds(new)
             if rhs != row.rhs:
                 rows[i] = replace(row, rhs=rhs)
-        record = b.with_rows(index, rows, {})
-        a = self.arrays
-        lower, upper = a.row_lower.copy(), a.row_upper.copy()
-        if rows:
-            at = np.fromiter(rows, dtype=np.int64, count=len(rows))
-            bound = np.array([rows[i].rhs for i in rows]) / b.scale
-            lower[at] = np.where(np.isfinite(lower[at]), bound, lower[at])
-            upper[at] = np.where(np.isfinite(upper[at]), bound, upper[at])
-        return problem, record, replace(a, row_lower=lower, row_upper=upper)
+        at = np.fromiter(rows, dtype=np.int64, count=len(rows))
+        bound = np.array([rows[i].rhs for i in rows], dtype=float) / b.scale
+        lower, upper = with_row_bounds(self.arrays.row_lower, self.arrays.row_upper, at, bound)
+        return (problem, b.with_rows(index, rows, {}),
+                replace(self.arrays, row_lower=lower, row_upper=upper))
 
 
 class ShareLinks(CellLinks):

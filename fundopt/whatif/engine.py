@@ -120,11 +120,9 @@ class SweepEngine:
             self.in_place_reason = "the recorded LP differs from the compiled one"
             self.base_hm = None
             return
-        self.base_arrays = recorded
-        self.links = EnvelopeLinks(self.problem, self.base_rec)
-        self.cell_links: tuple[CellLinks, ...] = tuple(
+        self.links: tuple[CellLinks, ...] = tuple(
             links(self.problem, self.base_rec, recorded, self.col_of_var)
-            for links in (IncomeLinks, ShareLinks))
+            for links in (EnvelopeLinks, IncomeLinks, ShareLinks))
         self.row_kinds = RowKinds(self.base_rec.rows)
 
     @property
@@ -133,11 +131,7 @@ class SweepEngine:
 
     def solve(self, scenario: Scenario) -> ScenarioOutcome:
         t0 = time.perf_counter()
-        if self.in_place and self.links.applies_to(scenario):
-            quick = self._solve_envelopes(scenario, t0)
-            if quick is not None:
-                return quick
-        for links in self.cell_links if self.in_place else ():
+        for links in self.links if self.in_place else ():
             if links.applies_to(scenario):
                 lp = links.scenario_lp(scenario)
                 if lp is not None:
@@ -158,25 +152,6 @@ class SweepEngine:
             if arrays is not None and same_shape(arrays, self.loaded):
                 return self._solve_in_place(scenario, problem, rec, arrays, t0)
         return self._solve_fresh(scenario, problem, t0)
-
-    def _solve_envelopes(self, scenario: Scenario, t0: float) -> ScenarioOutcome | None:
-        """Envelope amounts only: new bounds on the base's LP, worked out from the cells the
-        envelope family linked them to (:class:`~fundopt.whatif.in_place.EnvelopeLinks`),
-        with no new record of the LP; None to go the usual way."""
-        amounts = self.links.amounts_for(scenario)
-        if amounts is None:
-            return None
-        problem: FundingProblem | None = None
-        if self.whole_pounds:  # the plan is checked against the scenario's own problem
-            problem = self.problem.with_envelope_amounts(amounts.tolist())
-            if problem is None:  # an amount validation refuses: the usual way says why
-                return None
-        rec = self.links.record(amounts, problem)
-        b = self.base_arrays
-        row_lower, row_upper, col_upper = self.links.bounds(
-            amounts, b.row_lower, b.row_upper, b.col_upper, self.col_of_var)
-        arrays = ColumnArrays(row_lower, row_upper, b.col_lower, col_upper, b.cost, b.matrix)
-        return self._solve_in_place(scenario, problem, rec, arrays, t0)
 
     def _solve_in_place(self, scenario: Scenario, problem: FundingProblem | None,
                         rec: LpBuilder, arrays: ColumnArrays, t0: float) -> ScenarioOutcome:

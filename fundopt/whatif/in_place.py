@@ -34,19 +34,23 @@ from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import ScaleEnvelope, Scenario, SetEnvelope
 from fundopt.problem.validation import MAX_MONEY
 from fundopt.solver.highs import HighsModel
+from fundopt.whatif.cell_links import CellLinks, ScenarioLp
+from fundopt.whatif.lp_arrays import ColumnArrays, with_row_bounds
 
 QUICK_OVERRIDES = (ScaleEnvelope, SetEnvelope)
 BINDING_COLUMNS = ["family", "rule", "description", "shadow_price"]
 PRICE_COLUMNS = ["family", "rule", "value"]
 
 
-class EnvelopeLinks:
+class EnvelopeLinks(CellLinks):
     """Where the base LP uses envelope amounts: the rows and carry limits the envelope
     family linked to a cell of *Envelopes* (``rhs_from`` / ``upper_from``)."""
 
-    def __init__(self, problem: FundingProblem, base: LpBuilder) -> None:
-        self.problem = problem
-        self.base = base
+    table, column, overrides = "envelopes", "amount", QUICK_OVERRIDES
+
+    def __init__(self, problem: FundingProblem, base: LpBuilder, arrays: ColumnArrays,
+                 col_of_var: np.ndarray) -> None:
+        super().__init__(problem, base, arrays, col_of_var)
         env = problem.envelopes
         self.streams = env["stream"].to_numpy(dtype=object)
         self.years = env["year"].to_numpy(dtype=object)
@@ -66,9 +70,16 @@ class EnvelopeLinks:
         envelope_rows = [i for i, r in enumerate(base.rows) if r.info.family is Family.ENVELOPE]
         self.usable = len(env) > 0 and sorted(self.rows.tolist()) == envelope_rows
 
-    def applies_to(self, scenario: Scenario) -> bool:
-        return self.usable and bool(scenario.overrides) and all(
-            isinstance(o, QUICK_OVERRIDES) for o in scenario.overrides)
+    def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
+        """The scenario's problem (:meth:`~fundopt.FundingProblem.with_envelope_amounts`,
+        what validation gives), record and arrays: new bounds only."""
+        amounts = self.amounts_for(scenario)
+        if amounts is None:
+            return None
+        problem = self.problem.with_envelope_amounts(amounts.tolist())
+        if problem is None:  # an amount validation refuses: the usual way says why
+            return None
+        return problem, self.record(amounts, problem), self.bounds(amounts)
 
     def amounts_for(self, scenario: Scenario) -> np.ndarray | None:
         """The scenario's envelope amounts (rows of *Envelopes*), or None to go the usual
@@ -91,13 +102,12 @@ class EnvelopeLinks:
             return None
         return amounts
 
-    def record(self, amounts: np.ndarray, problem: FundingProblem | None = None) -> LpBuilder:
+    def record(self, amounts: np.ndarray, problem: FundingProblem) -> LpBuilder:
         """The base record with these envelope amounts: the linked rows' bounds and words
         and the carry limits, worked out as the envelope family does (``factor * amount``,
-        then divided by the scale); every variable and coefficient is the base's. With the
-        scenario's ``problem``, its index reads that problem's envelopes (for a plan)."""
-        index = self.base.index if problem is None else \
-            self.base.index.with_problem(problem)
+        then divided by the scale); every variable and coefficient is the base's, its index
+        reads the scenario's ``problem``."""
+        index = self.base.index.with_problem(problem)
         rows: dict[int, Row] = {}
         pounds = self.row_factor * amounts[self.row_cell]
         for i, cell, rhs in zip(self.rows.tolist(), self.row_cell.tolist(), pounds.tolist(),
@@ -113,19 +123,16 @@ class EnvelopeLinks:
     def _limits(self, amounts: np.ndarray) -> np.ndarray:
         return self.aux_factor * amounts[self.aux_cell] / self.base.scale
 
-    def bounds(self, amounts: np.ndarray, row_lower: np.ndarray, row_upper: np.ndarray,
-               col_upper: np.ndarray, col_of_var: np.ndarray) -> tuple[np.ndarray, ...]:
-        """The base's row bounds and column limits (copies) with these envelope amounts."""
+    def bounds(self, amounts: np.ndarray) -> ColumnArrays:
+        """The base's arrays with these envelope amounts' row bounds and column limits."""
+        a = self.arrays
         rhs = self.row_factor * amounts[self.row_cell] / self.base.scale
-        row_lower, row_upper = row_lower.copy(), row_upper.copy()
-        i = self.rows
-        row_lower[i] = np.where(np.isfinite(row_lower[i]), rhs, row_lower[i])
-        row_upper[i] = np.where(np.isfinite(row_upper[i]), rhs, row_upper[i])
-        col_upper = col_upper.copy()
-        cols = col_of_var[self.base.n_alloc + self.aux]
+        row_lower, row_upper = with_row_bounds(a.row_lower, a.row_upper, self.rows, rhs)
+        col_upper = a.col_upper.copy()
+        cols = self.col_of_var[self.base.n_alloc + self.aux]
         kept = cols >= 0
         col_upper[cols[kept]] = self._limits(amounts)[kept]
-        return row_lower, row_upper, col_upper
+        return replace(a, row_lower=row_lower, row_upper=row_upper, col_upper=col_upper)
 
 
 def lp_results(hm: HighsModel, kinds: RowKinds | None = None

@@ -62,6 +62,16 @@ def equal(a: ColumnArrays, b: ColumnArrays) -> bool:
     ) and np.array_equal(a.matrix.data, b.matrix.data)
 
 
+def with_row_bounds(lower: np.ndarray, upper: np.ndarray, rows: np.ndarray,
+                    bound: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Copies of the row bounds with each of ``rows`` at ``bound`` (model units) on each
+    side it is limited on: both sides of an equality, the one of an inequality."""
+    lower, upper = lower.copy(), upper.copy()
+    lower[rows] = np.where(np.isfinite(lower[rows]), bound, lower[rows])
+    upper[rows] = np.where(np.isfinite(upper[rows]), bound, upper[rows])
+    return lower, upper
+
+
 def load_changes(h: Any, old: ColumnArrays, new: ColumnArrays) -> None:
     """Change the loaded LP from ``old`` to ``new`` (same shape): only what differs.
 
