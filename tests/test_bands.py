@@ -183,13 +183,19 @@ def test_a_solve_that_fails_stops_its_bands(monkeypatch):
 
     from fundopt.solver import rounding
 
+    begun = threading.Event()
+
     def broken(*args, **kwargs):  # type: ignore[no-untyped-def]
+        # fail once a band has begun, however busy the machine: the stop is then tested on
+        # a running band thread, not on one that never got going
+        assert begun.wait(60)
         raise RuntimeError("rounding broke")
 
     ranged: list[int] = []
     real = FaceLp.least_and_most
 
     def slow(self, columns):  # type: ignore[no-untyped-def]
+        begun.set()
         time.sleep(0.2)  # a band that takes a while: the solve fails long before the last
         ranged.append(1)
         return real(self, columns)
