@@ -28,6 +28,10 @@ LINKED = [
                                                             0.08),)),
     fo.Scenario("prevent rises", (fo.SetShareTarget("prevent", None, "soc", "2027-28", 0.07),
                                   fo.SetShareTarget("prevent", None, "soc", "2028-29", 0.09))),
+    # the default row and the unit's own (every recipient's cliff edges and line limits)
+    fo.Scenario("cliff 2%", (fo.SetCliffEdge(None, 0.02),)),
+    fo.Scenario("cliff 9.5%", (fo.SetCliffEdge(None, 0.095),)),
+    fo.Scenario("the unit 1%", (fo.SetCliffEdge("rocu", 0.01),)),
 ]
 # each reaches a row's shape or words, or is refused: the usual way
 USUAL = [
@@ -37,6 +41,9 @@ USUAL = [
     fo.Scenario("prevent 0%", (fo.SetShareTarget("prevent", None, "soc", "2027-28", 0.0),)),
     fo.Scenario("and an envelope", (fo.ScaleIncome("f3", None, 0.9),
                                     fo.ScaleEnvelope("soc", None, 1.1))),
+    # no fall allowed: a change within a limit of 0 is no cap row's term
+    fo.Scenario("no fall", (fo.SetCliffEdge(None, 0.0),)),
+    fo.Scenario("f3's own cliff edge", (fo.SetCliffEdge("f3", 0.02),)),  # a row added
 ]
 
 
@@ -56,6 +63,41 @@ def no_record(monkeypatch: pytest.MonkeyPatch) -> list[int]:
 
     monkeypatch.setattr(sys.modules["fundopt.whatif.engine"], "record", counted)
     return made
+
+
+def limited_problem() -> fo.FundingProblem:
+    """The regional problem with its forces' baselines on local policing, so their lines
+    have a baseline (a bound on a change within its limit), a hard line limit and a soft
+    stream limit with blank fall rates (the cliff-edge rate), and one line's own rate."""
+    p = regional_problem()
+    base = p.baselines.assign(activity=[
+        "lp" if r.startswith("f") and r != "f5" else None for r in p.baselines["recipient"]])
+    f0 = base.loc[base["recipient"] == "f0"].iloc[0]  # a soft line with a baseline too
+    base = pd.concat([base.assign(amount=base["amount"].where(base["recipient"] != "f0",
+                                                              f0["amount"] - 30e6)),
+                      pd.DataFrame([{**f0.to_dict(), "activity": "drugs_pursue",
+                                     "amount": 30e6}])], ignore_index=True)
+    line = {"level": "line", "recipient": None, "activity": "lp", "stream": None,
+            "max_fall_rate": None, "max_rise_rate": 0.2, "hard": True}
+    limits = pd.DataFrame([
+        line, {**line, "recipient": "f1", "max_fall_rate": 0.04, "max_rise_rate": None,
+               "hard": False},
+        {**line, "level": "stream", "activity": None, "stream": "soc", "max_rise_rate": None,
+         "hard": False}])
+    return p.replace(baselines=base, line_limits=limits)
+
+
+LIMITED = [fo.Scenario("cliff 3.5%", (fo.SetCliffEdge(None, 0.035),)),
+           fo.Scenario("default 8%, the unit 2%", (fo.SetCliffEdge(None, 0.08),
+                                                     fo.SetCliffEdge("rocu", 0.02)))]
+
+
+@pytest.mark.parametrize("scenario", LIMITED, ids=lambda s: s.name)
+def test_a_cliff_edge_rate_reaches_line_and_stream_limits_as_a_fresh_build(
+        scenario: fo.Scenario, no_record: list[int],
+        loaded: list[dict[str, np.ndarray]]) -> None:  # noqa: F811 (the fixture)
+    test_a_linked_scenario_is_the_fresh_lp_words_and_plan(limited_problem(), scenario,
+                                                           no_record, loaded)
 
 
 @pytest.mark.parametrize("scenario", LINKED, ids=lambda s: s.name)
@@ -88,7 +130,34 @@ def test_a_linked_scenario_is_the_fresh_lp_words_and_plan(
     assert plan.problem.warnings == changed.warnings
 
 
-@pytest.mark.parametrize("scenario", LINKED[::3], ids=lambda s: s.name)
+@pytest.mark.parametrize("reload", [False, True], ids=["coefficient by coefficient",
+                                                     "the LP whole"])
+def test_a_cliff_edge_rate_loads_the_same_lp_either_way(
+        reload: bool, monkeypatch: pytest.MonkeyPatch) -> None:
+    # past a share of the entries changed, the LP is loaded whole: the same LP, solved from
+    # the base's basis all the same (and the next scenario changes it back)
+    from fundopt.whatif import lp_arrays
+
+    monkeypatch.setattr(lp_arrays, "RELOAD_SHARE", 0.0 if reload else 1.0)
+    problem = limited_problem()
+    engine = SweepEngine(problem, whole_pounds=False)
+    h = engine.base_hm.highs  # type: ignore[union-attr]
+    cleared: list[int] = []
+    real = h.clearModel
+    monkeypatch.setattr(h, "clearModel", lambda: cleared.append(1) or real(), raising=False)
+    for scenario in (LIMITED[0], fo.Scenario("core +1%", (fo.ScaleEnvelope("core", None, 1.01),)),
+                     LIMITED[1]):
+        outcome = engine.solve(scenario)
+        assert (outcome.method, outcome.status) == (Method.IN_PLACE, fo.ScenarioStatus.OPTIMAL)
+        changed = scenario.apply(problem)
+        mine, theirs = _lp(h), _lp(build(changed).highs)
+        for key in theirs:
+            np.testing.assert_array_equal(mine[key], theirs[key], err_msg=key)
+        assert outcome.objective == pytest.approx(fo.solve(changed).objective, rel=1e-9)
+    assert len(cleared) == (3 if reload else 0)
+
+
+@pytest.mark.parametrize("scenario", [*LINKED[::3], LINKED[7]], ids=lambda s: s.name)
 def test_the_lp_alone_changes_the_loaded_model_to_the_fresh_one(
         problem: fo.FundingProblem, scenario: fo.Scenario, no_record: list[int]) -> None:
     engine = SweepEngine(problem, whole_pounds=False)
@@ -123,7 +192,8 @@ def test_a_change_the_links_cannot_make_goes_the_usual_way(
                                                        1.5),)), "between 0% and 100%"),
     (fo.Scenario("nobody", (fo.ScaleIncome("nobody", None, 0.9),)), "no other income"),
     (fo.Scenario("too much", (fo.ScaleIncome("f3", None, 1e9),)), "implausibly large"),
-], ids=["share above 100%", "unknown recipient", "implausible income"])
+    (fo.Scenario("cliff above 100%", (fo.SetCliffEdge(None, 1.2),)), "between 0% and 100%"),
+], ids=["share above 100%", "unknown recipient", "implausible income", "cliff above 100%"])
 def test_a_value_validation_refuses_is_refused_naming_it(
         problem: fo.FundingProblem, scenario: fo.Scenario, words: str) -> None:
     outcome = SweepEngine(problem, whole_pounds=False).solve(scenario)
@@ -138,6 +208,10 @@ def test_with_cells_refuses_what_validation_refuses(problem: fo.FundingProblem) 
         assert problem.with_cells("share_targets", "min_share", [bad, *shares[1:]]) is None
     capped = problem.replace(share_targets=problem.share_targets.assign(max_share=0.3))
     assert capped.with_cells("share_targets", "min_share", [0.3, *shares[1:]]) is not None
+    rates = problem.cliff_edges["max_fall_rate"].tolist()
+    assert problem.with_cells("cliff_edges", "max_fall_rate", [0.2, *rates[1:]]) is not None
+    for bad in (None, 1.5):  # a rate is required
+        assert problem.with_cells("cliff_edges", "max_fall_rate", [bad, *rates[1:]]) is None
     assert capped.with_cells("share_targets", "min_share", [0.31, *shares[1:]]) is None
     with pytest.raises(fo.InputError, match="max_share is below min_share"):
         capped.replace(share_targets=capped.share_targets.assign(min_share=0.31))

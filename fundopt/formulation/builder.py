@@ -117,6 +117,38 @@ class CellTerms:
     words: Callable[[float], str]
 
 
+class Place(StrEnum):
+    """Where a number of the LP sits."""
+
+    COEFFICIENT = "coefficient"  # an entry: a row and a variable
+    RHS = "rhs"  # a row's right-hand side, in pounds
+    UPPER = "upper"  # an auxiliary variable's upper limit, in pounds
+
+
+@dataclass(frozen=True)
+class CellUse:
+    """Numbers of the LP that cells of one column make, a block of them at a time: entry
+    ``k`` sits at row (or variable) ``at[k]``, with variable ``var[k]`` for a coefficient,
+    and is ``value(cells)[k]``, ``cells[k]`` being the value of row ``positions[k]`` (its
+    label) of the column. ``words(cells)``, where given, is the words of row ``at[k]``,
+    which state the value.
+
+    The family works its numbers out with ``value`` and ``words`` (or the arithmetic
+    they do, element by element), so a sweep changing those cells works them out again,
+    bit for bit (:mod:`fundopt.whatif.cell_links`). ``value`` may read other inputs as
+    they were at the build (other income): a sweep uses it only when that one column
+    changes."""
+
+    table: str
+    column: str
+    place: Place
+    positions: np.ndarray
+    at: np.ndarray
+    value: Callable[[np.ndarray], np.ndarray]
+    var: np.ndarray | None = None
+    words: Callable[[np.ndarray], list[str]] | None = None
+
+
 #: (table, row label, column, factor): a bound that is ``factor`` times that input cell,
 #: in pounds, computed as ``factor * cell`` (so a sweep reproduces it bit for bit)
 Cell = tuple[str, int, str, float]
@@ -191,6 +223,8 @@ class LpBuilder:
         #: rows whose right-hand side other income makes, and whose terms a cell makes
         self.rhs_income: dict[int, IncomeRhs] = {}
         self.cell_terms: dict[int, CellTerms] = {}
+        #: numbers that cells of a column make, block by block (see CellUse)
+        self.cell_uses: list[CellUse] = []
         #: a row with an IncomeRhs left out (no terms, and it held): other income could
         #: make it a row, so a sweep may not change income in place
         self.income_row_left_out = False
@@ -537,6 +571,7 @@ class LpBuilder:
                   aux_upper: dict[int, float]) -> LpBuilder:
         """A copy, on ``index``, with some rows' bounds and words and some auxiliary limits
         (model units) changed; their variables and coefficients stay (see ``rhs_from``)."""
+        self.first_tier_rows()  # worked out once, here: every copy shares it
         out = copy.copy(self)
         out.index = index
         out.tiers = index.problem.tiers  # a give in proportion to the money follows it

@@ -133,7 +133,8 @@ def quick_cells() -> dict[tuple[str, str], float]:
     from fundopt.problem.validation import MAX_MONEY
 
     return {("envelopes", "amount"): MAX_MONEY, ("other_income", "amount"): MAX_MONEY,
-            ("share_targets", "min_share"): 1.0, ("share_targets", "max_share"): 1.0}
+            ("share_targets", "min_share"): 1.0, ("share_targets", "max_share"): 1.0,
+            ("cliff_edges", "max_fall_rate"): 1.0}
 
 
 def _shares_in_order(targets: pd.DataFrame, column: str, cells: list[float | None]) -> bool:
@@ -294,6 +295,8 @@ class FundingProblem:
             return None
         cells: list[float | None] = [None if v is None else float(v) for v in values]
         if not all(v is None or (math.isfinite(v) and 0.0 <= v <= most) for v in cells):
+            return None
+        if None in cells and TABLES_BY_NAME[table].column(column).required:
             return None
         if table == "share_targets" and not _shares_in_order(current, column, cells):
             return None

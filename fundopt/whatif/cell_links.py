@@ -1,4 +1,5 @@
-"""Scenarios that change other income or a share target, without a new record of the LP.
+"""Scenarios that change other income, a share target or a cliff-edge fall rate, without a
+new record of the LP.
 
 As for envelope amounts (:mod:`fundopt.whatif.in_place`), the families that read these
 cells said how: a row whose right-hand side other income makes carries an
@@ -10,9 +11,14 @@ So a scenario whose overrides only change other income amounts
 (:class:`~fundopt.SetShareTarget`) has its problem made from the one changed column
 (:meth:`~fundopt.FundingProblem.with_cells`, what validation would give) and its LP from
 the base's record: those rows' bounds, or coefficients, and words worked out again by the
-family's own functions, bit for bit. Anything else (a new target, income that appears or
-goes where the words say whether there is any, a new money scale, a value validation
-refuses) goes the usual way. ``tests/test_cell_links.py`` holds the LP equal, number for
+family's own functions, bit for bit. A cliff-edge fall rate (:class:`~fundopt.SetCliffEdge`
+on existing rows) reaches more: the fall limits' coefficients, right-hand sides and words,
+and every line and stream limit with a blank fall rate (the limits on a change within it,
+the rows capping it, hard fall rules); the two families register those numbers as
+:class:`~fundopt.formulation.builder.CellUse` blocks, worked out from the rate by the
+functions they build with. Anything else (a new target, a new cliff-edge row, a rate
+of 0 or 100%, income that appears or goes where the words say whether there is any, a new
+money scale, a value validation refuses) goes the usual way. ``tests/test_cell_links.py`` holds the LP equal, number for
 number, to a fresh record of the scenario's problem, and the plan to :func:`fundopt.solve`'s.
 """
 
@@ -24,13 +30,14 @@ import numpy as np
 import scipy.sparse as sp
 
 from fundopt.errors import InputError
-from fundopt.formulation.builder import LpBuilder, Row
+from fundopt.formulation.builder import CellUse, LpBuilder, Place, Row
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import (
     Draft,
     RemoveContribution,
     ScaleIncome,
     Scenario,
+    SetCliffEdge,
     SetShareTarget,
 )
 from fundopt.whatif.lp_arrays import ColumnArrays, with_row_bounds
@@ -186,3 +193,107 @@ class ShareLinks(CellLinks):
         # the record keeps the base's coefficients: the scenario's are in its arrays,
         # which are what HiGHS is given
         return problem, b.with_rows(index, rows, {}), replace(a, matrix=matrix)
+
+
+class CliffEdgeLinks(CellLinks):
+    """Cliff-edge fall rates: the numbers the families registered as made from them
+    (:class:`~fundopt.formulation.builder.CellUse`): the fall limits' coefficients,
+    right-hand sides and words, and, for lines and streams with a blank fall rate, the
+    limits on their change within it (bounds, the rows capping it, hard fall rules)."""
+
+    table, column, overrides = "cliff_edges", "max_fall_rate", (SetCliffEdge,)
+
+    def __init__(self, problem: FundingProblem, base: LpBuilder, arrays: ColumnArrays,
+                 col_of_var: np.ndarray) -> None:
+        super().__init__(problem, base, arrays, col_of_var)
+        self.uses = [u for u in base.cell_uses if (u.table, u.column) == (self.table,
+                                                                          self.column)]
+        self.usable = bool(self.uses)
+        self._keys: np.ndarray | None = None
+        self._where: dict[int, np.ndarray | None] = {}  # per coefficient use, its entries
+
+    @property
+    def keys(self) -> np.ndarray:
+        """Per entry of the column-wise matrix, column x rows + row: in order."""
+        if self._keys is None:
+            m = self.arrays.matrix
+            cols = np.repeat(np.arange(m.shape[1], dtype=np.int64), np.diff(m.indptr))
+            self._keys = cols * m.shape[0] + m.indices
+        return self._keys
+
+    def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
+        problem = self.edited(scenario)
+        if problem is None:
+            return None
+        before = getattr(self.problem, self.table)[self.column]
+        labels = before.index.to_numpy(dtype=np.int64)
+        old = before.to_numpy(dtype=float)
+        new = getattr(problem, self.table)[self.column].to_numpy(dtype=float)
+        moved = old != new
+        # a rate of 0 or 100% (old or new) is another shape: no cap on a change within a
+        # limit of 0, no fall rule at 100%, no coefficient where nothing is kept
+        if not ((old[moved] > 0) & (old[moved] < 1) & (new[moved] > 0) & (new[moved] < 1)).all():
+            return None
+        b, a = self.base, self.arrays
+        order = np.argsort(labels)
+        rhs: dict[int, float] = {}
+        words: dict[int, str] = {}
+        aux: dict[int, float] = {}
+        bounds: list[tuple[np.ndarray, np.ndarray]] = []
+        data = col_upper = None
+        for k, use in enumerate(self.uses):
+            mask = np.isin(use.positions, labels[moved])
+            if not mask.any():
+                continue
+            cells = new[order][np.searchsorted(labels[order], use.positions)]
+            at = use.at[mask]
+            value = np.asarray(use.value(cells), dtype=float)[mask]
+            if use.place is Place.COEFFICIENT:
+                where = self.entries(k, use)
+                if where is None:
+                    return None
+                data = a.matrix.data.copy() if data is None else data
+                data[where[mask]] = value
+            elif use.place is Place.RHS:
+                rhs.update(zip(at.tolist(), value.tolist(), strict=True))
+                bounds.append((at, value / b.scale))
+            else:
+                col_upper = a.col_upper.copy() if col_upper is None else col_upper
+                cols = self.col_of_var[at]
+                kept = cols >= 0
+                col_upper[cols[kept]] = value[kept] / b.scale
+                aux.update(zip((at - b.n_alloc).tolist(), (value / b.scale).tolist(),
+                               strict=True))
+            if use.words is not None:
+                said = use.words(cells)
+                words.update((int(use.at[j]), said[j]) for j in np.flatnonzero(mask).tolist())
+        rows: dict[int, Row] = {}
+        for i in rhs.keys() | words.keys():
+            row = b.rows[i]
+            info = row.info if i not in words else replace(row.info, description=words[i])
+            rows[i] = replace(row, rhs=rhs.get(i, row.rhs), info=info)
+        lower, upper = a.row_lower, a.row_upper
+        if bounds:
+            lower, upper = with_row_bounds(lower, upper, np.concatenate([r for r, _ in bounds]),
+                                           np.concatenate([v for _, v in bounds]))
+        matrix = a.matrix if data is None else sp.csc_array(
+            (data, a.matrix.indices, a.matrix.indptr), shape=a.matrix.shape)
+        arrays = replace(a, row_lower=lower, row_upper=upper, matrix=matrix,
+                         col_upper=a.col_upper if col_upper is None else col_upper)
+        index = b.index.with_problem(problem, self.table)
+        # as for shares, the record keeps the base's coefficients (and income recipes):
+        # the scenario's are in its arrays, which are what HiGHS is given
+        return problem, b.with_rows(index, rows, aux), arrays
+
+    def entries(self, k: int, use: CellUse) -> np.ndarray | None:
+        """Where the entries (row, variable) of use ``k`` are in the column-wise matrix,
+        or None if one is not there (another shape); worked out once."""
+        if k not in self._where:
+            assert use.var is not None
+            cols = self.col_of_var[use.var]
+            wanted = cols * self.arrays.matrix.shape[0] + use.at
+            where = np.searchsorted(self.keys, wanted)
+            found = (cols >= 0) & (where < len(self.keys))
+            found[found] = self.keys[where[found]] == wanted[found]
+            self._where[k] = where if found.all() else None
+        return self._where[k]

@@ -22,8 +22,8 @@ How a scenario is solved:
 A scenario that only changes envelope amounts skips steps 1 and 2: the envelope family
 linked its bounds to the input cells, so the new bounds are worked out directly
 (:class:`~fundopt.whatif.in_place.EnvelopeLinks`); so does one that only changes other
-income amounts or share targets' least shares, whose rows' bounds, coefficients and
-words the families' own functions work out again
+income amounts, share targets' least shares or cliff-edge fall rates, whose rows'
+bounds, coefficients and words the families' own functions work out again
 (:mod:`fundopt.whatif.cell_links`). With ``whole_pounds=False`` step 4 is
 left out: the scenario is reported from the LP alone (objective, binding rules, shadow
 prices).
@@ -53,7 +53,7 @@ from fundopt.solver.highs import HighsModel, loaded_afresh
 from fundopt.solver.run import run
 from fundopt.solver.tiers import reset, reset_first_tier, solve_tiers
 from fundopt.whatif import outcome
-from fundopt.whatif.cell_links import CellLinks, IncomeLinks, ShareLinks
+from fundopt.whatif.cell_links import CellLinks, CliffEdgeLinks, IncomeLinks, ShareLinks
 from fundopt.whatif.in_place import EnvelopeLinks, lp_results
 from fundopt.whatif.lp_arrays import (
     ColumnArrays,
@@ -122,7 +122,7 @@ class SweepEngine:
             return
         self.links: tuple[CellLinks, ...] = tuple(
             links(self.problem, self.base_rec, recorded, self.col_of_var)
-            for links in (EnvelopeLinks, IncomeLinks, ShareLinks))
+            for links in (EnvelopeLinks, IncomeLinks, ShareLinks, CliffEdgeLinks))
         self.row_kinds = RowKinds(self.base_rec.rows)
 
     @property

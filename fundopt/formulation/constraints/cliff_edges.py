@@ -31,10 +31,21 @@ Reads sheet *Cliff-edge limits* (recipient or blank for the default, max_fall_ra
 from __future__ import annotations
 
 import math
-from typing import Any
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+import numpy as np
 
 from fundopt._support import money, percent
-from fundopt.formulation.builder import Family, IncomeRhs, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import (
+    CellUse,
+    Family,
+    IncomeRhs,
+    LpBuilder,
+    Place,
+    RowInfo,
+    Sense,
+)
 from fundopt.problem.validation import rows
 
 
@@ -53,6 +64,7 @@ def add_cliff_edges(b: LpBuilder) -> None:
         return
     last = idx.horizon[-1]
     tau = p.settings.terminal_fall_share if len(idx.horizon) >= 2 else 1.0
+    falls = _Falls()
     for r in sorted(idx.recipient_rows):
         pos, lim = limits.get(r) or limits.get("") or (None, None)
         if lim is None:
@@ -69,24 +81,80 @@ def add_cliff_edges(b: LpBuilder) -> None:
             prev = idx.previous(t)
             if not idx.exists_in(r, prev):
                 continue
-            _add_step(b, r, t, prev, lim, int(pos or 0), tau if t == last else 1.0)
+            _add_step(b, r, t, prev, lim, int(pos or 0), tau if t == last else 1.0, falls)
+    falls.register(b)
+
+
+Number = TypeVar("Number", float, np.ndarray)
+
+
+def _keep(rate: Number, factor: Number) -> Number:
+    """The share of last year's total funding a fall limit keeps: 1 - rate x factor."""
+    return 1 - rate * factor
+
+
+def _fall_words(r: str, t: str, prev: str, rate: float, factor: float) -> str:
+    note = " (final-year limit)" if factor != 1.0 else ""
+    return (f"Cliff edge: {r}'s total funding may fall at most {percent(rate * factor)} "
+            f"from {prev} to {t}{note}")
+
+
+@dataclass
+class _Falls:
+    """The fall limits' rows, as their fall rates make them (see CellUse): per row, its
+    cell, factor, words and right-hand side's arguments; per entry of a previous year's
+    column, its row."""
+
+    rows: list[int] = field(default_factory=list)
+    cells: list[int] = field(default_factory=list)
+    factors: list[float] = field(default_factory=list)
+    names: list[tuple[str, str, str]] = field(default_factory=list)
+    rhs: list[tuple[float, float, float, float]] = field(default_factory=list)
+    entries: list[tuple[int, int, np.ndarray, float]] = field(default_factory=list)
+
+    def register(self, b: LpBuilder) -> None:
+        if not self.rows:
+            return
+        rows, cells = np.array(self.rows, dtype=np.int64), np.array(self.cells, dtype=np.int64)
+        factors, names, rhs = list(self.factors), list(self.names), list(self.rhs)
+
+        def pounds(rates: np.ndarray) -> np.ndarray:
+            return np.array([_step_rhs(_keep(d, f), *args) for d, f, args
+                             in zip(rates.tolist(), factors, rhs, strict=True)])
+
+        def words(rates: np.ndarray) -> list[str]:
+            return [_fall_words(*n, d, f) for d, f, n in zip(rates.tolist(), factors, names,
+                                                              strict=True)]
+
+        column = ("cliff_edges", "max_fall_rate")
+        b.cell_uses.append(CellUse(*column, Place.RHS, cells, rows, pounds, words=words))
+        if self.entries:
+            at = np.concatenate([np.full(len(v), i) for i, _, v, _ in self.entries])
+            of = np.concatenate([np.full(len(v), c) for _, c, v, _ in self.entries])
+            by = np.concatenate([np.full(len(v), f) for _, _, v, f in self.entries])
+            var = np.concatenate([v for _, _, v, _ in self.entries])
+            b.cell_uses.append(CellUse(*column, Place.COEFFICIENT, of, at,
+                                       lambda rates: -_keep(rates, by), var=var))
 
 
 def _add_step(
-    b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int, factor: float
+    b: LpBuilder, r: str, t: str, prev: str, lim: dict[str, Any], pos: int, factor: float,
+    falls: _Falls,
 ) -> None:
     idx = b.index
     keys = ((r, prev), (r, t))
     first = prev == idx.baseline_year
     base = idx.baseline.get(r, 0.0)
     sources = (("cliff_edges", pos),)
-    d = float(lim["max_fall_rate"]) * factor
+    rate = float(lim["max_fall_rate"])
+    keep = _keep(rate, factor)
     # F_t - (1-d) F_prev >= 0, with the known parts moved to the right-hand side
     terms = b.total(r, t)
-    fall = IncomeRhs(_step_rhs, (1 - d, base, float(first)), keys)
+    fall = IncomeRhs(_step_rhs, (keep, base, float(first)), keys)
+    previous = b.total(r, prev, -keep)
     if not first:
-        terms += b.total(r, prev, -(1 - d))
-    note = " (final-year limit)" if factor != 1.0 else ""
+        terms += previous
+    made = len(b.rows)
     b.row(
         terms,
         Sense.GE,
@@ -94,8 +162,7 @@ def _add_step(
         RowInfo(
             Family.CLIFF_EDGE,
             f"cliff_edge[{r},{t}]",
-            f"Cliff edge: {r}'s total funding may fall at most {percent(d)} from {prev} "
-            f"to {t}{note}",
+            _fall_words(r, t, prev, rate, factor),
             year=t,
             recipient=r,
             sources=sources,
@@ -103,6 +170,15 @@ def _add_step(
         penalty=lim["penalty"],
         rhs_income=fall,
     )
+    if len(b.rows) > made:  # (a row with no terms that holds is left out)
+        falls.rows.append(made)
+        falls.cells.append(pos)
+        falls.factors.append(factor)
+        falls.names.append((r, t, prev))
+        falls.rhs.append((base, float(first), idx.income.get(keys[0], 0.0),
+                          idx.income.get(keys[1], 0.0)))
+        if not first and len(previous.vars):
+            falls.entries.append((made, pos, previous.vars, factor))
     if lim["max_rise_rate"] is not None:
         u = float(lim["max_rise_rate"])
         terms = b.total(r, t)

@@ -34,6 +34,8 @@ class Limit:
     rise_rate: float
     hard: bool = False
     position: int | None = None  # its row of *Line and stream limits*, None for defaults
+    #: the row of *Cliff-edge limits* whose fall rate it takes (a blank fall rate), if any
+    fall_cell: int | None = None
 
 
 class LimitTable:
@@ -46,12 +48,13 @@ class LimitTable:
             for pos, r in rows(problem.line_limits) if r["level"] == level.value
         }
         cliffs = cliff_edge_limits(problem.cliff_edges)
-        self.default_fall = {"": DEFAULT_FALL_RATE}
-        for key, (_, row) in cliffs.items():
-            self.default_fall[key] = float(row["max_fall_rate"])
+        self.default_fall: dict[str, tuple[float, int | None]] = {"": (DEFAULT_FALL_RATE, None)}
+        for key, (pos, row) in cliffs.items():
+            self.default_fall[key] = (float(row["max_fall_rate"]), pos)
 
-    def fall_default(self, recipient: str) -> float:
-        """The recipient's cliff-edge fall rate, else the default row's, else 5%."""
+    def fall_default(self, recipient: str) -> tuple[float, int | None]:
+        """The recipient's cliff-edge fall rate, else the default row's, else 5%; with the
+        row of *Cliff-edge limits* it comes from (None for 5%)."""
         return self.default_fall.get(recipient, self.default_fall[""])
 
     def __call__(self, recipient: str, item: str) -> Limit:
@@ -60,13 +63,16 @@ class LimitTable:
                 pos, row = self.rows[key]
                 fall = row["max_fall_rate"]
                 rise = row["max_rise_rate"]
+                default, cell = self.fall_default(recipient)
                 return Limit(
-                    fall_rate=self.fall_default(recipient) if fall is None else float(fall),
+                    fall_rate=default if fall is None else float(fall),
                     rise_rate=DEFAULT_RISE_RATE if rise is None else float(rise),
                     hard=bool(row["hard"]),
                     position=pos,
+                    fall_cell=cell if fall is None else None,
                 )
-        return Limit(self.fall_default(recipient), DEFAULT_RISE_RATE)
+        default, cell = self.fall_default(recipient)
+        return Limit(default, DEFAULT_RISE_RATE, fall_cell=cell)
 
 
 def baseline_by_item(index: ProblemIndex, level: Level) -> dict[str, dict[str, float]]:

@@ -48,7 +48,7 @@ import numpy as np
 
 from fundopt._support import percent
 from fundopt.formulation.blocks import Groups, Segment, assemble, single
-from fundopt.formulation.builder import Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import CellUse, Family, LpBuilder, Place, RowInfo, Sense
 from fundopt.formulation.constraints.line_limits import ITEM, Limit, LimitTable, baseline_by_item
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import Terms
@@ -105,6 +105,10 @@ class Items:
             if (r, k) not in cache:
                 cache[(r, k)] = table(r, k)
             self.limit.append(cache[(r, k)])
+        #: per group, the row of *Cliff-edge limits* whose fall rate its limit takes, -1
+        #: where none (a fall rate of its own, or the 5% default)
+        self.fall_cell = np.array([-1 if lim.fall_cell is None else lim.fall_cell
+                                   for lim in self.limit], dtype=np.int64)
 
     def name(self, i: int) -> str:
         return f"{self.r[i]},{self.k[i]},{self.year[i]}"
@@ -160,7 +164,12 @@ def _add_soft(b: LpBuilder, it: Items, term: np.ndarray) -> None:
     # nothing when the rate is 0)
     i_up = b.aux_block("within_up", names, np.where(var, np.where(rise > 0, inf, 0.0), rise * p))
     i_down = b.aux_block("within_down", names,
-                         np.where(var, np.where(fall > 0, inf, 0.0), fall * p))
+                         np.where(var, np.where(fall > 0, inf, 0.0), _within(fall, p)))
+    cells = it.fall_cell[term]
+    linked = np.flatnonzero(~var & (cells >= 0))
+    if len(linked):
+        p_linked = p[linked]
+        _use(b, Place.UPPER, cells[linked], i_down[linked], lambda c: _within(c, p_linked))
     o_up, o_down = b.aux_block("beyond_up", names, inf), b.aux_block("beyond_down", names, inf)
     b.measure("stability_within", Terms.of(np.concatenate([i_up, i_down]), 1.0))
     b.measure("stability_beyond", Terms.of(np.concatenate([o_up, o_down]),
@@ -179,9 +188,13 @@ def _add_soft(b: LpBuilder, it: Items, term: np.ndarray) -> None:
     rows = np.arange(len(capped))
     up, down = np.flatnonzero(rise[capped] > 0), np.flatnonzero(fall[capped] > 0)
     segments = [single(up, i_up[capped][up], 1.0 / rise[capped][up]),
-                single(down, i_down[capped][down], 1.0 / fall[capped][down]),
+                single(down, i_down[capped][down], _per_rate(fall[capped][down])),
                 it.g.members(term[capped] - 1, rows, -1.0)]
     cap_names = [f"within[{it.level},{it.name(i)}]" for i in term[capped].tolist()]
+    linked = down[cells[capped][down] >= 0]
+    if len(linked):
+        _use(b, Place.COEFFICIENT, cells[capped][linked], len(b.rows) + linked,
+             _per_rate, var=i_down[capped][linked])
     b.rows_block(*assemble(len(capped), segments), Sense.LE,
                  _infos(it, term[capped], cap_names,
                         "Change of {what} within its limit, {before} to {year}"))
@@ -206,7 +219,50 @@ def _add_hard(b: LpBuilder, it: Items, term: np.ndarray) -> None:
     fall = np.array([it.limit[i].fall_rate for i in term])
     _add_rules(b, it, term, var, p, 1.0 + rise, rise, Sense.LE)
     keep = (var | (p > 0)) & (fall < 1.0)
-    _add_rules(b, it, term[keep], var[keep], p[keep], 1.0 - fall[keep], fall[keep], Sense.GE)
+    term, var, p = term[keep], var[keep], p[keep]
+    start = len(b.rows)
+    _add_rules(b, it, term, var, p, _kept(fall[keep]), fall[keep], Sense.GE)
+    # the fall rules of a blank fall rate, as the cliff-edge fall rate makes them
+    cells = it.fall_cell[term]
+    linked = np.flatnonzero(cells >= 0)
+    if not len(linked):
+        return
+    p_linked, items = p[linked], term[linked]
+    _use(b, Place.RHS, cells[linked], start + linked, lambda c: _kept(c) * p_linked,
+         words=lambda c: [_rule_words(it, i, "fall", r) for i, r in
+                          zip(items.tolist(), c.tolist(), strict=True)])
+    rows, cols, _ = _previous(it, term, var, np.arange(len(term)))(1.0)
+    mine = cells[rows] >= 0
+    _use(b, Place.COEFFICIENT, cells[rows[mine]], start + rows[mine], lambda c: -_kept(c),
+         var=cols[mine])
+
+
+def _within(rate: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The largest change within a limit from a previous amount ``p``."""
+    return rate * p
+
+
+def _per_rate(rate: np.ndarray) -> np.ndarray:
+    """A change within a limit's coefficient in the row capping it by the previous amount."""
+    return 1.0 / rate
+
+
+def _kept(fall: np.ndarray) -> np.ndarray:
+    """The share of the previous amount a hard fall limit keeps."""
+    return 1.0 - fall
+
+
+def _use(b: LpBuilder, place: Place, cells: np.ndarray, at: np.ndarray,
+         value: Callable[[np.ndarray], np.ndarray], *, var: np.ndarray | None = None,
+         words: Callable[[np.ndarray], list[str]] | None = None) -> None:
+    """Numbers a cliff-edge fall rate makes (see CellUse)."""
+    b.cell_uses.append(CellUse("cliff_edges", "max_fall_rate", place, cells, at, value,
+                               var=var, words=words))
+
+
+def _rule_words(it: Items, i: int, word: str, rate: float) -> str:
+    return (f"{it.level.value.capitalize()} limit: {it.words(i)} may {word} at most "
+            f"{percent(rate)} from {it.before[i]} to {it.year[i]}")
 
 
 def _add_rules(b: LpBuilder, it: Items, term: np.ndarray, var: np.ndarray, p: np.ndarray,
@@ -223,8 +279,7 @@ def _add_rules(b: LpBuilder, it: Items, term: np.ndarray, var: np.ndarray, p: np
         pos = it.limit[i].position
         infos.append(RowInfo(
             _RULE_FAMILY[level], f"{level}_{word}[{it.name(i)}]",
-            f"{level.value.capitalize()} limit: {it.words(i)} may {word} at most "
-            f"{percent(float(rate[j]))} from {it.before[i]} to {it.year[i]}",
+            _rule_words(it, i, word, float(rate[j])),
             year=str(it.year[i]), recipient=str(it.r[i]),
             stream=str(it.k[i]) if level is Level.STREAM else "",
             sources=(("line_limits", int(pos)),) if pos is not None else ()))
