@@ -18,8 +18,9 @@ the rows capping it, hard fall rules); the two families register those numbers a
 :class:`~fundopt.formulation.builder.CellUse` blocks, worked out from the rate by the
 functions they build with. Anything else (a new target, a new cliff-edge row, a rate
 of 0 or 100%, income that appears or goes where the words say whether there is any, a new
-money scale, a value validation refuses) goes the usual way. ``tests/test_cell_links.py`` holds the LP equal, number for
-number, to a fresh record of the scenario's problem, and the plan to :func:`fundopt.solve`'s.
+money scale, a value validation refuses) goes the usual way. ``tests/test_cell_links.py``
+holds the LP equal, number for number, to a fresh record of the scenario's problem, and
+the plan to :func:`fundopt.solve`'s.
 """
 
 from __future__ import annotations
