@@ -213,7 +213,7 @@ class SweepEngine:
                 self.basis = tiers.basis
             if lp_alone:
                 kinds = self.row_kinds if method is Method.IN_PLACE else None
-                return outcome.lp_only(scenario, method, *lp_results(hm, kinds), t0,
+                return outcome.lp_only(scenario, method, *lp_results(hm, tiers.first, kinds), t0,
                                        certificate=certificate)
             if problem is None:
                 problem = scenario.apply(self.problem)

@@ -34,6 +34,7 @@ from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import ScaleEnvelope, Scenario, SetEnvelope
 from fundopt.problem.validation import MAX_MONEY
 from fundopt.solver.highs import HighsModel
+from fundopt.solver.tiers import Snapshot
 from fundopt.whatif.cell_links import CellLinks, ScenarioLp
 from fundopt.whatif.lp_arrays import ColumnArrays, with_row_bounds
 
@@ -135,15 +136,12 @@ class EnvelopeLinks(CellLinks):
         return replace(a, row_lower=row_lower, row_upper=row_upper, col_upper=col_upper)
 
 
-def lp_results(hm: HighsModel, kinds: RowKinds | None = None
+def lp_results(hm: HighsModel, solution: Snapshot, kinds: RowKinds | None = None
                ) -> tuple[float, int, pd.DataFrame, pd.DataFrame]:
-    """(objective £, iterations, binding rules, non-zero shadow prices) of a solved model,
-    as :func:`fundopt.plan.tables.assemble_plan` works them out, without the whole-pound plan."""
-    h = hm.highs
-    info = h.getInfo()
-    sol = h.getSolution()
-    dual = np.asarray(sol.row_dual)
-    value = np.asarray(sol.row_value)
+    """(objective £, iterations, binding rules, non-zero shadow prices) of ``hm``'s
+    ``solution``, as :func:`fundopt.plan.tables.assemble_plan` works them out, without the
+    whole-pound plan."""
+    dual, value = solution.row_dual, solution.row_value
     rows = hm.builder.rows
     kinds = kinds or RowKinds(rows)
     price, bound = prices_and_binding(kinds, dual, value, hm.row_lower, hm.row_upper)
@@ -152,8 +150,8 @@ def lp_results(hm: HighsModel, kinds: RowKinds | None = None
     priced = np.flatnonzero(user & (price != 0))
     words = [rows[i].info.description for i in binding.tolist()]
     return (
-        float(info.objective_function_value) * hm.builder.scale,
-        int(info.simplex_iteration_count),
+        solution.objective * hm.builder.scale,
+        solution.iterations,
         pd.DataFrame({"family": kinds.family[binding], "rule": kinds.rule[binding],
                       "description": words, "shadow_price": price[binding]},
                      columns=BINDING_COLUMNS),
