@@ -31,7 +31,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fundopt.errors import InputError
-from fundopt.formulation.builder import CellUse, LpBuilder, Place, Row
+from fundopt.formulation.builder import LpBuilder, Place, Row
 from fundopt.problem import FundingProblem
 from fundopt.problem.scenarios import (
     Draft,
@@ -59,6 +59,21 @@ class CellLinks:
                  col_of_var: np.ndarray) -> None:
         self.problem, self.base, self.arrays, self.col_of_var = problem, base, arrays, col_of_var
         self.usable = True
+        self._keys: np.ndarray | None = None
+
+    def entries(self, rows: np.ndarray, variables: np.ndarray) -> np.ndarray | None:
+        """Where the entries (row, variable) are in the base's column-wise matrix, or None
+        if one is not there (a coefficient of 0 is no entry: another shape)."""
+        m = self.arrays.matrix
+        if self._keys is None:  # per entry, column x rows + row: in order
+            cols = np.repeat(np.arange(m.shape[1], dtype=np.int64), np.diff(m.indptr))
+            self._keys = cols * m.shape[0] + m.indices
+        cols = self.col_of_var[variables]
+        wanted = cols * m.shape[0] + rows
+        where = np.searchsorted(self._keys, wanted)
+        found = (cols >= 0) & (where < len(self._keys))
+        found[found] = self._keys[where[found]] == wanted[found]
+        return where if found.all() else None
 
     def applies_to(self, scenario: Scenario) -> bool:
         return self.usable and bool(scenario.overrides) and all(
@@ -144,17 +159,6 @@ class ShareLinks(CellLinks):
         super().__init__(problem, base, arrays, col_of_var)
         self.rows = {link.position: i for i, link in base.cell_terms.items()
                      if (link.table, link.column) == (self.table, self.column)}
-        self._places: sp.csr_array | None = None
-
-    @property
-    def places(self) -> sp.csr_array:
-        """Per row, where each of its entries is in the column-wise matrix (plus 1)."""
-        if self._places is None:
-            m = self.arrays.matrix
-            self._places = sp.csc_array((np.arange(1, m.nnz + 1, dtype=np.int64), m.indices,
-                                         m.indptr), shape=m.shape).tocsr()
-            self._places.sort_indices()
-        return self._places
 
     def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
         problem = self.edited(scenario)
@@ -174,18 +178,12 @@ class ShareLinks(CellLinks):
                 return None  # a share set where there was none, or none left: rows change
             link = b.cell_terms[i]
             terms = link.terms(value)
-            cols = self.col_of_var[terms.vars]
-            if not terms.coefs.all() or (cols < 0).any():
+            where = self.entries(np.full(len(terms.vars), i), terms.vars)
+            if where is None or not terms.coefs.all():
                 return None  # a coefficient of 0 is no entry: another shape
-            p = self.places
-            lo, hi = p.indptr[i], p.indptr[i + 1]
-            where = np.searchsorted(p.indices[lo:hi], cols)
-            if (where >= hi - lo).any() or (p.indices[lo:hi][np.minimum(where, hi - lo - 1)]
-                                            != cols).any():
-                return None
             if data is None:
                 data = a.matrix.data.copy()
-            data[p.data[lo:hi][where] - 1] = terms.coefs
+            data[where] = terms.coefs
             rows[i] = replace(b.rows[i], info=replace(b.rows[i].info,
                                                       description=link.words(value)))
         index = b.index.with_problem(problem, self.table)
@@ -210,17 +208,7 @@ class CliffEdgeLinks(CellLinks):
         self.uses = [u for u in base.cell_uses if (u.table, u.column) == (self.table,
                                                                           self.column)]
         self.usable = bool(self.uses)
-        self._keys: np.ndarray | None = None
         self._where: dict[int, np.ndarray | None] = {}  # per coefficient use, its entries
-
-    @property
-    def keys(self) -> np.ndarray:
-        """Per entry of the column-wise matrix, column x rows + row: in order."""
-        if self._keys is None:
-            m = self.arrays.matrix
-            cols = np.repeat(np.arange(m.shape[1], dtype=np.int64), np.diff(m.indptr))
-            self._keys = cols * m.shape[0] + m.indices
-        return self._keys
 
     def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
         problem = self.edited(scenario)
@@ -250,7 +238,10 @@ class CliffEdgeLinks(CellLinks):
             at = use.at[mask]
             value = np.asarray(use.value(cells), dtype=float)[mask]
             if use.place is Place.COEFFICIENT:
-                where = self.entries(k, use)
+                assert use.var is not None
+                if k not in self._where:
+                    self._where[k] = self.entries(use.at, use.var)
+                where = self._where[k]
                 if where is None:
                     return None
                 data = a.matrix.data.copy() if data is None else data
@@ -286,15 +277,3 @@ class CliffEdgeLinks(CellLinks):
         # the scenario's are in its arrays, which are what HiGHS is given
         return problem, b.with_rows(index, rows, aux), arrays
 
-    def entries(self, k: int, use: CellUse) -> np.ndarray | None:
-        """Where the entries (row, variable) of use ``k`` are in the column-wise matrix,
-        or None if one is not there (another shape); worked out once."""
-        if k not in self._where:
-            assert use.var is not None
-            cols = self.col_of_var[use.var]
-            wanted = cols * self.arrays.matrix.shape[0] + use.at
-            where = np.searchsorted(self.keys, wanted)
-            found = (cols >= 0) & (where < len(self.keys))
-            found[found] = self.keys[where[found]] == wanted[found]
-            self._where[k] = where if found.all() else None
-        return self._where[k]
