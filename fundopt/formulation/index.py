@@ -8,6 +8,7 @@ year t (between its first and last funded years). Everything is in canonical ord
 from __future__ import annotations
 
 import copy
+import hashlib
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -182,6 +183,18 @@ class ProblemIndex:
     def by_line_stream_year(self) -> dict[tuple[str, str, str, str], int]:
         keys = zip(*(self.codes.values(c) for c in COLUMNS), strict=True)
         return {k: i for i, k in enumerate(keys)}
+
+    @cached_property
+    def name_draws(self) -> np.ndarray:
+        """Per allocation column, a number in [0, 1) drawn from its names (recipient,
+        activity, stream, year): the same column gets the same number in any problem,
+        whatever the order of its rows (the stability goal's tie-break). Worked out once
+        per index: a plan's measures and a sweep's scenarios read it again."""
+        codes = self.codes
+        names = zip(*(codes.values(c) for c in ("recipient", "activity", "stream", "year")),
+                    strict=True)
+        return np.array([int.from_bytes(hashlib.sha256("|".join(n).encode()).digest()[:6],
+                                        "big") for n in names], dtype=float) / float(2 ** 48)
 
     @cached_property
     def recipients_in_region(self) -> dict[str, set[str]]:

@@ -41,7 +41,6 @@ Reads sheets *Line and stream limits*, *Baselines* (activity and stream columns)
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Callable
 
 import numpy as np
@@ -387,9 +386,4 @@ def _add_tie_break(b: LpBuilder) -> None:
 
 def tie_break_weights(index: ProblemIndex) -> np.ndarray:
     """Per allocation column, its tie-break score per pound."""
-    codes = index.codes
-    names = zip(*(codes.values(c) for c in ("recipient", "activity", "stream", "year")),
-                strict=True)
-    draws = np.array([int.from_bytes(hashlib.sha256("|".join(n).encode()).digest()[:6], "big")
-                      for n in names], dtype=float) / float(2 ** 48)
-    return TIE_BREAK_WEIGHT * (1.0 + draws)
+    return TIE_BREAK_WEIGHT * (1.0 + index.name_draws)
