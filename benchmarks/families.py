@@ -119,9 +119,9 @@ def measure(problem: fo.FundingProblem, scenarios: list[fo.Scenario],
             ours.append(time.perf_counter() - t0)
             assert out.status is fo.ScenarioStatus.OPTIMAL, (s.name, out.message)
             methods.append("recorded" if len(records) > before else "linked")
-            load_changes(floor, loaded, engine.loaded)  # the LP fundopt solved, untimed
+            load_changes(floor, loaded, engine.solved)  # the LP fundopt solved, untimed
             floor.changeRowsBounds(len(later), later, -free, free)
-            loaded = engine.loaded
+            loaded = engine.solved
             floor.clearSolver()
             floor.setBasis(engine.basis)
             t0 = time.perf_counter()

@@ -115,6 +115,8 @@ class SweepEngine:
         self.base_rec = record(self.problem)
         recorded = recorded_arrays(self.base_rec, self.col_of_var)
         self.loaded = compiled_arrays(hm)
+        #: the LP of the last scenario solved in place (HiGHS's column order)
+        self.solved = self.loaded
         if recorded is None or not equal(recorded, self.loaded):
             # a safety net: never change a model in place unless recording reproduces it
             self.in_place_reason = "the recorded LP differs from the compiled one"
@@ -157,6 +159,7 @@ class SweepEngine:
                         rec: LpBuilder, arrays: ColumnArrays, t0: float) -> ScenarioOutcome:
         assert self.base_hm is not None
         hm = self.base_hm
+        self.solved = arrays
         if self.whole_pounds:
             # a whole-pound plan is the plan fo.solve finds, to the pound: the scenario's LP
             # (its numbers worked out in place) in a HiGHS of its own, tier 1 solved from
