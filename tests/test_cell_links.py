@@ -92,6 +92,17 @@ LIMITED = [fo.Scenario("cliff 3.5%", (fo.SetCliffEdge(None, 0.035),)),
                                                      fo.SetCliffEdge("rocu", 0.02)))]
 
 
+def test_a_share_beside_a_target_with_no_least_share_is_linked(
+        no_record: list[int], loaded: list[dict[str, np.ndarray]]) -> None:  # noqa: F811
+    # a blank least share that stays blank is no change
+    p = regional_problem()
+    targets = pd.concat([p.share_targets, pd.DataFrame([{
+        "strand": "pursue", "threat": None, "scope": "soc", "year": "2027-28",
+        "min_share": None, "max_share": 0.9, "penalty": None}])], ignore_index=True)
+    test_a_linked_scenario_is_the_fresh_lp_words_and_plan(
+        p.replace(share_targets=targets), LINKED[5], no_record, loaded)
+
+
 @pytest.mark.parametrize("scenario", LIMITED, ids=lambda s: s.name)
 def test_a_cliff_edge_rate_reaches_line_and_stream_limits_as_a_fresh_build(
         scenario: fo.Scenario, no_record: list[int],

@@ -103,20 +103,6 @@ class IncomeRhs:
         return self.rule(*self.args, *(income.get(k, 0.0) for k in self.keys))
 
 
-@dataclass(frozen=True)
-class CellTerms:
-    """A row whose coefficients and words are functions of one input cell (table, row
-    label, column): ``terms(value)`` and ``words(value)``, which the family itself uses.
-    A sweep changing that cell alone works them out again (its penalty's slack, if any, is
-    not among ``terms`` and stays)."""
-
-    table: str
-    position: int
-    column: str
-    terms: Callable[[float], Terms]
-    words: Callable[[float], str]
-
-
 class Place(StrEnum):
     """Where a number of the LP sits."""
 
@@ -220,9 +206,8 @@ class LpBuilder:
         #: rows and aux limits that are an input cell times a number (see Cell)
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
-        #: rows whose right-hand side other income makes, and whose terms a cell makes
+        #: rows whose right-hand side other income makes
         self.rhs_income: dict[int, IncomeRhs] = {}
-        self.cell_terms: dict[int, CellTerms] = {}
         #: numbers that cells of a column make, block by block (see CellUse)
         self.cell_uses: list[CellUse] = []
         #: a row with an IncomeRhs left out (no terms, and it held): other income could
@@ -358,7 +343,6 @@ class LpBuilder:
         *,
         rhs_from: Cell | None = None,
         rhs_income: IncomeRhs | None = None,
-        cell_terms: CellTerms | None = None,
     ) -> None:
         """Add ``sum(coef * var) <sense> rhs``. With a penalty, breaches cost that much per £.
 
@@ -366,8 +350,8 @@ class LpBuilder:
         twice has its coefficients summed in order, zero coefficients are dropped (as
         Pyomo's compiler does). ``rhs_from`` says the right-hand side is an input cell times
         a number and nothing else in the row depends on that cell (a sweep then changes the
-        bound alone); ``rhs_income`` and ``cell_terms`` say how other income makes its
-        right-hand side and a cell its terms (see :class:`IncomeRhs`, :class:`CellTerms`)."""
+        bound alone); ``rhs_income`` says how other income makes its right-hand side (see
+        :class:`IncomeRhs`)."""
         if penalty is not None:
             slack = self.aux("breach", info.rule)
             self.measure("breach_penalty", [(slack, -float(penalty))])
@@ -384,8 +368,6 @@ class LpBuilder:
             return
         if rhs_income is not None:
             self.rhs_income[len(self.rows) - 1] = rhs_income
-        if cell_terms is not None:
-            self.cell_terms[len(self.rows) - 1] = cell_terms
         if self.model is not None:
             xs = self._vars
             k = self._ptr[-1] - self._ptr[-2]

@@ -137,8 +137,9 @@ class ProblemIndex:
     def with_problem(self, problem: FundingProblem, table: str = "envelopes") -> ProblemIndex:
         """This index for ``problem``, which differs from this index's only in one column
         of ``table`` (:meth:`FundingProblem.with_cells`: envelope or other income amounts,
-        or a share target): every set and lookup is shared; only the values derived from
-        that table are worked out again (the money scale from amounts; other income)."""
+        a share target, a cliff-edge rate): every set and lookup is shared; only the
+        values derived from that table are worked out again (the money scale from amounts;
+        other income)."""
         out = copy.copy(self)  # shares every cached value computed so far
         object.__setattr__(out, "problem", problem)
         for name in _DERIVED.get(table, ()):

@@ -284,10 +284,11 @@ class FundingProblem:
         says why) or the column is not one of :func:`quick_cells`.
 
         Only those cells change, and no rule of validation reads them beyond their own row
-        (a number, finite, not negative, plausible; a share at most 100% and a least share
-        at most the row's greatest), so the tables are, row for row, what :meth:`replace`
-        would give, without validating every table again (a sweep's scenarios that change
-        amounts or shares; ``tests/test_sweep.py`` holds the two equal). Their index still
+        (a number, finite, not negative, plausible; a share or rate at most 100%, a required
+        one not blank, and a least share at most the row's greatest), so the tables are,
+        row for row, what :meth:`replace` would give, without validating every table again
+        (a sweep's scenarios that change amounts, shares or rates; ``tests/test_sweep.py``
+        and ``tests/test_cell_links.py`` hold the two equal). Their index still
         names the input's rows, as this problem's does."""
         most = quick_cells().get((table, column))
         current = getattr(self, table, None)

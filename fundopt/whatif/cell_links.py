@@ -4,8 +4,9 @@ new record of the LP.
 As for envelope amounts (:mod:`fundopt.whatif.in_place`), the families that read these
 cells said how: a row whose right-hand side other income makes carries an
 :class:`~fundopt.formulation.builder.IncomeRhs` (cliff-edge and rise limits, local-priority
-and national ring-fence rows, volatility rows), and a share target's row a
-:class:`~fundopt.formulation.builder.CellTerms` (its coefficients and words from its share).
+and national ring-fence rows, volatility rows), and a share target's row registers its
+coefficients and words as made from its share
+(:class:`~fundopt.formulation.builder.CellUse`).
 So a scenario whose overrides only change other income amounts
 (:class:`~fundopt.ScaleIncome`) or least shares of existing targets
 (:class:`~fundopt.SetShareTarget`) has its problem made from the one changed column
@@ -15,12 +16,12 @@ family's own functions, bit for bit. A cliff-edge fall rate (:class:`~fundopt.Se
 on existing rows) reaches more: the fall limits' coefficients, right-hand sides and words,
 and every line and stream limit with a blank fall rate (the limits on a change within it,
 the rows capping it, hard fall rules); the two families register those numbers as
-:class:`~fundopt.formulation.builder.CellUse` blocks, worked out from the rate by the
-functions they build with. Anything else (a new target, a new cliff-edge row, a rate
-of 0 or 100%, income that appears or goes where the words say whether there is any, a new
-money scale, a value validation refuses) goes the usual way. ``tests/test_cell_links.py``
-holds the LP equal, number for number, to a fresh record of the scenario's problem, and
-the plan to :func:`fundopt.solve`'s.
+``CellUse`` blocks too, worked out from the rate by the functions they build with.
+Anything else (a new target, a new cliff-edge row, a share or rate of 0 or 100%, income
+that appears or goes where the words say whether there is any, a new money scale, a value
+validation refuses) goes the usual way. ``tests/test_cell_links.py`` holds the LP equal,
+number for number, to a fresh record of the scenario's problem, and the plan to
+:func:`fundopt.solve`'s.
 """
 
 from __future__ import annotations
@@ -149,58 +150,9 @@ class IncomeLinks(CellLinks):
                 replace(self.arrays, row_lower=lower, row_upper=upper))
 
 
-class ShareLinks(CellLinks):
-    """Least shares of existing share targets: their rows' coefficients and words."""
-
-    table, column, overrides = "share_targets", "min_share", (SetShareTarget,)
-
-    def __init__(self, problem: FundingProblem, base: LpBuilder, arrays: ColumnArrays,
-                 col_of_var: np.ndarray) -> None:
-        super().__init__(problem, base, arrays, col_of_var)
-        self.rows = {link.position: i for i, link in base.cell_terms.items()
-                     if (link.table, link.column) == (self.table, self.column)}
-
-    def scenario_lp(self, scenario: Scenario) -> ScenarioLp | None:
-        problem = self.edited(scenario)
-        if problem is None:
-            return None
-        b, a = self.base, self.arrays
-        before = getattr(self.problem, self.table)[self.column]
-        after = getattr(problem, self.table)[self.column]
-        rows: dict[int, Row] = {}
-        data: np.ndarray | None = None
-        for label, old, value in zip(before.index.tolist(), before.tolist(), after.tolist(),
-                                     strict=True):
-            if old == value:
-                continue
-            i = self.rows.get(int(label))
-            if i is None or value is None:
-                return None  # a share set where there was none, or none left: rows change
-            link = b.cell_terms[i]
-            terms = link.terms(value)
-            where = self.entries(np.full(len(terms.vars), i), terms.vars)
-            if where is None or not terms.coefs.all():
-                return None  # a coefficient of 0 is no entry: another shape
-            if data is None:
-                data = a.matrix.data.copy()
-            data[where] = terms.coefs
-            rows[i] = replace(b.rows[i], info=replace(b.rows[i].info,
-                                                      description=link.words(value)))
-        index = b.index.with_problem(problem, self.table)
-        matrix = a.matrix if data is None else sp.csc_array(
-            (data, a.matrix.indices, a.matrix.indptr), shape=a.matrix.shape)
-        # the record keeps the base's coefficients: the scenario's are in its arrays,
-        # which are what HiGHS is given
-        return problem, b.with_rows(index, rows, {}), replace(a, matrix=matrix)
-
-
-class CliffEdgeLinks(CellLinks):
-    """Cliff-edge fall rates: the numbers the families registered as made from them
-    (:class:`~fundopt.formulation.builder.CellUse`): the fall limits' coefficients,
-    right-hand sides and words, and, for lines and streams with a blank fall rate, the
-    limits on their change within it (bounds, the rows capping it, hard fall rules)."""
-
-    table, column, overrides = "cliff_edges", "max_fall_rate", (SetCliffEdge,)
+class UseLinks(CellLinks):
+    """A column of shares or rates whose numbers the families registered as made from its
+    cells (:class:`~fundopt.formulation.builder.CellUse`)."""
 
     def __init__(self, problem: FundingProblem, base: LpBuilder, arrays: ColumnArrays,
                  col_of_var: np.ndarray) -> None:
@@ -218,9 +170,10 @@ class CliffEdgeLinks(CellLinks):
         labels = before.index.to_numpy(dtype=np.int64)
         old = before.to_numpy(dtype=float)
         new = getattr(problem, self.table)[self.column].to_numpy(dtype=float)
-        moved = old != new
-        # a rate of 0 or 100% (old or new) is another shape: no cap on a change within a
-        # limit of 0, no fall rule at 100%, no coefficient where nothing is kept
+        moved = (old != new) & ~(np.isnan(old) & np.isnan(new))  # a blank stays blank
+        # a value of 0 or 100%, old or new, is another shape (no cap on a change within a
+        # limit of 0, no fall rule at 100%, no coefficient where a share leaves nothing),
+        # and so is none (a share target's bound set or taken away: its row comes or goes)
         if not ((old[moved] > 0) & (old[moved] < 1) & (new[moved] > 0) & (new[moved] < 1)).all():
             return None
         b, a = self.base, self.arrays
@@ -277,3 +230,17 @@ class CliffEdgeLinks(CellLinks):
         # the scenario's are in its arrays, which are what HiGHS is given
         return problem, b.with_rows(index, rows, aux), arrays
 
+
+
+class ShareLinks(UseLinks):
+    """Least shares of existing share targets: their rows' coefficients and words."""
+
+    table, column, overrides = "share_targets", "min_share", (SetShareTarget,)
+
+
+class CliffEdgeLinks(UseLinks):
+    """Cliff-edge fall rates: the fall limits' coefficients, right-hand sides and words,
+    and, for lines and streams with a blank fall rate, the limits on their change within
+    it (bounds, the rows capping it, hard fall rules)."""
+
+    table, column, overrides = "cliff_edges", "max_fall_rate", (SetCliffEdge,)

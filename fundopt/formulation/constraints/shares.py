@@ -21,7 +21,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from fundopt._support import percent
-from fundopt.formulation.builder import CellTerms, Family, LpBuilder, RowInfo, Sense
+from fundopt.formulation.builder import CellUse, Family, LpBuilder, Place, RowInfo, Sense
 from fundopt.formulation.terms import Terms
 from fundopt.problem.schema import ShareScope
 from fundopt.problem.validation import rows
@@ -52,35 +52,47 @@ def add_share_targets(b: LpBuilder) -> None:
             m = float(g[bound])
             share = _Share(num_cols, other_cols, f"Share target: {what} gets {word} ",
                            f" of {of} in {g['year']}")
+            made = len(b.rows)
             b.row(
-                share.terms(m),
+                Terms(share.vars, share.coefficients(np.full(len(share.vars), m))),
                 sense,
                 0.0,
                 RowInfo(
                     Family.SHARE_TARGET,
                     f"share_{bound[:3]}[{key}]",
-                    share.words(m),
+                    share.words(np.array([m]))[0],
                     year=str(g["year"]),
                     sources=src,
                 ),
                 penalty=g["penalty"],
-                cell_terms=CellTerms("share_targets", int(pos), bound, share.terms,
-                                     share.words),
             )
+            if len(b.rows) > made:  # its numbers as its share makes them (see CellUse)
+                n = len(share.vars)
+                b.cell_uses += [
+                    CellUse("share_targets", bound, Place.COEFFICIENT, np.full(n, pos),
+                            np.full(n, made), share.coefficients, var=share.vars),
+                    # its right-hand side, 0 whatever the share, and its words
+                    CellUse("share_targets", bound, Place.RHS, np.array([pos]),
+                            np.array([made]), np.zeros_like, words=share.words)]
 
 
 @dataclass(frozen=True)
 class _Share:
-    """A share row's terms and words for its share ``m``: (1 - m) on the numerator's
-    allocations, -m on the rest of the denominator's."""
+    """A share row's coefficients and words as its share makes them: 1 - m on the
+    numerator's allocations, -m on the rest of the denominator's."""
 
     num: np.ndarray
     other: np.ndarray
     before: str  # the words before the share, and after it
     after: str
 
-    def terms(self, m: float) -> Terms:
-        return Terms.of(self.num, 1 - m) + Terms.of(self.other, -m)
+    @property
+    def vars(self) -> np.ndarray:
+        return np.concatenate([self.num, self.other])
 
-    def words(self, m: float) -> str:
-        return f"{self.before}{percent(m)}{self.after}"
+    def coefficients(self, m: np.ndarray) -> np.ndarray:
+        """Per variable of :attr:`vars`, its coefficient at share ``m`` (one per variable)."""
+        return np.where(np.arange(len(m)) < len(self.num), 1 - m, -m)
+
+    def words(self, m: np.ndarray) -> list[str]:
+        return [f"{self.before}{percent(v)}{self.after}" for v in m.tolist()]
