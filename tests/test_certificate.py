@@ -200,3 +200,40 @@ def test_the_reference_model_is_certified_cheaply() -> None:
     give = plan.tiers.loc[0, "give_allowed"]
     assert 50_000 < give < 55_000
     assert 0 <= plan.tiers.loc[0, "give_used"] <= give
+
+
+def test_the_whole_pound_objective_in_pieces_is_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # with every allocation fixed, the whole-pound objective's LP falls apart into
+    # independent parts (a line's change, a recipient-year's mix); a large one is solved in
+    # pieces, each a union of parts, and its optimum is the sum of theirs
+    import scipy.sparse as sp
+
+    p = regional_problem()
+    whole = fo.solve(p).certificate
+    assert whole is not None and np.isfinite(whole.whole_pound_objective)
+    seen: list[int] = []
+    pieces = cert._pieces
+
+    def spy(matrix: sp.csc_array, columns: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        out = pieces(matrix, columns)
+        # every row and column in exactly one piece; no entry links two pieces
+        rows = np.concatenate([r for r, _ in out])
+        cols = np.concatenate([c for _, c in out])
+        assert sorted(rows.tolist()) == list(range(matrix.shape[0]))
+        assert sorted(cols.tolist()) == list(range(matrix.shape[1]))
+        col_piece = np.empty(matrix.shape[1], dtype=int)
+        row_piece = np.empty(matrix.shape[0], dtype=int)
+        for k, (r, c) in enumerate(out):
+            row_piece[r], col_piece[c] = k, k
+        coo = sp.coo_array(matrix)
+        assert (row_piece[coo.row] == col_piece[coo.col]).all()
+        seen.append(len(out))
+        return out
+
+    monkeypatch.setattr(cert, "_pieces", spy)
+    monkeypatch.setattr(cert, "WHOLE_POUND_PIECE_COLUMNS", 50)
+    cut = fo.solve(p).certificate
+    assert cut is not None and seen and seen[-1] > 3
+    assert cut.whole_pound_objective == pytest.approx(whole.whole_pound_objective, rel=1e-12)
+    assert cut.rounding_cost == pytest.approx(whole.rounding_cost, abs=0.01)
