@@ -225,3 +225,30 @@ def test_a_kept_tiers_row_is_left_to_its_face_unless_the_answer_misses_it(
     t = traded.tiers.set_index("tier")
     assert t.loc[1, "achieved"] == pytest.approx(292.4 * M - 100.0, abs=1.0)
     assert traded.passed and fo.verify(p, traded).empty
+
+
+def test_a_kept_tiers_row_is_put_back_where_the_lp_without_it_is_unbounded(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    # a looser LP can be unbounded where the LP is not: then it is solved with the row
+    from test_line_limits import line_rise
+
+    p = line_rise().replace(priorities=frame(tier=[], goal=[], weight=[], give=[]))
+    expected = fo.solve(p)
+    run, solve_next = tiers.run, tiers._solve_next
+    freed: list[int] = []
+
+    def unbounded_when_free(model: Any) -> Any:
+        if freed and freed[-1]:
+            raise fo.UnboundedError("as if the free row had bounded it")
+        return run(model)
+
+    def spy(model: Any, k: int, start: Any = None, free: Any = None) -> Any:
+        freed.append(0 if free is None else len(free))
+        return solve_next(model, k, start, free)
+
+    monkeypatch.setattr(tiers, "run", unbounded_when_free)
+    monkeypatch.setattr(tiers, "_solve_next", spy)
+    plan = fo.solve(p)
+    assert freed == [1, 0]
+    assert plan.allocations.equals(expected.allocations)
+    assert plan.passed and plan.tiers["certified"].all()

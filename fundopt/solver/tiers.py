@@ -39,7 +39,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from fundopt.errors import SolverError
+from fundopt.errors import SolverError, UnboundedError
 from fundopt.formulation.builder import Family, Row, RowInfo, Sense
 from fundopt.solver.certificate import Certificate, LpPoint, certified
 from fundopt.solver.run import MS, run
@@ -206,10 +206,10 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
                               if hm.builder.tiers[j].keep_optimum], dtype=np.int32)
         model, freed = _solve_on_face(face, opened, k, h.getBasis(), kept_rows)
         certificate, last = _certified(model, k + 1)
-        _hold(model, freed)
         certificates.append(certificate)
         if on_tier is not None:
-            on_tier(k + 1, model)
+            on_tier(k + 1, model)  # reads HiGHS's answer (a later policy tier's bands)
+        _hold(model, freed)
         iterations += last.iterations
         optima.append(float(np.dot(costs[k], last.col_value)))  # the tier's own measure
     # HiGHS keeps the face (rounding's re-solves stay on it); rounding and the exact check
@@ -432,9 +432,9 @@ def _solve_next(model: HighsModel, k: int, start: Any = None,
     a 400-recipient problem's stability tier took 158 s by interior point with its tier
     row, 105 s with it free (presolve drops a free row), the same plan. Where the answer
     misses one of them after all (the face holds its tier to within
-    :data:`FACE_TOLERANCE` a pound, the row to half its give), the LP is solved again
-    with them in place; an answer that keeps them is the LP's optimum (it is optimal for
-    a looser LP), and its dual on them is 0."""
+    :data:`FACE_TOLERANCE` a pound, the row to half its give), or the LP without them is
+    unbounded, the LP is solved again with them in place; an answer that keeps them is the
+    LP's optimum (it is optimal for a looser LP), and its dual on them is 0."""
     from fundopt.solver.highs import INTERIOR_POINT, pass_lp
 
     h = model.highs
@@ -450,7 +450,12 @@ def _solve_next(model: HighsModel, k: int, start: Any = None,
             row_lower, model.row_upper)
     if start is not None and start.valid and model.options.get("solver") != INTERIOR_POINT:
         h.setBasis(_extended(start, len(model.row_lower)))
-    status = run(model)
+    try:
+        status = run(model)
+    except UnboundedError:
+        if not len(free):
+            raise
+        return _solve_next(model, k, start)  # only the free rows bounded it
     if status == MS.kOptimal and len(free):
         value = np.asarray(h.getSolution().row_value)[free]
         if np.any(value < model.row_lower[free]):
