@@ -125,7 +125,7 @@ def test_the_face_holds_the_solution_it_was_read_from_though_highs_solves_to_a_t
 
     solved: list[tuple[bool, int]] = []  # each stability LP: solved, columns held
 
-    def spy(model: Any, k: int, start: Any = None, free: Any = None) -> Any:
+    def spy(model: Any, k: int, start: Any = None, free: Any = tiers.NO_ROWS) -> Any:
         try:
             out = solve_next(model, k, start, free)
         except fo.SolverError:
@@ -188,8 +188,8 @@ def test_a_kept_tiers_row_is_left_to_its_face_unless_the_answer_misses_it(
     solve_next = tiers._solve_next
     freed: list[int] = []  # rows given HiGHS free, each LP of a later tier as it is tried
 
-    def spy(model: Any, k: int, start: Any = None, free: Any = None) -> Any:
-        freed.append(0 if free is None else len(free))
+    def spy(model: Any, k: int, start: Any = None, free: Any = tiers.NO_ROWS) -> Any:
+        freed.append(len(free))
         return solve_next(model, k, start, free)
 
     monkeypatch.setattr(tiers, "_solve_next", spy)
@@ -242,8 +242,8 @@ def test_a_kept_tiers_row_is_put_back_where_the_lp_without_it_is_unbounded(
             raise fo.UnboundedError("as if the free row had bounded it")
         return run(model)
 
-    def spy(model: Any, k: int, start: Any = None, free: Any = None) -> Any:
-        freed.append(0 if free is None else len(free))
+    def spy(model: Any, k: int, start: Any = None, free: Any = tiers.NO_ROWS) -> Any:
+        freed.append(len(free))
         return solve_next(model, k, start, free)
 
     monkeypatch.setattr(tiers, "run", unbounded_when_free)

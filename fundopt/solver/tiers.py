@@ -218,6 +218,10 @@ def solve_tiers(hm: HighsModel, start: Any = None, *, upto: int | None = None,
                      tuple(certificates))
 
 
+#: No rows: what :func:`_solve_next` gives HiGHS free where the face holds nothing.
+NO_ROWS = np.zeros(0, dtype=np.int32)
+
+
 #: A reduced cost or dual (value per model unit, maximised form) at least this large marks
 #: a column or row that every optimal plan of the tier holds at its bound (complementary
 #: slackness); smaller ones are taken as ties. On the reference model (December 2026) tier
@@ -318,7 +322,7 @@ class _Held:
 
 
 def _solve_on_face(face: Face, opened: HighsModel, k: int, start: Any = None,
-                   kept_rows: np.ndarray | None = None) -> tuple[HighsModel, np.ndarray]:
+                   kept_rows: np.ndarray = NO_ROWS) -> tuple[HighsModel, np.ndarray]:
     """Solve tier ``k + 1``'s LP ``opened`` on ``face``; return the LP solved and the rows
     HiGHS was given free (:func:`_solve_next`: ``kept_rows``, the rows of the tiers the
     face keeps, while the face holds the plan; give them back with :func:`_hold`).
@@ -338,8 +342,7 @@ def _solve_on_face(face: Face, opened: HighsModel, k: int, start: Any = None,
     10.6 s by the tier row, and tier 1 gives up 37p, not £4,159). If HiGHS still finds no
     point, each held row within :data:`FACE_SLACK` of its bound as well, and failing
     that, the tier row alone (the earlier tier's give) holds the plan."""
-    none = np.zeros(0, dtype=np.int32)
-    free = none if kept_rows is None or face.cols is None else kept_rows
+    free = NO_ROWS if face.cols is None else kept_rows
     tried: HighsModel | None = None
     attempts = [(0.0, False), (0.0, True), (FACE_SLACK, True)]
     if _moved(face.on(opened), face.on(opened, 0.0, True)) > FAR_OFF_FACE:
@@ -357,8 +360,7 @@ def _solve_on_face(face: Face, opened: HighsModel, k: int, start: Any = None,
         except SolverError:
             if model is opened:
                 raise
-    _solve_next(opened, k, start)
-    return opened, none
+    return opened, _solve_next(opened, k, start)
 
 
 #: How far (model units) the solution a face was read from may lie beyond the face's
@@ -421,7 +423,7 @@ def later_tier_options(n_cols: int) -> dict[str, object]:
 
 
 def _solve_next(model: HighsModel, k: int, start: Any = None,
-                free: np.ndarray | None = None) -> np.ndarray:
+                free: np.ndarray = NO_ROWS) -> np.ndarray:
     """Solve tier ``k + 1``: its LP loaded afresh from fundopt's arrays (``model``) and
     solved by the tier's method, from ``start`` (the basis tier ``k`` ended on) where that
     method is simplex (:data:`LATER_TIER_IPM_FROM_COLUMNS`). Return the rows HiGHS holds
@@ -441,7 +443,6 @@ def _solve_next(model: HighsModel, k: int, start: Any = None,
     h.clearModel()
     for name, value in model.options.items():  # the later tier's (_described)
         h.setOptionValue(name, value)  # type: ignore[arg-type]
-    free = np.zeros(0, dtype=np.int32) if free is None else free
     row_lower = model.row_lower
     if len(free):
         row_lower = row_lower.copy()

@@ -231,7 +231,6 @@ class UseLinks(CellLinks):
         return problem, b.with_rows(index, rows, aux), arrays
 
 
-
 class ShareLinks(UseLinks):
     """Least shares of existing share targets: their rows' coefficients and words."""
 
