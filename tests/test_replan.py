@@ -324,11 +324,11 @@ def test_rounding_keeps_confirmed_totals_by_moving_a_pound_along_a_chain() -> No
 
     x = np.array([0.6, 0.4, 0.4, 0.6, 0.5])  # a1, a3, b1, b2, f2 (pounds)
     out = np.array([1, 1, 0, 1, 0])
-    rows = sp.csr_array(np.array([[1.0, 1.0, 0, 0, 0], [0, 0, 1.0, 1.0, 0]]))
+    rows = sp.csc_array(np.array([[1.0, 1.0, 0, 0, 0], [0, 0, 1.0, 1.0, 0]]))
     index = types.SimpleNamespace(by_stream_year={("s1", "t"): [0, 1, 2], ("s2", "t"): [3, 4]})
     builder = types.SimpleNamespace(scale=1.0, index=index,
                                     rows=[types.SimpleNamespace(penalty=None)] * 2)
-    hm = types.SimpleNamespace(builder=builder, by_rows=rows, row_lower=np.ones(2),
+    hm = types.SimpleNamespace(builder=builder, matrix=rows, row_lower=np.ones(2),
                                row_upper=np.ones(2), col_lower=np.zeros(5),
                                col_of_x=np.arange(5))
     mended = _balanced(hm, _whole_sums(hm), x, out)  # type: ignore[arg-type]

@@ -157,7 +157,7 @@ def _broken_rows(
     point[hm.col_of_x[ok]] = alloc[ok] / scale
     for key, j in carry_cols.items():
         point[j] = carry[key] / scale
-    value = hm.by_rows @ point
+    value = _matrix(hm) @ point
     hard = np.array([r.penalty is None and r.info.family is not Family.ACCOUNTING
                      for r in hm.builder.rows], dtype=bool)
     miss = (np.maximum(hm.row_lower - value, value - hm.row_upper) - room) * scale
@@ -280,27 +280,31 @@ def _whole_sums(hm: HighsModel) -> dict[int, tuple[np.ndarray, int]]:
     a whole number of pounds: row -> (its allocation variables, sorted; the total)."""
     scale = hm.builder.scale
     lo, hi = hm.row_lower, hm.row_upper
-    A = hm.by_rows
+    A = _matrix(hm)
+    n_rows = len(lo)
     var_of_col = np.full(A.shape[1], -1, dtype=np.int64)
     ok = hm.col_of_x >= 0
     var_of_col[hm.col_of_x[ok]] = np.flatnonzero(ok)
-    size = np.diff(A.indptr)
+    entry_var = var_of_col[np.repeat(np.arange(A.shape[1]), np.diff(A.indptr))]
+    size = np.bincount(A.indices, minlength=n_rows)
     total = np.where(np.isfinite(lo), lo, 0.0) * scale
-    rows = np.flatnonzero((lo == hi) & np.isfinite(lo) & (size > 0)
-                          & (np.abs(total - np.round(total)) <= SNAP))
-    if not len(rows):
-        return {}
     # every entry of the row 1, on an allocation column
-    entry_bad = (A.data != 1.0) | (var_of_col[A.indices] < 0)
-    bad = np.bincount(np.repeat(np.arange(len(size)), size), weights=entry_bad,
-                      minlength=len(size))
-    out: dict[int, tuple[np.ndarray, int]] = {}
-    for i in rows[bad[rows] == 0].tolist():
-        if i >= len(hm.builder.rows) or hm.builder.rows[i].penalty is not None:
-            continue
-        cols = A.indices[A.indptr[i]:A.indptr[i + 1]]
-        out[i] = (np.sort(var_of_col[cols]), round(float(total[i])))
-    return out
+    bad = np.bincount(A.indices, weights=(A.data != 1.0) | (entry_var < 0), minlength=n_rows)
+    keep = ((lo == hi) & np.isfinite(lo) & (size > 0) & (bad == 0)
+            & (np.abs(total - np.round(total)) <= SNAP))
+    keep[len(hm.builder.rows):] = False
+    keep[[i for i in np.flatnonzero(keep).tolist()
+          if hm.builder.rows[i].penalty is not None]] = False
+    if not keep.any():
+        return {}
+    # the entries of those rows, by row and then variable (the columns' order)
+    on = keep[A.indices]
+    row, var = A.indices[on], entry_var[on]
+    order = np.lexsort((var, row))
+    row, var = row[order], var[order]
+    starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
+    return {int(row[a]): (var[a:b], round(float(total[row[a]])))
+            for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(row)], strict=True)}
 
 
 def _largest_remainder(
@@ -363,7 +367,7 @@ def _near_binding(
                     dtype=bool)
     if not hard.any():
         return []
-    A = hm.by_rows
+    A = _matrix(hm)
     reach = _reach(hm, A, carry_cols)
     value = A @ col_value
     lo, hi = hm.row_lower, hm.row_upper
@@ -374,8 +378,15 @@ def _near_binding(
     return [int(i) for i in np.flatnonzero(near)]
 
 
+def _matrix(hm: HighsModel) -> sp.csc_array:
+    """The LP's matrix as HighsModel holds it, in compressed columns. Rounding reads it
+    as it is: a copy in compressed rows would cost as much memory again (62 MB on a
+    400-recipient problem, held through its re-solves, when memory peaks)."""
+    return hm.matrix
+
+
 def _reach(
-    hm: HighsModel, A: sp.csr_array, carry_cols: dict[tuple[str, str], int],
+    hm: HighsModel, A: sp.csc_array, carry_cols: dict[tuple[str, str], int],
 ) -> np.ndarray:
     """Per row of ``A``, in model units, the most whole-pound rounding can move it."""
     moving = np.zeros(A.shape[1])
@@ -388,7 +399,7 @@ def _reach(
 
 def reach_of_rows(hm: HighsModel, rows: np.ndarray) -> np.ndarray:
     """Per row (model units), the most whole-pound rounding can move it."""
-    return _reach(hm, hm.by_rows[np.asarray(rows, dtype=np.int64), :], _carry_columns(hm))
+    return _reach(hm, _matrix(hm)[np.asarray(rows, dtype=np.int64), :], _carry_columns(hm))
 
 
 def _carry_columns(hm: HighsModel) -> dict[tuple[str, str], int]:
@@ -405,7 +416,7 @@ def _tightened_point(
     bounds are restored after."""
     h = hm.highs
     idx = np.asarray(rows, dtype=np.int64)
-    reach = _reach(hm, hm.by_rows[idx, :], carry_cols)
+    reach = _reach(hm, _matrix(hm)[idx, :], carry_cols)
     lo, hi = hm.row_lower[idx], hm.row_upper[idx]
     equal = lo == hi
     new_lo = np.where(np.isfinite(lo) & ~equal, lo + reach, lo)
