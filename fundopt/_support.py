@@ -64,3 +64,54 @@ def reduce_frozen(obj: Any) -> tuple[Any, tuple[type, dict[str, Any]]]:
 
 def _make(cls: type, values: dict[str, Any]) -> Any:
     return cls(**values)
+
+
+#: glibc's ``mallopt`` parameter for the size from which a block gets its own mapping
+#: (``M_MMAP_THRESHOLD`` in ``malloc.h``), and the size fundopt pins it at: 128 KiB,
+#: glibc's own starting value.
+_M_MMAP_THRESHOLD = -3
+MMAP_THRESHOLD_BYTES = 128 * 1024
+
+_pinned = False
+
+
+def return_large_blocks_promptly() -> bool:
+    """Have each large block of memory (128 KiB or more) given back to the system as soon
+    as it is freed, for the rest of the process. True if the setting is in force.
+
+    glibc, the C library of most Linux systems, raises the size from which a block gets
+    its own mapping each time such a block is freed (up to 32 MiB), and keeps what it freed
+    below that size for reuse instead of handing it back: HiGHS's interior point and
+    simplex each free hundreds of megabytes between tiers, and the next stage's blocks were
+    laid out beside that memory, not in it. Pinned at glibc's starting value, a
+    400-recipient problem peaked at 1,938 MiB instead of 2,115, in about the same time
+    (``benchmarks/README.md``). It is one setting for the whole process and cannot be
+    undone, and blocks mapped and unmapped cost page faults, so :func:`fundopt.solve` asks
+    for it only for large LPs (:data:`fundopt.plan.solve.PROMPT_RETURN_FROM_COLUMNS`).
+    Elsewhere (macOS,
+    Windows, musl) and where the user has set ``MALLOC_MMAP_THRESHOLD_`` themselves, it
+    does nothing and returns False.
+    """
+    global _pinned
+    import os
+    import sys
+
+    if _pinned:
+        return True
+    if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
+        return False
+    import ctypes
+
+    try:
+        if not os.confstr("CS_GNU_LIBC_VERSION"):  # "glibc 2.36", None elsewhere
+            return False
+    except (ValueError, OSError):
+        return False
+    try:
+        mallopt = ctypes.CDLL(None).mallopt
+    except (OSError, AttributeError):
+        return False
+    mallopt.argtypes = (ctypes.c_int, ctypes.c_int)
+    mallopt.restype = ctypes.c_int
+    _pinned = mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES) == 1
+    return _pinned

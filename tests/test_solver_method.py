@@ -160,3 +160,47 @@ def test_ctrl_c_during_a_solve_stops_highs_cleanly(monkeypatch: pytest.MonkeyPat
     # HiGHS keeps the interrupt on that Highs object, and fundopt drops it with the
     # interrupt; solving again (the next cell, the next command) starts afresh
     assert fo.solve(regional_problem()).passed
+
+
+def _pinned_in_a_fresh_process(**env: str) -> str:
+    """What return_large_blocks_promptly says in a new interpreter (the setting cannot be
+    undone, so the test's own process is left alone)."""
+    code = ("from fundopt._support import return_large_blocks_promptly as r; "
+            "print(r(), r())")
+    base = {k: v for k, v in os.environ.items() if k != "MALLOC_MMAP_THRESHOLD_"}
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**base, **env}, cwd=ROOT)
+    return out.stdout.strip()
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux")
+                    or not os.confstr("CS_GNU_LIBC_VERSION"), reason="glibc only")
+def test_large_blocks_go_back_promptly_on_glibc_unless_the_user_set_it() -> None:
+    assert _pinned_in_a_fresh_process() == "True True"
+    # the user's own choice (read by glibc at start-up) is left as it is
+    assert _pinned_in_a_fresh_process(MALLOC_MMAP_THRESHOLD_="1048576") == "False False"
+
+
+def test_elsewhere_nothing_is_changed(monkeypatch: pytest.MonkeyPatch) -> None:
+    import fundopt._support as support
+
+    monkeypatch.setattr(support, "_pinned", False)
+    monkeypatch.setattr(sys, "platform", "darwin")
+    assert support.return_large_blocks_promptly() is False
+
+
+def test_only_large_lps_ask_for_it_and_the_plan_is_the_same(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import fundopt.plan.solve as solve_module
+
+    calls: list[bool] = []
+    monkeypatch.setattr(solve_module, "return_large_blocks_promptly",
+                        lambda: calls.append(True) or True)
+    problem = regional_problem()
+    plain = fo.solve(problem)
+    assert calls == []  # a small LP: the process's memory settings are left alone
+    assert solve_module.PROMPT_RETURN_FROM_COLUMNS == IPM_FROM_COLUMNS  # from there
+    monkeypatch.setattr(solve_module, "PROMPT_RETURN_FROM_COLUMNS", 1)
+    asked = fo.solve(problem)
+    assert calls == [True]
+    assert asked.fingerprint == plain.fingerprint
