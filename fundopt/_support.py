@@ -88,9 +88,8 @@ def return_large_blocks_promptly() -> bool:
     (``benchmarks/README.md``). It is one setting for the whole process and cannot be
     undone, and blocks mapped and unmapped cost page faults, so :func:`fundopt.solve` asks
     for it only for large LPs (:data:`fundopt.plan.solve.PROMPT_RETURN_FROM_COLUMNS`).
-    Elsewhere (macOS,
-    Windows, musl) and where the user has set ``MALLOC_MMAP_THRESHOLD_`` themselves, it
-    does nothing and returns False.
+    Elsewhere (macOS, Windows, musl) and where the user has set ``MALLOC_MMAP_THRESHOLD_``
+    themselves, it does nothing and returns False.
     """
     global _pinned
     import os

@@ -86,6 +86,10 @@ def solve(
     Raises :class:`~fundopt.SolverError` when HiGHS is missing, fails or stops at the time
     limit, and :class:`~fundopt.errors.VerificationError` if the plan fails the
     independent check (it is then never returned).
+
+    For an LP of :data:`PROMPT_RETURN_FROM_COLUMNS` columns or more, on Linux with glibc,
+    it has freed memory handed back to the system at once, for the rest of the process
+    (:func:`fundopt._support.return_large_blocks_promptly`; docs/formulation.md, "Solving").
     """
     expect(problem, FundingProblem, "solve's problem",
            "read a workbook first: fo.solve(fo.read_workbook('budget.xlsx'))"
