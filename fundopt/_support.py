@@ -99,13 +99,13 @@ def return_large_blocks_promptly() -> bool:
         return True
     if not sys.platform.startswith("linux") or "MALLOC_MMAP_THRESHOLD_" in os.environ:
         return False
-    import ctypes
-
     try:
         if not os.confstr("CS_GNU_LIBC_VERSION"):  # "glibc 2.36", None elsewhere
             return False
     except (ValueError, OSError):
         return False
+    import ctypes
+
     try:
         mallopt = ctypes.CDLL(None).mallopt
     except (OSError, AttributeError):

@@ -303,8 +303,8 @@ def _whole_sums(hm: HighsModel) -> dict[int, tuple[np.ndarray, int]]:
     order = np.lexsort((var, row))
     row, var = row[order], var[order]
     starts = np.flatnonzero(np.r_[True, row[1:] != row[:-1]])
-    return {int(row[a]): (var[a:b], round(float(total[row[a]])))
-            for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(row)], strict=True)}
+    return {i: (v, round(float(total[i])))
+            for i, v in zip(row[starts].tolist(), np.split(var, starts[1:]), strict=True)}
 
 
 def _largest_remainder(
