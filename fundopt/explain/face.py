@@ -42,6 +42,9 @@ DUAL_TOLERANCE = 1e-7
 
 _BASIC = int(highspy.HighsBasisStatus.kBasic)
 _LOWER = int(highspy.HighsBasisStatus.kLower)
+#: Each basis status by its number: looked up, not made one by one (a face LP's basis of
+#: about 30,000 statuses: 1 ms, against 27 ms building each enum from its number).
+_STATUS = tuple(sorted(highspy.HighsBasisStatus.__members__.values(), key=int))
 
 
 @dataclass(frozen=True)
@@ -203,9 +206,8 @@ FACE_OPTIONS: dict[str, object] = {
 
 def _set_basis(h: highspy.Highs, col_status: np.ndarray, row_status: np.ndarray) -> bool:
     """Give HiGHS the basis; False if it refuses it (the first range then starts cold)."""
-    status = highspy.HighsBasisStatus
     basis = highspy.HighsBasis()
-    basis.col_status = [status(int(s)) for s in col_status]
-    basis.row_status = [status(int(s)) for s in row_status]
+    basis.col_status = [_STATUS[s] for s in col_status.tolist()]
+    basis.row_status = [_STATUS[s] for s in row_status.tolist()]
     basis.valid = True
     return bool(h.setBasis(basis) == highspy.HighsStatus.kOk)
