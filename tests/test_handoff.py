@@ -72,7 +72,10 @@ def test_a_pyomo_free_build_records_the_same_lp():
     problem = regional_problem()
     with_pyomo, without = build_model(problem), build_model(problem, pyomo=False)
     assert without.model is None
-    assert_same_lp(compile_to_highs(with_pyomo), compile_to_highs(without))
+    compiled = compile_to_highs(without)
+    assert_same_lp(compile_to_highs(with_pyomo), compiled)
+    # the record is the compiled model's matrix itself, not a second copy of its entries
+    assert without._sealed is compiled.matrix and without._chunks == []
 
 
 def _one_row_builder(terms: list[tuple[int, float]] | Terms) -> LpBuilder:
@@ -135,6 +138,32 @@ def test_rows_added_as_a_block_are_the_rows_added_one_by_one():
     assert block.rows == one_by_one.rows
     assert_same_lp(compile_to_highs(block), compile_to_highs(one_by_one))
     assert_same_lp(compile_to_highs(block), compile_to_highs(block, via_pyomo=True))
+
+
+@pytest.mark.parametrize("pyomo", [False, True], ids=["numbers", "pyomo"])
+def test_the_record_lets_its_entries_go_once_compiled_and_rows_added_later_still_count(
+        pyomo: bool):
+    # compiled, the builder keeps its rows as the matrix HiGHS got (no second copy of its
+    # entries); rows and a variable added after that are in the next compile, which is the
+    # LP of a builder that recorded everything before compiling once
+    terms, infos, rhs = _block_rows()
+    later, once = (LpBuilder(ProblemIndex(tiny()), pyomo=pyomo) for _ in range(2))
+    for b in (later, once):
+        b.aux("extra", "extra[test]")  # variable 2
+        b.row(terms[0], Sense.LE, float(rhs[0]), infos[0])
+        b.measure("value", [(0, 1.0), (1, 1.0), (2, 1.0)])
+    first = later.arrays()
+    assert later._chunks == [] and later._cols == [] and later._sealed is first.matrix
+    for b in (later, once):
+        b.rows_block(np.array([0, 1]), [1], [2.0], Sense.LE, infos[1:2], rhs[1:2])
+        b.aux("more", "more[test]")  # variable 3, in the last row only
+        b.row(Terms.pairs([*terms[2], (3, 1.0)]), Sense.GE, float(rhs[2]), infos[2])
+        b.finish()
+    again = compile_to_highs(later)
+    assert again.matrix.shape == (3, 4)  # type: ignore[attr-defined]
+    assert_same_lp(again, compile_to_highs(once))
+    if pyomo:
+        assert_same_lp(again, compile_to_highs(later, via_pyomo=True))
 
 
 def test_a_block_row_with_a_variable_twice_is_refused():

@@ -200,6 +200,10 @@ class LpBuilder:
         self._cols: list[int] = []
         self._vals: list[float] = []
         self._chunks: list[tuple[np.ndarray, np.ndarray]] = []
+        #: once :meth:`arrays` has run, the rows it took in, as its matrix (the entries
+        #: they were recorded as are let go: see :meth:`arrays`); the chunks and lists
+        #: then hold only the rows added since
+        self._sealed: sp.csc_array | None = None
         self._scratch = np.zeros(0, dtype=np.int64)
         self._rhs: list[float] = []  # model units
         self._sense: list[int] = []  # 1 for >=, -1 for <=, 0 for ==
@@ -470,8 +474,16 @@ class LpBuilder:
             return [], []
         if len(self._cols) >= k:
             return self._cols[-k:], self._vals[-k:]
-        cols, vals = self._chunks[-1]
+        cols, vals = self._recorded()[-1]
         return cols[-k:].tolist(), vals[-k:].tolist()
+
+    def _recorded(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The entries recorded as arrays, oldest first: those :meth:`arrays` took in
+        (read back, row by row, from its matrix), then the chunks."""
+        if self._sealed is None:
+            return self._chunks
+        rows = self._sealed.tocsr()
+        return [(rows.indices, rows.data), *self._chunks]
 
     def rows_block(self, ptr: np.ndarray, cols: np.ndarray, vals: np.ndarray, sense: Sense,
                    infos: Sequence[RowInfo], rhs_pounds: np.ndarray | None = None) -> None:
@@ -569,8 +581,8 @@ class LpBuilder:
     def arrays(self) -> LpArrays:
         """The LP as arrays over all variable numbers (see :class:`LpArrays`)."""
         n_rows, n_vars = len(self.rows), self.n_vars
-        chunks = [*self._chunks, (np.array(self._cols, dtype=np.int64),
-                                  np.array(self._vals, dtype=float))]
+        chunks = [*self._recorded(), (np.array(self._cols, dtype=np.int64),
+                                      np.array(self._vals, dtype=float))]
         # 32-bit indices where they fit: the conversion to columns moves half the bytes
         small = max(n_vars, self._ptr[-1]) < 2**31
         index_type = np.int32 if small else np.int64
@@ -581,6 +593,10 @@ class LpBuilder:
             shape=(n_rows, n_vars),
         ).tocsc()
         matrix.sort_indices()
+        # from now on the record is this matrix, which the model keeps anyway (HighsModel's):
+        # the entries it was made from go, 16 bytes each as arrays of chunks (at 400
+        # recipients about 90 MB, held until the plan is made, through the solve's peak)
+        self._sealed, self._chunks, self._cols, self._vals = matrix, [], [], []
         # tier 1's terms in name order, a variable's coefficients summed left to right (as
         # Pyomo's compiler does); zeros are not "used"
         cost = cost_of(self.objective_terms, n_vars)
