@@ -203,3 +203,16 @@ def test_a_model_changed_after_the_build_goes_through_pyomo():
     b.model.extra = pyo.Constraint(expr=b.var(0) <= 1.0)  # a row the builder never saw
     with pytest.raises(RuntimeError, match=r"LpBuilder\.row"):
         compile_to_highs(b)
+
+
+def test_each_auxiliary_variable_keeps_its_kind_and_rule_in_creation_order():
+    b = LpBuilder(ProblemIndex(tiny()), pyomo=False)
+    first = b.aux("breach", "floor[a]", 5 * M)
+    block = b.aux_block("change", ["change[a,1]", "change[b,1]"], np.array([np.inf, 2 * M]))
+    assert [first, *block.tolist()] == [b.n_alloc, b.n_alloc + 1, b.n_alloc + 2]
+    expected = [("breach", "floor[a]"), ("change", "change[a,1]"), ("change", "change[b,1]")]
+    assert list(b.aux_meaning) == expected and len(b.aux_meaning) == 3
+    assert b.aux_meaning[1] == expected[1] and b.aux_meaning[-1] == expected[-1]
+    assert b.aux_meaning[1:] == expected[1:]
+    assert b.aux_meaning.index(("change", "change[b,1]")) == 2
+    assert list(b.aux_upper) == [5.0, np.inf, 2.0]  # model units (£1m)

@@ -9,6 +9,7 @@ a non-negative slack absorbs any breach at that cost per pound in the objective.
 from __future__ import annotations
 
 import copy
+from array import array
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -20,6 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from fundopt.errors import InfeasibleError
+from fundopt.formulation.aux_meaning import AuxMeaning
 from fundopt.formulation.goals import PARTS, cost_of, goals_in, tier_terms
 from fundopt.formulation.index import ProblemIndex
 from fundopt.formulation.terms import EMPTY, Term, Terms
@@ -64,7 +66,7 @@ class Sense(StrEnum):
     EQ = "=="
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class RowInfo:
     family: Family
     rule: str  # stable id, e.g. "cliff_edge[cumbria,2027-28]"
@@ -75,7 +77,7 @@ class RowInfo:
     sources: tuple[tuple[str, int], ...] = ()  # (table, position) of the input rows behind it
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Row:
     info: RowInfo
     sense: Sense
@@ -191,10 +193,14 @@ class LpBuilder:
         self.row_goal: list[Goal | None] = []
         self._goal: Goal | None = None
         self._first_tier: tuple[object, list[Goal | None], int, np.ndarray] | None = None
-        self.aux_meaning: list[tuple[str, str]] = []  # (kind, rule) per aux variable
-        self.aux_upper: list[float] = []  # model units, inf when unbounded
+        #: (kind, rule) per aux variable
+        self.aux_meaning = AuxMeaning()
+        #: per aux variable, its upper limit in model units (inf when unbounded)
+        self.aux_upper = array("d")
         self.carry: dict[tuple[str, str], int] = {}  # (stream, year) -> carried out
-        self._ptr: list[int] = [0]
+        # per row, where its entries end, its limit and its sense: as machine numbers, not
+        # Python objects (a quarter of the bytes: at 400 recipients, 300,000 rows)
+        self._ptr = array("q", [0])
         # a row's entries go on the lists (terms given as pairs) or, as arrays, on the
         # chunks (terms given as Terms); the lists always hold the latest entries
         self._cols: list[int] = []
@@ -205,8 +211,8 @@ class LpBuilder:
         #: then hold only the rows added since
         self._sealed: sp.csc_array | None = None
         self._scratch = np.zeros(0, dtype=np.int64)
-        self._rhs: list[float] = []  # model units
-        self._sense: list[int] = []  # 1 for >=, -1 for <=, 0 for ==
+        self._rhs = array("d")  # model units
+        self._sense = array("b")  # 1 for >=, -1 for <=, 0 for ==
         #: rows and aux limits that are an input cell times a number (see Cell)
         self.rhs_from: dict[int, Cell] = {}
         self.upper_from: dict[int, Cell] = {}
@@ -246,7 +252,7 @@ class LpBuilder:
         if upper_from is not None:
             self.upper_from[len(self.aux_upper)] = upper_from
         self.aux_upper.append(upper)
-        self.aux_meaning.append((kind, rule))
+        self.aux_meaning.append(kind, rule)
         if self.model is not None:
             v = self.model.aux.add()
             if upper_pounds is not None:
@@ -259,8 +265,8 @@ class LpBuilder:
         (``upper_pounds`` infinite where unbounded); their numbers, in order."""
         first = self.n_vars
         upper = np.asarray(upper_pounds, dtype=float) / self.scale
-        self.aux_upper += upper.tolist()
-        self.aux_meaning += [(kind, rule) for rule in rules]
+        self.aux_upper.frombytes(upper.tobytes())
+        self.aux_meaning.extend(kind, rules)
         if self.model is not None:
             for u in upper.tolist():
                 v = self.model.aux.add()
@@ -506,9 +512,9 @@ class LpBuilder:
         start = self._ptr[-1]
         self._flush()
         self._chunks.append((cols, vals))
-        self._ptr += (ptr[1:] + start).tolist()
-        self._rhs += (rhs / self.scale).tolist()
-        self._sense += [_SENSE_CODE[sense]] * n
+        self._ptr.frombytes((ptr[1:] + start).astype(np.int64).tobytes())
+        self._rhs.frombytes((rhs / self.scale).astype(float).tobytes())
+        self._sense.extend([_SENSE_CODE[sense]] * n)
         self.row_goal += [self._goal] * n
         self.rows += [Row(info, sense, r, (), None) for info, r in zip(infos, rhs.tolist(),
                                                                        strict=True)]
@@ -569,7 +575,7 @@ class LpBuilder:
         out = copy.copy(self)
         out.index = index
         out.tiers = index.problem.tiers  # a give in proportion to the money follows it
-        out.rows, out._rhs, out.aux_upper = list(self.rows), list(self._rhs), list(self.aux_upper)
+        out.rows, out._rhs, out.aux_upper = list(self.rows), self._rhs[:], self.aux_upper[:]
         for i, row in rows.items():
             out.rows[i] = row
             out._rhs[i] = row.rhs / self.scale
