@@ -18,7 +18,7 @@ import fundopt as fo
 from fundopt.explain.diagnosis import Diagnosis, allow_breaches, explain
 from fundopt.plan.solve import build
 from fundopt.plan.verify import check_rules
-from fundopt.solver.highs import new_highs
+from fundopt.solver.highs import CALLS_FROM_COLUMNS, new_highs
 from fundopt.solver.run import run
 
 MS = highspy.HighsModelStatus
@@ -184,8 +184,10 @@ def test_the_diagnosis_workbook(tmp_path):
 class FakeHighs:
     """Stands in for highspy.Highs: reports a chosen model status."""
 
-    def __init__(self, status: highspy.HighsModelStatus, solver: str = "simplex") -> None:
+    def __init__(self, status: highspy.HighsModelStatus, solver: str = "simplex",
+                 n_cols: int = CALLS_FROM_COLUMNS) -> None:
         self.status = status
+        self.n_cols = n_cols
         self.options: dict[str, object] = {"solver": solver}
         self.runs: list[object] = []
         self.HandleKeyboardInterrupt = False
@@ -194,8 +196,11 @@ class FakeHighs:
         self.runs.append(self.options["solver"])
 
     def solve(self) -> None:  # highspy's run with HandleKeyboardInterrupt (fundopt's way)
-        assert self.HandleKeyboardInterrupt
+        assert self.HandleKeyboardInterrupt and self.n_cols >= CALLS_FROM_COLUMNS
         self.run()
+
+    def getNumCol(self) -> int:
+        return self.n_cols
 
     def getOptionValue(self, name: str) -> tuple[object, object]:
         return highspy.HighsStatus.kOk, self.options.get(name)
@@ -219,10 +224,13 @@ class FakeModel:
         self.options = options or {}
 
 
+@pytest.mark.parametrize("n_cols", [CALLS_FROM_COLUMNS - 1, CALLS_FROM_COLUMNS],
+                         ids=["quick", "interruptible"])
 @pytest.mark.parametrize("solver", ["simplex", "ipx"])
 @pytest.mark.parametrize("status", list(MS.__members__.values()), ids=list(MS.__members__))
-def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus, solver: str):
-    highs = FakeHighs(status, solver)
+def test_every_highs_status_has_a_clear_outcome(status: highspy.HighsModelStatus, solver: str,
+                                                n_cols: int):
+    highs = FakeHighs(status, solver, n_cols)
     model = FakeModel(highs, {"time_limit": 30.0})
     if solver == "ipx":  # a limit is the user's: never a second, simplex run after it
         with contextlib.suppress(fo.FundoptError, KeyboardInterrupt):

@@ -6,6 +6,7 @@ lowered here so small problems take the interior-point path."""
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -16,8 +17,9 @@ from whatif_problems import regional_problem
 
 import fundopt as fo
 from fundopt.plan.solve import build
-from fundopt.solver.highs import IPM_FROM_COLUMNS, highs_options
+from fundopt.solver.highs import CALLS_FROM_COLUMNS, IPM_FROM_COLUMNS, highs_options
 from fundopt.solver.run import run
+from fundopt.solver.watch import SolverWatch, watching
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -138,6 +140,8 @@ def test_ctrl_c_during_a_solve_stops_highs_cleanly(monkeypatch: pytest.MonkeyPat
 
     import highspy
 
+    # an LP this small is solved without calls into Python (the next tests): as a large one
+    monkeypatch.setattr(sys.modules["fundopt.solver.highs"], "CALLS_FROM_COLUMNS", 1)
     hm = build(regional_problem())
     h = hm.highs
     fired = threading.Event()
@@ -159,6 +163,51 @@ def test_ctrl_c_during_a_solve_stops_highs_cleanly(monkeypatch: pytest.MonkeyPat
     assert h.HandleKeyboardInterrupt is False
     # HiGHS keeps the interrupt on that Highs object, and fundopt drops it with the
     # interrupt; solving again (the next cell, the next command) starts afresh
+    assert fo.solve(regional_problem()).passed
+
+
+def _watched_run(hm: object) -> SolverWatch:
+    watch = SolverWatch()
+    with watching(watch):
+        run(hm)  # type: ignore[arg-type]
+    return watch
+
+
+def test_a_quick_solve_runs_without_calls_into_python_and_a_large_one_with_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Below CALLS_FROM_COLUMNS HiGHS never calls Python (each call waits for Python's lock
+    while another thread, the bands, holds it): no iteration is counted and the progress
+    line names the method asked for; from it, HiGHS reports each iteration."""
+    quick = _watched_run(build(regional_problem()))
+    assert build(regional_problem()).highs.getNumCol() < CALLS_FROM_COLUMNS
+    assert (quick.phase, quick.iterations, quick.runs) == ("dual simplex", 0, 1)
+    monkeypatch.setattr(sys.modules["fundopt.solver.highs"], "CALLS_FROM_COLUMNS", 1)
+    large = _watched_run(build(regional_problem()))
+    assert large.iterations > 0 and large.phase
+    assert large._subscribed == []  # nothing left on the Highs object after the run
+
+
+def test_a_ctrl_c_during_a_quick_solve_ends_the_call_once_highs_returns(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A quick run cannot be stopped half way: the Ctrl-C is held, HiGHS finishes (the model
+    is optimal, nothing raised through its C++), and the caller gets KeyboardInterrupt."""
+    import _thread
+
+    import highspy
+
+    hm = build(regional_problem())
+    h = hm.highs
+    plain_run = type(h).run
+
+    def ctrl_c_then_run() -> object:
+        _thread.interrupt_main()  # what Ctrl+C does, as HiGHS starts
+        return plain_run(h)
+
+    monkeypatch.setattr(h, "run", ctrl_c_then_run)
+    with pytest.raises(KeyboardInterrupt):
+        _watched_run(hm)
+    assert h.getModelStatus() == highspy.HighsModelStatus.kOptimal
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
     assert fo.solve(regional_problem()).passed
 
 

@@ -62,7 +62,7 @@ def run(hm: HighsModel) -> Any:
     iteration limit or an interruption (FO-L05) and for numerical or other failures (FO-L12).
     """
     require_highspy()
-    from fundopt.solver.highs import run_highs, solve_interruptibly
+    from fundopt.solver.highs import run_highs, run_watched
 
     h = hm.highs
     status = run_highs(h)
@@ -70,7 +70,7 @@ def run(hm: HighsModel) -> Any:
         # presolve could not tell which; without it simplex can
         h.setOptionValue("presolve", "off")
         h.clearSolver()
-        solve_interruptibly(h)
+        run_watched(h)
         h.setOptionValue("presolve", "on")
         status = h.getModelStatus()
     if status == MS.kInterrupt:

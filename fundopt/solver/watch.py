@@ -14,7 +14,10 @@ HiGHS through :func:`fundopt.solver.highs.run_highs` reports to ``watch``:
 
 Outside ``watching`` nothing is subscribed and runs are exactly as before. Measured on a
 127k-column LP (31k dual simplex iterations): the per-iteration callback costs less than
-the run-to-run noise (5.5 s either way).
+the run-to-run noise (5.5 s either way). Below
+:data:`fundopt.solver.highs.CALLS_FROM_COLUMNS` a run is quick and nothing is subscribed
+(each call waits for Python's lock, which another thread may hold): the line names the
+method HiGHS was asked for, and a Ctrl-C is raised when the run returns.
 """
 
 from __future__ import annotations
@@ -100,17 +103,20 @@ def watching(watch: SolverWatch) -> Iterator[SolverWatch]:
 
 
 @contextmanager
-def watched(highs: Any) -> Iterator[None]:
+def watched(highs: Any, *, calls: bool = True) -> Iterator[None]:
     """Around one ``highs.run()``: subscribe the current watch's callbacks (if any), take
     Ctrl-C over for the run's length, and raise :class:`KeyboardInterrupt` after a run that
-    a Ctrl-C stopped."""
+    a Ctrl-C stopped. ``calls=False`` (a quick run: HiGHS is not to call Python, see
+    :data:`fundopt.solver.highs.CALLS_FROM_COLUMNS`): nothing is subscribed, the phase is
+    the method HiGHS was asked for, with no count, and a Ctrl-C waits for the run's end."""
     watch = _current.get()
     if watch is None:
         yield
         return
-    _subscribe(watch, highs)
+    if calls:
+        _subscribe(watch, highs)
     previous = _take_over_ctrl_c(watch)
-    watch.phase, watch.iterations = "", 0
+    watch.phase, watch.iterations = "" if calls else _method(highs), 0
     watch.running_since = time.perf_counter()
     watch.runs += 1
     try:
@@ -123,6 +129,14 @@ def watched(highs: Any) -> Iterator[None]:
     if watch.stop_requested:
         watch.stop_requested = False
         raise KeyboardInterrupt
+
+
+def _method(highs: Any) -> str:
+    """The method HiGHS was asked for, in the words of :data:`_PHASES`."""
+    if highs.getOptionValue("solver")[1] in ("ipx", "ipm"):
+        return "interior point"
+    return "primal simplex" if highs.getOptionValue("simplex_strategy")[1] == 4 \
+        else "dual simplex"
 
 
 def _subscribe(watch: SolverWatch, highs: Any) -> None:
