@@ -9,12 +9,12 @@
     fundopt --version
 
 Each stage prints its time in plain words; a long one shows a progress line (with HiGHS's
-phase and iterations while it solves). The output is checked before any solving (its
-folder writable, not the input, not a link to nothing). Errors print their message only
-(no traceback unless ``--debug`` or ``FUNDOPT_DEBUG=1``) and exit with the error's code
-(docs/errors.md); Ctrl-C at any stage stops quietly with exit code 130 and says what, if
-anything, was written. Nothing heavy is imported until the arguments are understood, so
-``fundopt --help`` is quick.
+phase and iterations while it solves; its method alone on an LP under 50,000 columns). The
+output is checked before any solving (its folder writable, not the input, not a link to
+nothing). Errors print their message only (no traceback unless ``--debug`` or
+``FUNDOPT_DEBUG=1``) and exit with the error's code (docs/errors.md); Ctrl-C at any stage
+stops quietly with exit code 130 and says what, if anything, was written. Nothing heavy is
+imported until the arguments are understood, so ``fundopt --help`` is quick.
 """
 
 from __future__ import annotations
