@@ -178,8 +178,9 @@ def test_a_quick_solve_runs_without_calls_into_python_and_a_large_one_with_them(
     """Below CALLS_FROM_COLUMNS HiGHS never calls Python (each call waits for Python's lock
     while another thread, the bands, holds it): no iteration is counted and the progress
     line names the method asked for; from it, HiGHS reports each iteration."""
-    quick = _watched_run(build(regional_problem()))
-    assert build(regional_problem()).highs.getNumCol() < CALLS_FROM_COLUMNS
+    small = build(regional_problem())
+    assert small.highs.getNumCol() < CALLS_FROM_COLUMNS
+    quick = _watched_run(small)
     assert (quick.phase, quick.iterations, quick.runs) == ("dual simplex", 0, 1)
     monkeypatch.setattr(sys.modules["fundopt.solver.highs"], "CALLS_FROM_COLUMNS", 1)
     large = _watched_run(build(regional_problem()))

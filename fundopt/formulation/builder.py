@@ -480,7 +480,8 @@ class LpBuilder:
             return [], []
         if len(self._cols) >= k:
             return self._cols[-k:], self._vals[-k:]
-        cols, vals = self._recorded()[-1]
+        # the latest chunk; the sealed record (read back whole) only when there is none
+        cols, vals = self._chunks[-1] if self._chunks else self._recorded()[-1]
         return cols[-k:].tolist(), vals[-k:].tolist()
 
     def _recorded(self) -> list[tuple[np.ndarray, np.ndarray]]:
