@@ -147,9 +147,12 @@ def _column_xml(letter: str, first_row: int, values: Sequence[Any], ids: dict[st
         s = ids[""]
         return [f'<c r="{letter}{r}" s="{s}" t="n"><v>{v:.16g}</v></c>'
                 for r, v in zip(rows, values, strict=True)]
-    if kinds == {str}:
-        return [_text(f"{letter}{r}", v, ids) for r, v in zip(rows, values, strict=True)]
-    return [_cell(f"{letter}{r}", v, ids) for r, v in zip(rows, values, strict=True)]
+    if kinds == {str}:  # names, years, words: each distinct text made once, not per cell
+        bodies = {v: _text_body(v, ids) for v in set(values)}
+        return [f'<c r="{letter}{r}"{bodies[v]}' for r, v in zip(rows, values, strict=True)]
+    texts = {v: _text_body(v, ids) for v in {v for v in values if isinstance(v, str)}}
+    return [f'<c r="{letter}{r}"{texts[v]}' if isinstance(v, str) else
+            _cell(f"{letter}{r}", v, ids) for r, v in zip(rows, values, strict=True)]
 
 
 def _cell(ref: str, value: Any, ids: dict[str, int]) -> str:
@@ -168,12 +171,17 @@ def _cell(ref: str, value: Any, ids: dict[str, int]) -> str:
 
 def _text(ref: str, value: str, ids: dict[str, int]) -> str:
     """A text cell's XML (see :func:`_cell`)."""
+    return f'<c r="{ref}"{_text_body(value, ids)}'
+
+
+def _text_body(value: str, ids: dict[str, int]) -> str:
+    """A text cell's XML after its reference (``<c r="A1"`` and this make the cell)."""
     text = clean_text(value)
     if not text:
-        return f'<c r="{ref}" s="{ids[""]}" t="inlineStr"/>'  # as openpyxl writes ""
+        return f' s="{ids[""]}" t="inlineStr"/>'  # as openpyxl writes ""
     style = ids["text"] if text[:1] in _TEXT_MARKS else ids[""]
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f'<c r="{ref}" s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f' s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
 
 
 def _touched_below(b: Block) -> bool:

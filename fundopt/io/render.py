@@ -127,12 +127,19 @@ def _wrapped_heights(columns: Sequence[_Out], widths: Sequence[float]) -> dict[i
     heights: dict[int, float] = {}
     if not wrapped:
         return heights
-    for i in range(len(wrapped[0][0].values)):
-        n = max(lines(str(c.values[i]), w) if isinstance(c.values[i], str) else 1
-                for c, w in wrapped)
+    counts = []
+    for c, w in wrapped:
+        of = _lines_of(c.values, w)
+        counts.append([of[v] if isinstance(v, str) else 1 for v in c.values])
+    for i, n in enumerate(map(max, *counts) if len(counts) > 1 else counts[0]):
         if n > 1:
             heights[HEADER_ROW + 1 + i] = POINTS_PER_LINE * n
     return heights
+
+
+def _lines_of(values: Sequence[Any], width: float) -> dict[str, int]:
+    """:func:`lines` of each distinct text among ``values`` (a column repeats many)."""
+    return {v: lines(v, width) for v in set(values) if isinstance(v, str)}
 
 
 def _heading(ws: Worksheet, heading: Sequence[Any]) -> None:
@@ -219,9 +226,7 @@ def _is_number(v: Any) -> bool:
 
 
 def _longest(values: pd.Series) -> int:
-    if not len(values):
-        return 0
-    return int(values.map(lambda v: len(str(v)) if v is not None else 0).max())
+    return max((len(str(v)) if v is not None else 0 for v in values.tolist()), default=0)
 
 
 def _width(col: _Out, unit: MoneyUnit) -> float:

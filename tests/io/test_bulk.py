@@ -28,12 +28,16 @@ AWKWARD: list[Any] = ["plain", "=SUM(A1:A2)", "-5 not a number", "@home", "  pad
                       "a<b & c>d", "bell\x07 removed", "", None, "x" * 40_000]
 NUMBERS: list[Any] = [1.5, -2, np.float64(3.25), np.int64(7), math.nan, math.inf, True, False,
                       pd.NA, 1e20]
+# the same texts again and again (years, names: each made once, written in every cell)
+REPEATED: list[Any] = ["=x", "plain", "=x", "", "plain", "a<b", "a<b", "=x", "", "  padded "]
+MIXED: list[Any] = ["same", None, "same", 1.5, "same", "=f", None, "=f", True, "same"]
 
 
 def _block(ws: Any) -> Block:
     ws["A1"] = "heading"
     ws["A3"], ws["B3"] = "text", "money"
-    return Block(ws, 4, [AWKWARD, NUMBERS], [TEXT, MONEY], heights={5: 30.0},
+    return Block(ws, 4, [AWKWARD, NUMBERS, REPEATED, MIXED], [TEXT, MONEY, TEXT, MONEY],
+                 heights={5: 30.0},
                  fills={(6, 2): "FFD966"})
 
 
@@ -110,10 +114,10 @@ def test_anything_written_below_a_block_afterwards_falls_back_to_the_slow_path(
     assert ws is not None
     ws.title = "T"
     wb.add_block(_block(ws))
-    ws["C6"] = "a note beside the table"  # openpyxl owns row 6 now
+    ws["E6"] = "a note beside the table"  # openpyxl owns row 6 now
     wb.save(tmp_path / "mixed.xlsx")
     got = openpyxl.load_workbook(tmp_path / "mixed.xlsx")["T"]
-    assert got["C6"].value == "a note beside the table" and got["B6"].value == 3.25
+    assert got["E6"].value == "a note beside the table" and got["B6"].value == 3.25
     assert got["A5"].value == "=SUM(A1:A2)" and got.row_dimensions[5].height == 30.0
 
 
