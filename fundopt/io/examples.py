@@ -69,6 +69,11 @@ def example_problem() -> FundingProblem:
 def example_rows_left(problem: FundingProblem) -> tuple[Issue, ...]:
     """A warning for each of the template's example recipient, activity and stream rows
     still in ``problem``, naming its sheet and cell."""
+    named = {name: {str(row[TABLES_BY_NAME[name].column_names[0]])
+                    for row in EXAMPLE_ROWS[name]} for name in _NAMED}
+    if not any(named[name] & set(getattr(problem, name)[TABLES_BY_NAME[name].column_names[0]]
+                                 .astype(str)) for name in _NAMED):
+        return ()  # no example id left: no example row either (most workbooks)
     example = example_problem()
     out = []
     for name in _NAMED:

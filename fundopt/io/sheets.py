@@ -38,8 +38,10 @@ def quoted(sheet: str) -> str:
 
 def formula_text(value: Any) -> str | None:
     """The formula of a cell loaded with data_only=False, or None if it holds no formula."""
-    if isinstance(value, str) and value.startswith("="):
-        return value
+    if isinstance(value, str):
+        return value if value.startswith("=") else None
+    if value is None or isinstance(value, int | float):  # most cells: no formula object
+        return None
     text = getattr(value, "text", None)  # ArrayFormula, DataTableFormula
     if isinstance(text, str):
         return text if text.startswith("=") else "=" + text

@@ -102,6 +102,17 @@ def test_own_data_in_place_of_the_examples_reads_without_that_warning(tmp_path: 
     assert [w.sheet for w in problem.warnings] == ["Activities"]
 
 
+def test_the_example_ids_read_as_written() -> None:
+    # the warning looks for the example rows only where an id is the example's as written
+    # (most workbooks have none): validation must keep those ids as they are
+    from fundopt.io.examples import EXAMPLE_ROWS
+
+    example = example_problem()
+    for name, key in (("recipients", "recipient"), ("activities", "activity"),
+                      ("streams", "stream")):
+        assert list(getattr(example, name)[key]) == [row[key] for row in EXAMPLE_ROWS[name]]
+
+
 def test_the_reference_model_has_no_example_rows() -> None:
     problem = read_workbook(REPO / "models" / "england_wales_soc.xlsx")
     assert not [w for w in problem.warnings if w.code == "FO-S16"]
