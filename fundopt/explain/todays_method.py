@@ -176,9 +176,10 @@ def recipients_by_stream(problem: FundingProblem) -> dict[str, list[str]]:
 def _funded_years(problem: FundingProblem) -> dict[str, set[str]]:
     """Recipient -> the horizon years it is funded in (between its first and last year)."""
     out: dict[str, set[str]] = {}
+    horizon = problem.horizon
     for r, first, last in zip(problem.recipients["recipient"], problem.recipients["first_year"],
                               problem.recipients["last_year"], strict=True):
-        out[str(r)] = {y for y in problem.horizon
+        out[str(r)] = {y for y in horizon
                        if (is_blank(first) or year_start(str(first)) <= year_start(y))
                        and (is_blank(last) or year_start(y) <= year_start(str(last)))}
     return out
@@ -231,21 +232,29 @@ def todays_method(problem: FundingProblem, baseline_allocation: pd.DataFrame,
     """
     base = _check_baseline(problem, baseline_allocation)
     funded = _funded_years(problem)
-    weights = problem.recipients.set_index("recipient")["need_weight"]
-    envelopes = problem.envelopes.set_index(["stream", "year"])["amount"]
+    horizon = problem.horizon
+    # looked up per stream below (53 streams on the reference model): plain dicts, made once
+    weight = problem.recipients["need_weight"]
+    unset = weight.map(is_blank)
+    numbers = pd.to_numeric(weight.where(~unset), errors="coerce")
+    blanks = dict(zip(problem.recipients["recipient"], unset, strict=True))
+    weights = dict(zip(problem.recipients["recipient"], numbers, strict=True))
+    envelopes = {(s, t): float(a) for s, t, a in zip(
+        problem.envelopes["stream"], problem.envelopes["year"], problem.envelopes["amount"],
+        strict=True)}
+    baselines = {(r, s): float(a) for r, s, a in zip(
+        base["recipient"], base["stream"], base["amount"], strict=True)}
     rows: list[dict[str, object]] = []
     steps: list[dict[str, object]] = []
     by_stream = recipients_by_stream(problem)
     for stream in sorted(problem.streams["stream"]):
         everyone = by_stream.get(stream, [])
-        last = (base.loc[base["stream"] == stream].set_index("recipient")["amount"]
-                .astype(float).reindex(everyone, fill_value=0.0).to_numpy())
-        w = weights.reindex(everyone)
-        blank = w.map(is_blank).to_numpy(dtype=bool)
-        w_values = np.where(blank, 0.0, pd.to_numeric(w.where(~blank), errors="coerce"))
-        for year in problem.horizon:
+        last = np.array([baselines.get((r, stream), 0.0) for r in everyone], dtype=float)
+        blank = np.array([bool(blanks[r]) for r in everyone], dtype=bool)
+        w_values = np.where(blank, 0.0, np.array([weights[r] for r in everyone], dtype=float))
+        for year in horizon:
             active = np.array([year in funded[r] for r in everyone], dtype=bool)
-            pot = float(envelopes.loc[(stream, year)])
+            pot = envelopes[(stream, year)]
             if not active.any():
                 steps.append({"stream": stream, "year": year, "pot": pot,
                               "floor_rate": math.nan, "scaling_factor": math.nan})
