@@ -102,15 +102,22 @@ def test_own_data_in_place_of_the_examples_reads_without_that_warning(tmp_path: 
     assert [w.sheet for w in problem.warnings] == ["Activities"]
 
 
-def test_the_example_ids_read_as_written() -> None:
-    # the warning looks for the example rows only where an id is the example's as written
-    # (most workbooks have none): validation must keep those ids as they are
-    from fundopt.io.examples import EXAMPLE_ROWS
+def test_the_example_rows_read_as_written() -> None:
+    # the warning looks for the example rows only where a row has an example row's values
+    # as written (most workbooks have none): validation must keep those values as they are
+    from fundopt.io.examples import _NAMED, EXAMPLE_ROWS, _as_written, _text
 
     example = example_problem()
-    for name, key in (("recipients", "recipient"), ("activities", "activity"),
-                      ("streams", "stream")):
-        assert list(getattr(example, name)[key]) == [row[key] for row in EXAMPLE_ROWS[name]]
+    for name in _NAMED:
+        rows = getattr(example, name).to_dict("records")
+        assert len(rows) == len(EXAMPLE_ROWS[name])
+        for row, written in zip(rows, EXAMPLE_ROWS[name], strict=True):
+            assert {k: _text(row[k]) for k in written} == {k: _text(v) for k, v in
+                                                            written.items()}
+        assert _as_written(example, name)
+    reference = read_workbook(REPO / "models" / "england_wales_soc.xlsx")
+    assert "cumbria" in set(reference.recipients["recipient"])  # the id, not the row
+    assert not any(_as_written(reference, name) for name in _NAMED)
 
 
 def test_the_reference_model_has_no_example_rows() -> None:
