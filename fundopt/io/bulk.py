@@ -21,7 +21,7 @@ import io
 import math
 import re
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import IO, Any
 from xml.sax.saxutils import escape
@@ -128,12 +128,16 @@ class FastWorkbook(Workbook):
                 marked = {v: self.style_id(b.ws, b.styles[c - 1], v, b.fills[(r, c)])
                           for v in ("", "bool", "text")}
                 columns[c - 1][i] = _cell(f"{get_column_letter(c)}{r}", column[i], marked)
+        n = b.last_row - b.first_row + 1
+        if all(len(c) == n for c in columns):  # a table's columns: one length
+            joined: Iterable[str] = map("".join, zip(*columns, strict=True))
+        else:
+            joined = ("".join([c[i] for c in columns if i < len(c)]) for i in range(n))
         rows: list[str] = []
-        for i in range(b.last_row - b.first_row + 1):
-            r = b.first_row + i
-            height = b.heights.get(r)
+        heights = b.heights
+        for r, cells in enumerate(joined, start=b.first_row):
+            height = heights.get(r)
             attrs = f' ht="{height:g}" customHeight="1"' if height else ""
-            cells = "".join([c[i] for c in columns if i < len(c)])
             rows.append(f'<row r="{r}"{attrs}>{cells}</row>')
         return "".join(rows).encode("utf-8")
 

@@ -98,6 +98,18 @@ def test_columns_all_of_numbers_or_all_of_text_are_written_as_openpyxl_writes_th
     assert got["A3"][7] == "00FFD966" and got["C4"][7] == "00FFD966"
 
 
+def test_columns_of_different_lengths_are_written_as_openpyxl_writes_them(
+        tmp_path: Path) -> None:
+    def block(ws: Any) -> Block:
+        return Block(ws, 2, [["a", "b", "c"], [1.5], ["x", None]], [TEXT, MONEY, TEXT],
+                     heights={3: 30.0})
+
+    fast = _cells(_write(FastWorkbook(), tmp_path / "fast.xlsx", True, block))
+    assert fast == _cells(_write(Workbook(), tmp_path / "slow.xlsx", False, block))
+    got = {c[0]: c[1] for c in fast if isinstance(c[0], str)}
+    assert (got["A4"], got["B2"], got["C3"], got["B4"]) == ("c", 1.5, None, None)
+
+
 def test_read_only_readers_see_every_row(tmp_path: Path) -> None:
     path = _write(FastWorkbook(), tmp_path / "fast.xlsx", fast=True)
     wb = openpyxl.load_workbook(path, read_only=True)
