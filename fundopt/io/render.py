@@ -232,14 +232,22 @@ def _longest(values: pd.Series) -> int:
 def _width(col: _Out, unit: MoneyUnit) -> float:
     """Characters wide: the longest value as shown and the header's longest word (headers
     wrap), within [MIN_WIDTH, the column's widest], plus a margin."""
-    longest = min(max((len(v) for v in col.values if isinstance(v, str)), default=0),
-                  col.widest)
-    if col.fmt is not Format.TEXT:
-        money = col.fmt in (Format.MONEY, Format.CHANGE)
-        numbers = [v * unit.pounds if money else v for v in col.values if _is_number(v)]
-        if numbers:
-            longest = max(longest, *(len(shown(v, col.fmt, unit))
-                                     for v in (max(numbers), min(numbers))))
+    values, money = col.values, col.fmt in (Format.MONEY, Format.CHANGE)
+    kinds = set(map(type, values))
+    numbers: Sequence[Any] = ()
+    if kinds <= {str}:  # text only, or numbers only (most columns): no test per value
+        longest = max(map(len, values), default=0)
+    elif kinds <= {float, int} and all(map(math.isfinite, values)):
+        longest = 0
+        numbers = values
+    else:
+        longest = max((len(v) for v in values if isinstance(v, str)), default=0)
+        numbers = [v for v in values if _is_number(v)]
+    longest = min(longest, col.widest)
+    if col.fmt is not Format.TEXT and len(numbers):
+        # the widest shown is the largest or the smallest (a money column's in pounds)
+        longest = max(longest, *(len(shown(v * unit.pounds if money else v, col.fmt, unit))
+                                 for v in (max(numbers), min(numbers))))
     words = max((len(w) for w in col.header.split()), default=0)
     header = max(words, math.ceil(len(col.header) / 3))  # a header may take three lines
     return float(max(MIN_WIDTH, min(col.widest, max(longest, header)) + 2))
