@@ -13,6 +13,7 @@ Results also go to ``benchmarks/results/startup.md``.
 from __future__ import annotations
 
 import argparse
+import compileall
 import re
 import statistics
 import subprocess
@@ -34,7 +35,18 @@ def _run(args: list[str]) -> tuple[float, str]:
     return time.perf_counter() - start, proc.stdout + proc.stderr
 
 
+def compiled() -> None:
+    """Bytecode for every module of the fundopt that runs, as ``pip install .`` leaves it.
+    In a source checkout a module changed since Python last wrote its bytecode is compiled
+    again by every process (and never saved, under PYTHONDONTWRITEBYTECODE): tenths of a
+    second a process that a user's install never pays."""
+    import fundopt
+
+    compileall.compile_dir(Path(fundopt.__file__).parent, quiet=1)
+
+
 def measure(repeats: int, model: Path) -> dict[str, list[float]]:
+    compiled()
     py = sys.executable
     # the command a user types: the installed `fundopt` script beside this Python
     script = Path(py).parent / "fundopt"
