@@ -223,6 +223,55 @@ def test_bands_do_not_change_the_plan(reference: fo.FundingProblem):
     assert (with_bands.bands["allocated"] <= with_bands.bands["most"] + 2).all()
 
 
+@pytest.mark.parametrize("which", ["tiny", "reference"])
+def test_the_face_lp_leaves_out_the_later_tiers_rows_and_gives_the_same_bands(
+        which, monkeypatch, request):
+    # the stability tier's rows are free in the policy's LP, and its variables are in no
+    # other row: the face LP leaves them out, keeps the optimum's basis, and gives every
+    # band (each recipient-year and each line) as the face LP with them all kept does
+    from fundopt.explain import face as face_module
+
+    options: dict[str, object] = {"lines": True}
+    if which == "tiny":
+        p = tiny(years=("2025-26", "2026-27", "2027-28", "2028-29"),
+                 activities=frame(activity=["lp", "soc"], name=["Local", "SOC"],
+                                  threat=["local_policing", "fraud"]),
+                 value_tranches=frame(recipient=["a", "b"], tranche=[1, 1],
+                                      value=[1.0, 1.0]),
+                 baselines=frame(recipient=["a", "b"], amount=[60 * M, 40 * M]),
+                 cliff_edges=frame(max_fall_rate=[0.1]),
+                 limits=frame(recipient=["b"], floor_amount=[45 * M]))
+    else:  # the shipped model's first four forces and their lines
+        p = request.getfixturevalue("reference")
+        kinds = p.recipients.set_index("recipient")["kind"]
+        options["recipients"] = tuple(kinds[kinds == "force"].index[:4])
+    made: list[tuple[FaceLp, int]] = []
+    real_init = FaceLp.__init__
+
+    def recorded(self, hm, face):  # type: ignore[no-untyped-def]
+        real_init(self, hm, face)
+        made.append((self, int(np.sum(face.col_lower != face.col_upper))))
+
+    monkeypatch.setattr(FaceLp, "__init__", recorded)
+    slim = banded(p, **options)
+    assert made  # one face LP per share of the bands
+    unfixed = made[0][1]
+    # fewer columns, the optimum's basis taken
+    assert all(lp.warm and lp.n_cols < unfixed for lp, _ in made)
+    def everything(A, lower, upper, fixed, face, col_of_x):  # type: ignore[no-untyped-def]
+        has_entry = np.diff(A[:, np.flatnonzero(~fixed)].tocsr().indptr) > 0
+        return np.flatnonzero(has_entry), np.flatnonzero(~fixed)
+
+    monkeypatch.setattr(face_module, "_what_holds", everything)
+    made.clear()
+    full = banded(p, **options)
+    # every column not fixed (and a total column for each set of long rows, if any)
+    assert made and all(lp.warm and lp.n_cols >= unfixed for lp, _ in made)
+    assert slim.fingerprint == full.fingerprint
+    assert slim.bands.equals(full.bands)
+    assert not slim.bands["set_by_rules"].all()  # some bands are wide: real ranges
+
+
 def test_a_sweeps_plans_carry_no_explanations_but_the_same_allocation():
     # reasons and ranging would add to every scenario: a sweep leaves them out
     p = tiny(value_tranches=values(a=2.0, b=1.0),
