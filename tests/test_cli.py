@@ -60,12 +60,14 @@ def test_help_imports_nothing_heavy() -> None:
 
 def test_solving_and_writing_the_reference_model_never_imports_pyomo(tmp_path: Path) -> None:
     # Pyomo (with the SciPy modules it pulls in) costs about a second to import; the
-    # default build is numbers only, so only own rules and via_pyomo may import it
+    # default build is numbers only, so only own rules and via_pyomo may import it. Nor
+    # is the network stack imported (xml.sax.saxutils brings in urllib.request, http and
+    # ssl: about 20 ms of a command that never goes online)
     out = tmp_path / "plan.xlsx"
     probe = ("import sys; from fundopt.cli import main; "
              f"code = main(['solve', {str(REFERENCE)!r}, '-o', {str(out)!r}]); "
              "print(code, sorted({m.split('.')[0] for m in sys.modules} "
-             "& {'pyomo', 'matplotlib'}), file=sys.stderr)")
+             "& {'pyomo', 'matplotlib', 'http', 'ssl'}), file=sys.stderr)")
     proc = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
                           env=_env(), timeout=300, check=True)
     assert proc.stderr.splitlines()[-1] == "0 []", proc.stdout + proc.stderr
