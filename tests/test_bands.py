@@ -3,8 +3,10 @@ among plans as good as the returned one, worked out in each test."""
 
 from __future__ import annotations
 
+import highspy
 import numpy as np
 import pytest
+import scipy.sparse as sp
 from builders import M, frame, tiny, values
 
 import fundopt as fo
@@ -221,6 +223,37 @@ def test_bands_do_not_change_the_plan(reference: fo.FundingProblem):
     assert len(with_bands.bands) == len(plain.reasons[plain.reasons["recipient"].isin(two)])
     assert (with_bands.bands["least"] <= with_bands.bands["allocated"] + 2).all()
     assert (with_bands.bands["allocated"] <= with_bands.bands["most"] + 2).all()
+
+
+def test_the_face_lp_leaves_out_only_what_keeps_the_basis_a_basis():
+    # rows: 0 holds x0 + x1 <= 10, 1 is free (a later tier's measure: x1 + x2); x0 is an
+    # allocation. Row 1 (basic) and x2 (then in no row) are left out while x2 is
+    # nonbasic (a basis: x0 and row 1's slack); were x2 basic (with row 1's slack),
+    # leaving both out would leave no basic for row 0, so only rows with no entry are
+    # left out
+    from fundopt.explain.face import _what_holds
+
+    basic, lower = int(highspy.HighsBasisStatus.kBasic), int(highspy.HighsBasisStatus.kLower)
+    A = sp.csr_array(np.array([[1.0, 1.0, 0.0], [0.0, 1.0, 1.0]]))
+    row_lower, row_upper = np.array([-np.inf, -np.inf]), np.array([10.0, np.inf])
+
+    def face(col_status: list[int]) -> Face:
+        return Face(np.zeros(3), np.full(3, 10.0), row_lower, row_upper,
+                    sp.csr_array((0, 3)), np.zeros(0), np.zeros(0),
+                    np.array(col_status, dtype=np.int8),
+                    np.array([lower, basic], dtype=np.int8), 0.0)
+
+    unfixed, allocations = np.zeros(3, dtype=bool), np.array([0])
+    rows, cols = _what_holds(A, row_lower, row_upper, unfixed, face([basic, lower, lower]),
+                             allocations)
+    assert rows.tolist() == [0] and cols.tolist() == [0, 1]
+    rows, cols = _what_holds(A, row_lower, row_upper, unfixed, face([lower, lower, basic]),
+                             allocations)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1, 2]
+    # a row free at one end only holds, and its columns stay
+    rows, cols = _what_holds(A, row_lower, np.array([10.0, 5.0]), unfixed,
+                             face([basic, lower, lower]), allocations)
+    assert rows.tolist() == [0, 1] and cols.tolist() == [0, 1, 2]
 
 
 @pytest.mark.parametrize("which", ["tiny", "reference"])
