@@ -290,7 +290,7 @@ def _report_changes(progress: Progress, plan: Plan) -> None:
 #: Without --bands or --no-bands, bands (the least and the most each recipient could get
 #: among equally good plans, which tell the reasons "set by the rules" from "a choice")
 #: are worked out when the problem has at most this many recipient-years: the reference
-#: model has 224 (about 0.3 s more, beside the solve), a 250-recipient, six-year problem
+#: model has 224 (about 0.15 s more, beside the solve), a 250-recipient, six-year problem
 #: 1,500.
 AUTO_BANDS_RECIPIENT_YEARS = 500
 
@@ -549,7 +549,7 @@ def build_parser() -> argparse.ArgumentParser:
     solve.add_argument("--bands", action=argparse.BooleanOptionalAction, default=None,
                        help="work out, for every recipient and year, the least and the most "
                             "it could get among equally good plans, so the Reasons sheet "
-                            "tells the numbers the rules set from the choices (about 0.3 s more "
+                            "tells the numbers the rules set from the choices (about 0.15 s more "
                             "on the reference model). Default: on when the problem has at "
                             f"most {AUTO_BANDS_RECIPIENT_YEARS} recipient-years")
     solve.set_defaults(run=cmd_solve)

@@ -72,7 +72,7 @@ def solve(
     binding rule's shadow price holds (``plan.sensitivity``). ``bands=True`` (or a
     :class:`~fundopt.BandOptions`) also works out, for every recipient and year, the least
     and the most it could get among plans as good as this one (``plan.bands``; up to two
-    warm re-solves each, worked out beside the rest of the solve: about 0.3 s more on the
+    warm re-solves each, worked out beside the rest of the solve: about 0.15 s more on the
     reference model). ``extra_rules(model, alloc)`` adds your own rules, written in Pyomo
     (:mod:`fundopt.formulation.own_rules`).
 
