@@ -291,6 +291,7 @@ def test_the_face_lp_leaves_out_the_later_tiers_rows_and_gives_the_same_bands(
     unfixed = made[0][1]
     # fewer columns, the optimum's basis taken
     assert all(lp.warm and lp.n_cols < unfixed for lp, _ in made)
+
     def everything(A, lower, upper, fixed, face, col_of_x):  # type: ignore[no-untyped-def]
         has_entry = np.diff(A[:, np.flatnonzero(~fixed)].tocsr().indptr) > 0
         return np.flatnonzero(has_entry), np.flatnonzero(~fixed)

@@ -141,8 +141,7 @@ class FaceLp:
         self.fixed_value = np.where(fixed, face.col_lower, 0.0)
         shift = A @ self.fixed_value
         rows, kept = _what_holds(A, lower, upper, fixed, face, hm.col_of_x)
-        A = sp.csr_array(sp.csr_array(A[rows])[:, kept])
-        shared = share_long_rows(A)
+        shared = share_long_rows(sp.csr_array(A[rows][:, kept]))
         k = shared.added
         self.column = np.full(len(fixed), -1, dtype=np.int64)
         self.column[kept] = np.arange(len(kept))
@@ -206,20 +205,19 @@ def _what_holds(A: sp.csr_array, lower: np.ndarray, upper: np.ndarray, fixed: np
     grows with the LP's size, is about halved. Each such row takes one row and one basic
     out of the optimum's basis; where the columns left out are not all nonbasic, what is
     left would not be a basis, and only the rows with no entry are left out."""
-    unfixed = np.flatnonzero(~fixed)
-    has_entry = np.diff(sp.csr_array(A[:, unfixed]).indptr) > 0
-    basic_row = face.row_status == _BASIC
-    free = ~np.isfinite(lower) & ~np.isfinite(upper) & basic_row
-    rows = np.flatnonzero(has_entry & ~free)
-    in_kept_row = np.zeros(A.shape[1], dtype=bool)
-    in_kept_row[sp.csr_array(A[rows]).indices] = True
-    allocation = np.zeros(A.shape[1], dtype=bool)
-    allocation[col_of_x[col_of_x >= 0]] = True
-    keep = ~fixed & (in_kept_row | allocation)
-    left_out = ~fixed & ~keep
+    n_rows, n_cols = A.shape
+    row_of_entry = np.repeat(np.arange(n_rows), np.diff(A.indptr))
+    has_entry = np.zeros(n_rows, dtype=bool)
+    has_entry[row_of_entry[~fixed[A.indices]]] = True
+    free = ~np.isfinite(lower) & ~np.isfinite(upper) & (face.row_status == _BASIC)
+    kept_row = has_entry & ~free
+    in_kept_row = np.zeros(n_cols, dtype=bool)
+    in_kept_row[A.indices[kept_row[row_of_entry]]] = True
+    in_kept_row[col_of_x[col_of_x >= 0]] = True  # allocations stay: bands sum them
+    left_out = ~fixed & ~in_kept_row
     if np.any(face.col_status[left_out] == _BASIC):
-        return np.flatnonzero(has_entry), unfixed
-    return rows, np.flatnonzero(keep)
+        return np.flatnonzero(has_entry), np.flatnonzero(~fixed)
+    return np.flatnonzero(kept_row), np.flatnonzero(~fixed & in_kept_row)
 
 
 #: How the face LP is solved: the optimum's basis is feasible for every band's objective,

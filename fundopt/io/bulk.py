@@ -184,10 +184,10 @@ def _text_body(value: str, ids: dict[str, int]) -> str:
         return f' s="{ids[""]}" t="inlineStr"/>'  # as openpyxl writes ""
     style = ids["text"] if text[:1] in _TEXT_MARKS else ids[""]
     space = ' xml:space="preserve"' if text != text.strip() else ""
-    return f' s="{style}" t="inlineStr"><is><t{space}>{escape(text)}</t></is></c>'
+    return f' s="{style}" t="inlineStr"><is><t{space}>{_escape(text)}</t></is></c>'
 
 
-def escape(text: str) -> str:
+def _escape(text: str) -> str:
     """``&``, ``<`` and ``>`` as XML entities (``xml.sax.saxutils.escape``, without the
     import: it brings in ``urllib.request``, ``http.client`` and ``ssl``, about 20 ms of
     every command's start, which nothing else here needs)."""
