@@ -130,10 +130,14 @@ def test_solver_options_benchmark_smallest_size(tmp_path: Path) -> None:
 @pytest.mark.skipif(not (ROOT / "benchmarks" / "families.py").exists(), reason="no benchmarks/")
 def test_sweep_families_benchmark_smallest_size(tmp_path: Path) -> None:
     cmd = [sys.executable, str(ROOT / "benchmarks" / "families.py"), "--sizes", "2k",
-           "--scenarios", "2", "--out", str(tmp_path)]
+           "--scenarios", "2", "--whole-pounds", "--out", str(tmp_path)]
     proc = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False, timeout=900)
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
     table = (tmp_path / "families.md").read_text()
     # every family is linked: no new record of the LP
     for family in ("envelopes", "other income", "share targets", "cliff-edge limit"):
-        assert f"| 2k | {family} | 2 | linked |" in table
+        line = next(x for x in table.splitlines() if x.startswith(f"| 2k | {family} |"))
+        assert line.startswith(f"| 2k | {family} | 2 | linked |"), line
+        # a whole-pound plan, and the part of it HiGHS's own runs took (timed, not 0)
+        whole, highs = (float(v) for v in line.strip("| ").split(" | ")[7:9])
+        assert 0.0 < highs <= whole, line
