@@ -17,18 +17,18 @@ each scenario (tier 1 from scratch, as :func:`fundopt.solve`), and how much of i
 itself ran (every ``run`` of every ``Highs`` in the process, timed: both tiers, rounding's
 re-solves, the bands' if any): the floor for a plan that must be :func:`fundopt.solve`'s to
 the pound, which a warm re-solve from the base's basis cannot give. Writes
-``benchmarks/results/families.md``.
+``benchmarks/results/families.md`` and the same figures in ``families.json``.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import platform
 import statistics
 import sys
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -40,6 +40,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 import fundopt as fo  # noqa: E402
+from benchmarks.highs_runs import highs_runs_timed  # noqa: E402
 from fundopt.whatif import engine as engine_module  # noqa: E402
 from fundopt.whatif.lp_arrays import load_changes  # noqa: E402
 from fundopt.whatif.sweep import SweepEngine  # noqa: E402
@@ -154,36 +155,6 @@ def measure(problem: fo.FundingProblem, scenarios: list[fo.Scenario],
     return row
 
 
-@contextmanager
-def highs_runs_timed() -> Iterator[list[float]]:
-    """Within it, the seconds of every run of HiGHS (``Highs.run``, and ``Highs.solve``,
-    which fundopt calls on LPs from 50,000 columns), appended to the list it gives."""
-    runs: list[float] = []
-    core_run = highspy._core._Highs.run
-    own_run, own_solve = highspy.Highs.__dict__.get("run"), highspy.Highs.solve
-
-    def timed(call: Callable[..., Any]) -> Callable[..., Any]:
-        def run(self: Any) -> Any:
-            t0 = time.perf_counter()
-            try:
-                return call(self)
-            finally:
-                runs.append(time.perf_counter() - t0)
-        return run
-
-    highspy.Highs.run = timed(core_run)  # type: ignore[method-assign]
-    # solve() calls the core run through super(), not the run timed here: timed once
-    highspy.Highs.solve = timed(own_solve)  # type: ignore[method-assign]
-    try:
-        yield runs
-    finally:
-        if own_run is None:
-            del highspy.Highs.run
-        else:
-            highspy.Highs.run = own_run  # type: ignore[method-assign]
-        highspy.Highs.solve = own_solve  # type: ignore[method-assign]
-
-
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="ref,10k", help="ref (the reference model), 10k, 100k")
@@ -196,10 +167,12 @@ def main(argv: list[str] | None = None) -> int:
                                         "whole / HiGHS's runs |" if args.whole_pounds else ""),
              "|---|---|---:|---|---:|---:|---:|" + ("---:|---:|---:|" if args.whole_pounds
                                                    else "")]
+    records: list[dict[str, Any]] = []
     for size in [s.strip() for s in args.sizes.split(",") if s.strip()]:
         problem = problem_of(size)
         for name, family in FAMILIES.items():
             r = measure(problem, family(problem, args.scenarios), args.whole_pounds)
+            records.append({"problem": size, "family": name, **r})
             line = (f"| {size} | {name} | {r['n']} | {', '.join(r['methods'])} | "
                     f"{r['fundopt']:.3f} | {r['highs']:.3f} | {r['fundopt'] / r['highs']:.2f}x |")
             if args.whole_pounds:
@@ -211,6 +184,9 @@ def main(argv: list[str] | None = None) -> int:
               f"{highspy.Highs().version()}, {platform.platform()}."]
     args.out.mkdir(parents=True, exist_ok=True)
     (args.out / "families.md").write_text("\n".join(lines) + "\n")
+    (args.out / "families.json").write_text(json.dumps(
+        {"scenarios": args.scenarios, "whole_pounds": args.whole_pounds, "results": records},
+        indent=2) + "\n")
     return 0
 
 

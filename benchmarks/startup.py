@@ -7,13 +7,15 @@ the solve. Run from the repository root on a quiet machine:
 
     python benchmarks/startup.py --repeats 5
 
-Results also go to ``benchmarks/results/startup.md``.
+Results also go to ``benchmarks/results/startup.md`` (every run's seconds in
+``startup.json`` beside it).
 """
 
 from __future__ import annotations
 
 import argparse
 import compileall
+import json
 import re
 import statistics
 import subprocess
@@ -92,10 +94,12 @@ def main() -> None:
     parser.add_argument("--model", type=Path, default=REFERENCE)
     parser.add_argument("--out", type=Path, default=ROOT / "benchmarks" / "results" / "startup.md")
     args = parser.parse_args()
-    text = table(measure(args.repeats, args.model.resolve()), args.model.resolve())
+    results = measure(args.repeats, args.model.resolve())
+    text = table(results, args.model.resolve())
     print(text)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text("# Start-up and the shipped model\n\n" + text, encoding="utf-8")
+    args.out.with_suffix(".json").write_text(json.dumps(results, indent=2) + "\n")
 
 
 if __name__ == "__main__":
