@@ -1,6 +1,6 @@
 """Issue 17's speed targets, measured in one run, each beside its target.
 
-    python benchmarks/targets.py                   # about 15 minutes on the 2-core machine
+    python benchmarks/targets.py                   # about 10 minutes on the 2-core machine
     python benchmarks/targets.py --with-1m         # and the 1M problem (about 15 more)
 
 It runs the other scripts, each in its own process, into ``<out>/`` (default
