@@ -29,6 +29,7 @@ import argparse
 import json
 import platform
 import shutil
+import statistics
 import subprocess
 import sys
 import time
@@ -61,6 +62,13 @@ def _run(args: list[str | Path]) -> None:
     subprocess.run([sys.executable, *words], cwd=ROOT, check=True)
 
 
+def _fundopt_alone(out: Path, size: str) -> dict[str, Any]:
+    """``run.py``'s fundopt leg alone at ``size``, once, into ``out / size``: its record."""
+    _run([BENCH / "run.py", "--sizes", size, "--repeats", "1", "--legs", "fundopt",
+          "--timeout", "3600", "--out", out / size])
+    return _fundopt_record(out / size)
+
+
 def _fundopt_record(out: Path) -> dict[str, Any]:
     shutil.rmtree(out / "cache", ignore_errors=True)  # the saved LP: up to gigabytes
     results = json.loads((out / "results.json").read_text())["results"]
@@ -75,9 +83,7 @@ def measure(out: Path, small: str, large: str, many: str | None, huge: str | Non
     start = json.loads((out / "startup.json").read_text())
 
     def median(name: str) -> float:
-        values = sorted(start[name])
-        mid = len(values) // 2
-        return values[mid] if len(values) % 2 else (values[mid - 1] + values[mid]) / 2
+        return statistics.median(start[name])
 
     whole = median("fundopt solve (whole process)")
     rows += [
@@ -99,9 +105,7 @@ def measure(out: Path, small: str, large: str, many: str | None, huge: str | Non
 
     big = [(large, "1.12x", 1.12)] + ([(huge, "1.06x", 1.06)] if huge else [])
     for size, words, limit in big:
-        _run([BENCH / "run.py", "--sizes", size, "--repeats", "1", "--legs", "fundopt",
-              "--timeout", "3600", "--out", out / size])
-        r = _fundopt_record(out / size)
+        r = _fundopt_alone(out, size)
         rows.append(Target(
             f"{size}: `fundopt.solve` against its own HiGHS runs (need penalty on)", words,
             f"{r['ratio_to_highs_runs']:.2f}x ({r['total_seconds']:.1f} s, of which HiGHS "
@@ -111,9 +115,7 @@ def measure(out: Path, small: str, large: str, many: str | None, huge: str | Non
                            "not run here (`--with-1m`)", "not run"))
 
     if many:
-        _run([BENCH / "run.py", "--sizes", many, "--repeats", "1", "--legs", "fundopt",
-              "--timeout", "3600", "--out", out / many])
-        r = _fundopt_record(out / many)
+        r = _fundopt_alone(out, many)
         rows += [
             Target(f"{many}: issue 17's template (400 recipients), `fundopt.solve`", "60 s",
                    f"{r['total_seconds']:.1f} s, of which HiGHS {r['highs_runs_seconds']:.1f} s",
