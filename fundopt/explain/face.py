@@ -77,7 +77,7 @@ class LpPoint:
 
 
 def _statuses(values: list[highspy.HighsBasisStatus]) -> np.ndarray:
-    return np.fromiter((int(s) for s in values), dtype=np.int8, count=len(values))
+    return np.fromiter(map(int, values), dtype=np.int8, count=len(values))
 
 
 @dataclass(frozen=True)

@@ -31,8 +31,9 @@ class Measures:
 
     def __init__(self, index: ProblemIndex) -> None:
         self.index = index
-        self._items = {level: Items(index, level) for level in Level}
+        self._items = {level: _Changes(Items(index, level)) for level in Level}
         self._lines = Groups.of(index.codes, "recipient", "activity", "year")
+        self._tranches = _Tranches(index, self._lines)
         self._tie_break = tie_break_weights(index)
 
     def __call__(self, alloc: np.ndarray, breach: float = 0.0) -> dict[Goal, float]:
@@ -63,23 +64,7 @@ class Measures:
         return np.add.reduceat(x[groups.order], groups.starts)
 
     def _value(self, x: np.ndarray) -> float:
-        idx = self.index
-        g = self._lines
-        y = self._sums(g, x)
-        table = tranche_table(idx.problem.value_tranches)
-        r_names, a_names = idx.codes.names["recipient"], idx.codes.names["activity"]
-        total = 0.0
-        for i in range(len(g)):
-            tranches = line_tranches(table, r_names[g.code["recipient"][i]],
-                                     a_names[g.code["activity"][i]])
-            left = y[i]
-            for width, value in tranches:
-                used = left if width is None else min(left, width)
-                total += value * used
-                left -= used
-                if left <= 0:
-                    break
-        return total
+        return self._tranches.value(self._sums(self._lines, x))
 
     def _totals(self, x: np.ndarray) -> dict[tuple[str, str], float]:
         """(recipient, year) -> allocation, the baseline year's being the baseline."""
@@ -120,37 +105,93 @@ class Measures:
         return out
 
     def _stability(self, x: np.ndarray, level: Level) -> float:
-        it = self._items[level]
-        y = self._sums(it.g, x)
-        out = 0.0
-        for i in it.terms().tolist():
-            p = y[i - 1] if it.variable[i] else it.p[i]
-            change = y[i] - p
-            limit = it.limit[i]
-            out += abs(change)
-            if not limit.hard:
-                beyond = max(0.0, change - limit.rise_rate * p) + \
-                    max(0.0, -change - limit.fall_rate * p)
-                out += (BEYOND_LIMIT_WEIGHT - 1.0) * beyond
-        return out + self._mix(it, y)
+        changes = self._items[level]
+        y = self._sums(changes.items.g, x)
+        return changes.score(y) + changes.mix(y)
 
-    def _mix(self, it: Items, y: np.ndarray) -> float:
-        """Per recipient-year with a baseline mix: the least, over the level, of the
-        weighted distances from it (a weighted median of the ratios)."""
-        if not it.base:
+
+class _Tranches:
+    """Each line's value tranches as arrays (a row per line, a column per tranche in
+    order; after a line's last tranche, tranches of no width)."""
+
+    def __init__(self, index: ProblemIndex, lines: Groups) -> None:
+        table = tranche_table(index.problem.value_tranches)
+        r_names, a_names = index.codes.names["recipient"], index.codes.names["activity"]
+        per_line = [line_tranches(table, r_names[r], a_names[a]) for r, a in zip(
+            lines.code["recipient"].tolist(), lines.code["activity"].tolist(), strict=True)]
+        kinds: dict[int, int] = {}  # lines share their table's lists: each made once
+        which = np.array([kinds.setdefault(id(t), len(kinds)) for t in per_line],
+                         dtype=np.int64)
+        distinct = list({id(t): t for t in per_line}.values())
+        n = max((len(t) for t in distinct), default=1)
+        width, worth = np.zeros((len(distinct), n)), np.zeros((len(distinct), n))
+        for i, tranches in enumerate(distinct):
+            for k, (w, value) in enumerate(tranches):
+                width[i, k] = np.inf if w is None else w
+                worth[i, k] = value
+        self.width, self.worth = width[which], worth[which]  # worth: value per pound
+        #: the amount of a line below each tranche (the widths before it)
+        self.below = np.zeros_like(self.width)
+        self.below[:, 1:] = np.cumsum(self.width[:, :-1], axis=1)
+
+    def value(self, y: np.ndarray) -> float:
+        """The value of lines funded ``y``: each tranche filled in order."""
+        used = np.clip(y[:, None] - self.below, 0.0, self.width)
+        return float(np.sum(self.worth * used))
+
+
+class _Changes:
+    """One level's items (:class:`Items`) as arrays for the stability measure: each
+    item-year whose change is measured, its previous amount and its limit's rates."""
+
+    def __init__(self, items: Items) -> None:
+        self.items = it = items
+        self.term = term = it.terms()
+        self.variable = it.variable[term]
+        self.p = it.p[term]
+        limits = [it.limit[i] for i in term.tolist()]
+        self.soft = np.array([not lim.hard for lim in limits], dtype=bool)
+        self.rise = np.array([lim.rise_rate for lim in limits], dtype=float)
+        self.fall = np.array([lim.fall_rate for lim in limits], dtype=float)
+        self.shares = it.mix_shares() if it.base else np.zeros(0)
+        self.which = it.recipient_year() if it.base else np.zeros(0, dtype=np.int64)
+        self.weight, self.zero_weight, self.counted = mix_weights(self.shares, self.which)
+
+    def score(self, y: np.ndarray) -> float:
+        """Each pound of change scores 1, beyond a soft limit ``BEYOND_LIMIT_WEIGHT``."""
+        if not len(self.term):
             return 0.0
-        shares = it.mix_shares()
-        which = it.recipient_year()
-        weight, zero_weight, counted = mix_weights(shares, which)
-        out = 0.0
-        for w in np.unique(which[counted]).tolist():
-            mine = np.flatnonzero((which == w) & counted)
-            pos = mine[shares[mine] > 0]
-            out += float(np.dot(zero_weight[mine[shares[mine] == 0]],
-                                y[mine[shares[mine] == 0]]))
-            ratio, mass = y[pos] / shares[pos], weight[pos] * shares[pos]
-            order = np.argsort(ratio, kind="stable")
-            half = np.searchsorted(np.cumsum(mass[order]), mass.sum() / 2.0)
-            level = ratio[order][min(half, len(order) - 1)]
-            out += float(np.dot(weight[pos], np.abs(y[pos] - shares[pos] * level)))
-        return out
+        p = np.where(self.variable, y[self.term - 1], self.p)
+        change = y[self.term] - p
+        beyond = (np.maximum(0.0, change - self.rise * p)
+                  + np.maximum(0.0, -change - self.fall * p))[self.soft]
+        return float(np.abs(change).sum() + (BEYOND_LIMIT_WEIGHT - 1.0) * beyond.sum())
+
+    def mix(self, y: np.ndarray) -> float:
+        """Per recipient-year with a baseline mix: the least, over the level, of the
+        weighted distances from it (at a weighted median of the ratios)."""
+        if not self.items.base:
+            return 0.0
+        shares, which, weight = self.shares, self.which, self.weight
+        counted = np.flatnonzero(self.counted)
+        unshared = counted[shares[counted] == 0]
+        out = float(np.dot(self.zero_weight[unshared], y[unshared]))
+        pos = counted[shares[counted] > 0]
+        if not len(pos):
+            return out
+        group, ratio = which[pos], y[pos] / shares[pos]
+        order = np.lexsort((ratio, group))  # by recipient-year, then ratio (stable)
+        group, ratio, mass = group[order], ratio[order], (weight[pos] * shares[pos])[order]
+        starts = np.flatnonzero(np.r_[True, group[1:] != group[:-1]])
+        ends = np.r_[starts[1:], len(group)]
+        sizes = ends - starts
+        cumulative = np.cumsum(mass)
+        before = np.r_[0.0, cumulative[ends[:-1] - 1]]  # each group's mass before it
+        within = cumulative - np.repeat(before, sizes)
+        half = np.repeat(np.add.reduceat(mass, starts) / 2.0, sizes)
+        # the first member whose cumulative mass reaches half its group's, or its last
+        first = np.where(within >= half, np.arange(len(group)), len(group))
+        median = np.minimum(np.minimum.reduceat(first, starts), ends - 1)
+        level = np.empty(len(pos))
+        level[order] = np.repeat(ratio[median], sizes)
+        return out + float(np.dot(weight[pos], np.abs(y[pos] - shares[pos] * level)))

@@ -64,11 +64,12 @@ _RULE_FAMILY = {Level.LINE: Family.LINE_LIMIT, Level.STREAM: Family.STREAM_LIMIT
 def add_stability(b: LpBuilder) -> None:
     if Goal.STABILITY not in b.goals:
         return
+    items = {level: Items(b.index, level) for level in Level}  # each level's, once
     with b.defining(Goal.STABILITY):  # (the hard limits' rows are rules: see _add_rules)
         for level in Level:
-            _add_changes(b, level)
+            _add_changes(b, items[level])
         for level in Level:
-            _add_mix(b, level)
+            _add_mix(b, items[level])
     _add_tie_break(b)
 
 
@@ -136,11 +137,10 @@ class Items:
         return f"{self.r[i]}'s {what}"
 
 
-def _add_changes(b: LpBuilder, level: Level) -> None:
+def _add_changes(b: LpBuilder, it: Items) -> None:
     """Per item-year with a previous amount: soft, its change split within and beyond the
     limit (a change row, and a row capping the change within by the previous amount);
     hard, its change and the rise and fall rules."""
-    it = Items(b.index, level)
     term = it.terms()
     if not len(term):
         return
@@ -287,12 +287,17 @@ def _add_rules(b: LpBuilder, it: Items, term: np.ndarray, var: np.ndarray, p: np
 
 
 def _infos(it: Items, term: np.ndarray, rules: list[str], words: str) -> list[RowInfo]:
-    """Accounting rows' words, one per item-year of ``term``."""
-    return [RowInfo(Family.ACCOUNTING, rule,
-                    words.format(what=it.words(i), before=it.before[i], year=it.year[i]),
-                    year=str(it.year[i]), recipient=str(it.r[i]),
-                    stream=str(it.k[i]) if it.level is Level.STREAM else "")
-            for rule, i in zip(rules, term.tolist(), strict=True)]
+    """Accounting rows' words, one per item-year of ``term`` (as :meth:`Items.words`
+    says each item; read as lists, not one array element at a time)."""
+    r, k = it.r[term].tolist(), it.k[term].tolist()
+    before, year = it.before[term].tolist(), it.year[term].tolist()
+    line = it.level is Level.LINE
+    stream = [""] * len(r) if line else [str(x) for x in k]
+    what = ([f"{a}'s '{b}'" for a, b in zip(r, k, strict=True)] if line
+            else [f"{a}'s stream '{b}'" for a, b in zip(r, k, strict=True)])
+    return [RowInfo(Family.ACCOUNTING, rule, words.format(what=w, before=p, year=y),
+                    year=str(y), recipient=str(a), stream=s)
+            for rule, w, p, y, a, s in zip(rules, what, before, year, r, stream, strict=True)]
 
 
 def _previous(it: Items, term: np.ndarray, var: np.ndarray, rows: np.ndarray
@@ -305,10 +310,10 @@ def _previous(it: Items, term: np.ndarray, var: np.ndarray, rows: np.ndarray
     return segment
 
 
-def _add_mix(b: LpBuilder, level: Level) -> None:
+def _add_mix(b: LpBuilder, it: Items) -> None:
     """Per recipient-year whose baseline gives this level, each item's distance from its
     baseline share of a free level."""
-    it = Items(b.index, level)
+    level = it.level
     if not it.base:
         return
     shares = it.mix_shares()
