@@ -56,13 +56,16 @@ class LpPoint:
     col_dual: np.ndarray
     row_value: np.ndarray
     row_dual: np.ndarray
-    col_status: np.ndarray  # HighsBasisStatus as int8
+    col_status: np.ndarray  # HighsBasisStatus as int8 (empty: not read, see read)
     row_status: np.ndarray
     objective: float
 
     @classmethod
-    def read(cls, h: highspy.Highs, *, basis: bool = True) -> LpPoint:
-        """The point, duals and (unless ``basis=False``: empty) basis of ``h``'s solve."""
+    def read(cls, h: highspy.Highs, *, basis: bool = True, columns: bool = True) -> LpPoint:
+        """The point, duals and (unless ``basis=False``: empty) basis of ``h``'s solve;
+        ``columns=False``: the rows' basis statuses only (ranging reads no column's, and
+        HiGHS hands each status over as an object of its own: a 100k problem's 314,029
+        columns take 0.14 s)."""
         sol = h.getSolution()
         statuses = h.getBasis() if basis else None
         return cls(
@@ -70,7 +73,7 @@ class LpPoint:
             col_dual=np.asarray(sol.col_dual, dtype=float),
             row_value=np.asarray(sol.row_value, dtype=float),
             row_dual=np.asarray(sol.row_dual, dtype=float),
-            col_status=_statuses(statuses.col_status if statuses else []),
+            col_status=_statuses(statuses.col_status if statuses and columns else []),
             row_status=_statuses(statuses.row_status if statuses else []),
             objective=float(h.getInfo().objective_function_value),
         )

@@ -79,8 +79,8 @@ class FirstSolve:
         t0 = time.perf_counter()
         if not explanations.any:
             return cls(explanations, None, None, 0.0)
-        basis = explanations.ranging or explanations.bands is not None
-        point = LpPoint.read(hm.highs, basis=basis)
+        bands = explanations.bands is not None
+        point = LpPoint.read(hm.highs, basis=explanations.ranging or bands, columns=bands)
         ranging = read_ranging(hm.highs) if explanations.ranging else None
         return cls(explanations, point, ranging, time.perf_counter() - t0, hm)
 
