@@ -3,8 +3,9 @@ distances, changes, mix levels) at their best for those allocations, worked out 
 
 A plan's ``tiers`` table reports what the whole-pound plan achieves with these, and
 rounding checks with them that the plan keeps every tier within its give. They follow
-docs/formulation.md ("Objective", "Stability"); ``tests/test_families.py`` holds them
-equal to the LP's own measures at its solutions.
+docs/formulation.md ("Objective", "Stability"); ``tests/test_measures.py`` holds them
+equal to those definitions worked out one item at a time, and ``tests/test_tiers.py`` the
+tiers table's figures to hand-worked ones.
 """
 
 from __future__ import annotations
