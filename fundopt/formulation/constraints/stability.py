@@ -133,8 +133,14 @@ class Items:
         return np.unique(key, return_inverse=True)[1]
 
     def words(self, i: int) -> str:
-        what = f"'{self.k[i]}'" if self.level is Level.LINE else f"stream '{self.k[i]}'"
-        return f"{self.r[i]}'s {what}"
+        return self.words_of(np.array([i]))[0]
+
+    def words_of(self, term: np.ndarray) -> list[str]:
+        """Each item-year of ``term`` in words ("avon's 'fraud'", "avon's stream 'core'")."""
+        r, k = self.r[term].tolist(), self.k[term].tolist()
+        if self.level is Level.LINE:
+            return [f"{a}'s '{b}'" for a, b in zip(r, k, strict=True)]
+        return [f"{a}'s stream '{b}'" for a, b in zip(r, k, strict=True)]
 
 
 def _add_changes(b: LpBuilder, it: Items) -> None:
@@ -287,14 +293,12 @@ def _add_rules(b: LpBuilder, it: Items, term: np.ndarray, var: np.ndarray, p: np
 
 
 def _infos(it: Items, term: np.ndarray, rules: list[str], words: str) -> list[RowInfo]:
-    """Accounting rows' words, one per item-year of ``term`` (as :meth:`Items.words`
-    says each item; read as lists, not one array element at a time)."""
+    """Accounting rows' words, one per item-year of ``term`` (read as lists, not one
+    array element at a time)."""
     r, k = it.r[term].tolist(), it.k[term].tolist()
     before, year = it.before[term].tolist(), it.year[term].tolist()
-    line = it.level is Level.LINE
-    stream = [""] * len(r) if line else [str(x) for x in k]
-    what = ([f"{a}'s '{b}'" for a, b in zip(r, k, strict=True)] if line
-            else [f"{a}'s stream '{b}'" for a, b in zip(r, k, strict=True)])
+    stream = [""] * len(r) if it.level is Level.LINE else [str(x) for x in k]
+    what = it.words_of(term)
     return [RowInfo(Family.ACCOUNTING, rule, words.format(what=w, before=p, year=y),
                     year=str(y), recipient=str(a), stream=s)
             for rule, w, p, y, a, s in zip(rules, what, before, year, r, stream, strict=True)]
