@@ -22,7 +22,7 @@ from fundopt.formulation.constraints.stability import (
     tie_break_weights,
 )
 from fundopt.formulation.index import ProblemIndex
-from fundopt.formulation.objective import line_tranches, tranche_table
+from fundopt.formulation.objective import tranche_kinds
 from fundopt.problem.priorities import Tier
 from fundopt.problem.schema import Goal, Level
 
@@ -116,21 +116,14 @@ class _Tranches:
     order; after a line's last tranche, tranches of no width)."""
 
     def __init__(self, index: ProblemIndex, lines: Groups) -> None:
-        table = tranche_table(index.problem.value_tranches)
-        r_names, a_names = index.codes.names["recipient"], index.codes.names["activity"]
-        per_line = [line_tranches(table, r_names[r], a_names[a]) for r, a in zip(
-            lines.code["recipient"].tolist(), lines.code["activity"].tolist(), strict=True)]
-        kinds: dict[int, int] = {}  # lines share their table's lists: each made once
-        which = np.array([kinds.setdefault(id(t), len(kinds)) for t in per_line],
-                         dtype=np.int64)
-        distinct = list({id(t): t for t in per_line}.values())
-        n = max((len(t) for t in distinct), default=1)
-        width, worth = np.zeros((len(distinct), n)), np.zeros((len(distinct), n))
-        for i, tranches in enumerate(distinct):
+        kind, tables = tranche_kinds(index, lines.code["recipient"], lines.code["activity"])
+        n = max((len(t) for t in tables), default=1)
+        width, worth = np.zeros((len(tables), n)), np.zeros((len(tables), n))
+        for i, tranches in enumerate(tables):
             for k, (w, value) in enumerate(tranches):
                 width[i, k] = np.inf if w is None else w
                 worth[i, k] = value
-        self.width, self.worth = width[which], worth[which]  # worth: value per pound
+        self.width, self.worth = width[kind], worth[kind]  # worth: value per pound
         #: the amount of a line below each tranche (the widths before it)
         self.below = np.zeros_like(self.width)
         self.below[:, 1:] = np.cumsum(self.width[:, :-1], axis=1)

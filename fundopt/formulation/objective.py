@@ -27,7 +27,7 @@ recipient existed in (baseline to first year included).
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -35,6 +35,9 @@ from fundopt.formulation.builder import Family, IncomeRhs, LpBuilder, RowInfo, S
 from fundopt.formulation.terms import Terms
 from fundopt.problem.schema import Goal
 from fundopt.problem.validation import rows
+
+if TYPE_CHECKING:
+    from fundopt.formulation.index import ProblemIndex
 
 Tranche = tuple[float | None, float]  # (width in £ per year or None, value per £)
 
@@ -62,6 +65,29 @@ def line_tranches(groups: dict[tuple[str, str], list[Tranche]], r: str, a: str) 
     return [(None, 1.0)]
 
 
+def tranche_kinds(index: ProblemIndex, recipient: np.ndarray, activity: np.ndarray
+                  ) -> tuple[np.ndarray, list[list[Tranche]]]:
+    """Groups of columns by their recipient and activity codes: each group's tranches, as
+    its number among the distinct tranche lists, and those lists (each line's looked up
+    once)."""
+    codes = index.codes
+    groups = tranche_table(index.problem.value_tranches)
+    r_names, a_names = codes.names["recipient"], codes.names["activity"]
+    n_a = len(a_names)
+    lines, line_of_group = np.unique(recipient * n_a + activity, return_inverse=True)
+    kinds: dict[int, int] = {}
+    tables: list[list[Tranche]] = []
+    kind_of_line = np.empty(len(lines), dtype=np.int64)
+    for i, lk in enumerate(lines.tolist()):
+        tranches = line_tranches(groups, r_names[lk // n_a], a_names[lk % n_a])
+        k = kinds.get(id(tranches))
+        if k is None:
+            k = kinds[id(tranches)] = len(tables)
+            tables.append(tranches)
+        kind_of_line[i] = k
+    return kind_of_line[line_of_group], tables
+
+
 def add_objective(b: LpBuilder) -> None:
     """The measures of the goals value, need and volatility (those some tier optimises;
     value always), then the Pyomo objectives (:meth:`LpBuilder.finish`). Stability's
@@ -84,28 +110,13 @@ def _add_value(b: LpBuilder) -> None:
     codes = idx.codes
     if not b.n_alloc:
         return
-    groups = tranche_table(idx.problem.value_tranches)
     order, starts = codes.runs("recipient", "activity", "year")  # columns by line-year
     sizes = np.diff(np.append(starts, len(order)))
     first = order[starts]  # a column of each line-year
     g_r, g_a = codes.code["recipient"][first], codes.code["activity"][first]
     g_y = codes.code["year"][first]
     r_names, a_names = codes.names["recipient"], codes.names["activity"]
-    # each line's tranches, looked up once: (widths, values) per distinct tranche list
-    kinds: dict[int, int] = {}
-    tables: list[list[Tranche]] = []
-    line_key = g_r * len(a_names) + g_a
-    lines, line_of_group = np.unique(line_key, return_inverse=True)
-    kind_of_line = np.empty(len(lines), dtype=np.int64)
-    n_a = len(a_names)
-    for i, lk in enumerate(lines.tolist()):
-        tranches = line_tranches(groups, r_names[lk // n_a], a_names[lk % n_a])
-        k = kinds.get(id(tranches))
-        if k is None:
-            k = kinds[id(tranches)] = len(tables)
-            tables.append(tranches)
-        kind_of_line[i] = k
-    g_kind = kind_of_line[line_of_group]
+    g_kind, tables = tranche_kinds(idx, g_r, g_a)
     n_tr = np.array([len(t) for t in tables], dtype=np.int64)[g_kind]
     multi = n_tr > 1
     # one-tranche line-years: their columns, worth that tranche's value
