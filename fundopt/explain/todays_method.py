@@ -42,7 +42,10 @@ if TYPE_CHECKING:  # a plan is read, not made, here
 FloorRates = Mapping[tuple[str, str], float] | float | None
 """Floor per (stream, year); one number for all; ``None`` = the average change (uniform)."""
 
-_TOLERANCE = 1e-6  # pounds: below this a shortfall is floating-point noise
+#: Below this a shortfall is floating-point noise: a millionth of a pound, or a part in
+#: 10^12 of the pot (the floors at the average change sum to the pot only to within
+#: rounding: on £25bn, £4 millionths over it)
+_TOLERANCE, _RELATIVE_TOLERANCE = 1e-6, 1e-12
 
 
 @dataclass(frozen=True)
@@ -114,7 +117,7 @@ def _damp(base: np.ndarray, need: np.ndarray, pot: float, floor_rate: float | No
         floor_rate = pot / base_total - 1 if base_total > 0 else 0.0
     floors = (1 + floor_rate) * base
     required = float(floors.sum())
-    if required > pot + _TOLERANCE:
+    if required > pot + max(_TOLERANCE, _RELATIVE_TOLERANCE * pot):
         gap = FloorShortfall(stream, year, floor_rate, required, pot)
         where = f" for stream '{stream}' in {year}" if stream else ""
         raise InfeasibleError(
