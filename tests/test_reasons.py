@@ -167,6 +167,11 @@ def test_the_reference_model_has_a_reason_for_every_recipient_and_year(bands: bo
         assert by.loc[last, "reason"] == R.GLIDE_PATH
         assert by.loc[last, "rule"].startswith("glide_path")
         assert by.loc[last, "sheet"] == "Cliff-edge limits"
+    # a rule named as holding a number binds in the plan returned, as the Binding rules
+    # sheet says (not only at tier 1's optimum: the stability tier may choose another of
+    # the equally good plans, where another force is at its rise limit)
+    named = set(plan.reasons.loc[plan.reasons["rule"] != "", "rule"])
+    assert named and named <= set(plan.binding["rule"]), named - set(plan.binding["rule"])
     if bands:
         banded = plan.bands.set_index(["recipient", "year"])
         assert set(banded.index.get_level_values(0)) == set(some)

@@ -26,6 +26,7 @@ from fundopt.formulation.builder import Family, Row
 from fundopt.problem.schema import Goal
 
 if TYPE_CHECKING:
+    from fundopt.formulation.index import ProblemIndex
     from fundopt.problem import FundingProblem
     from fundopt.solver.highs import HighsModel
 
@@ -99,8 +100,6 @@ REASON_COLUMNS: dict[str, str] = {
 
 #: An auxiliary amount below this many pounds is zero (the optimum is exact to about 10p).
 _ZERO_POUNDS = 0.5
-#: An allocation above this (model units) is funded.
-_FUNDED = 1e-9
 
 
 @dataclass(frozen=True)
@@ -113,20 +112,41 @@ class Bands:
     give_pounds: float = 0.0  # the bands are over plans within this much value of the best
 
 
+@dataclass(frozen=True)
+class AtPlan:
+    """The plan the reasons are about: per row of the LP, whether the rule binds in it (as
+    in ``plan.binding``); per allocation column, whether it funds it (as in
+    ``plan.allocations``)."""
+
+    binding: np.ndarray
+    funded: np.ndarray
+
+
+def funded_columns(index: ProblemIndex, allocations: pd.DataFrame) -> np.ndarray:
+    """Per allocation column of ``index``, whether ``allocations`` (a plan's, non-zero rows)
+    puts money in it."""
+    at = index.by_line_stream_year
+    out = np.zeros(len(at), dtype=bool)
+    keys = allocations.loc[allocations["amount"] > 0, ["recipient", "activity", "stream",
+                                                       "year"]]
+    out[[at[k] for k in keys.itertuples(index=False, name=None)]] = True
+    return out
+
+
 def reasons_table(problem: FundingProblem, hm: HighsModel, col_value: np.ndarray,
-                  binding: np.ndarray, price: np.ndarray,
+                  at_plan: AtPlan, price: np.ndarray,
                   allocated: Mapping[tuple[str, ...], int], bands: Bands | None) -> pd.DataFrame:
-    """One row per recipient and funded year (columns :data:`REASON_COLUMNS`)."""
+    """One row per recipient and funded year (columns :data:`REASON_COLUMNS`): the rules
+    that hold a number are those binding in the plan (``at_plan``); the policy's terms
+    are read at tier 1's optimum (``col_value``), with tier 1's shadow prices (``price``)."""
     index = hm.builder.index
-    holds, shared = _rules_holding(hm, binding, price)
+    holds, shared = _rules_holding(hm, at_plan.binding, price)
     policy = _Policy(hm, col_value)
 
     def funded(key: tuple[str, str]) -> np.ndarray:
-        """The allocations of a recipient-year the LP's optimum puts money in."""
+        """The allocations of a recipient-year the plan puts money in."""
         cols = index.columns_of_recipient_year[key]
-        j = hm.col_of_x[cols]
-        value = np.where(j >= 0, col_value[np.maximum(j, 0)], 0.0)
-        return cols[value > _FUNDED]
+        return cols[at_plan.funded[cols]]
 
     out = []
     for r in sorted(index.recipient_rows):

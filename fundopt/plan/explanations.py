@@ -25,7 +25,7 @@ import numpy as np
 from fundopt.explain.bands import BandOptions, BandWork, empty_bands
 from fundopt.explain.face import LpPoint, policy_face
 from fundopt.explain.ranging import empty_sensitivity, ranging_table, read_ranging
-from fundopt.explain.reasons import Bands, empty_reasons, reasons_table
+from fundopt.explain.reasons import AtPlan, Bands, empty_reasons, funded_columns, reasons_table
 from fundopt.plan.plan import Plan
 from fundopt.plan.tables import RowKinds, prices_and_binding
 
@@ -137,7 +137,12 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
     reasons = empty_reasons()
     if options.reasons:
         t2 = time.perf_counter()
-        reasons = reasons_table(plan.problem, hm, point.col_value, binding, price, allocated,
+        # the rules that bind and the allocations funded in the plan returned (as in
+        # plan.binding and plan.allocations), not at tier 1's point: the later tiers may
+        # choose another of the equally good plans
+        at_plan = AtPlan(np.isin(RowKinds(hm.builder.rows).rule, plan.binding["rule"]),
+                         funded_columns(hm.builder.index, plan.allocations))
+        reasons = reasons_table(plan.problem, hm, point.col_value, at_plan, price, allocated,
                                 banded)
         times["reasons"] = time.perf_counter() - t2
     return replace(plan, reasons=reasons, sensitivity=sensitivity, bands=bands,
