@@ -461,9 +461,10 @@ def rebuild(p: fo.FundingProblem) -> Lp:
                     else:  # its whole amount at the largest weight
                         for j in Y:
                             lp.stab[j] += max(weight.values())
-    # the tie-break: 1e-3 (1 + h) a pound, h from the SHA-256 of "r|a|s|t"
+    # the tie-break: 1e-3 (1 + h) a pound, h from the SHA-256 of "r|a|s" (not the year)
     for key, j in x.items():
-        h = int.from_bytes(hashlib.sha256("|".join(key).encode()).digest()[:6], "big") / 2**48
+        r, a, s, _ = key
+        h = int.from_bytes(hashlib.sha256(f"{r}|{a}|{s}".encode()).digest()[:6], "big") / 2**48
         lp.stab[j] += 1e-3 * (1 + h)
     return lp
 

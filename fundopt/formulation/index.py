@@ -188,11 +188,12 @@ class ProblemIndex:
     @cached_property
     def name_draws(self) -> np.ndarray:
         """Per allocation column, a number in [0, 1) drawn from its names (recipient,
-        activity, stream, year): the same column gets the same number in any problem,
-        whatever the order of its rows (the stability goal's tie-break). Worked out once
-        per index: a plan's measures and a sweep's scenarios read it again."""
+        activity, stream): the same column gets the same number in any problem, whatever
+        the order of its rows, and in every year (the stability goal's tie-break: a line
+        that several streams may pay for keeps the same one from year to year). Worked out
+        once per index: a plan's measures and a sweep's scenarios read it again."""
         codes = self.codes
-        names = zip(*(codes.values(c) for c in ("recipient", "activity", "stream", "year")),
+        names = zip(*(codes.values(c) for c in ("recipient", "activity", "stream")),
                     strict=True)
         return np.array([int.from_bytes(hashlib.sha256("|".join(n).encode()).digest()[:6],
                                         "big") for n in names], dtype=float) / float(2 ** 48)

@@ -386,8 +386,9 @@ TIE_BREAK_WEIGHT = 1e-3
 
 def _add_tie_break(b: LpBuilder) -> None:
     """Each allocation column scores ``TIE_BREAK_WEIGHT`` x a number in [1, 2) drawn from
-    its names (recipient, activity, stream, year): the same column gets the same number in
-    any problem, whatever the order of its rows."""
+    its names (recipient, activity, stream; not the year, so a line keeps its funder from
+    year to year): the same column gets the same number in any problem, whatever the order
+    of its rows."""
     if b.n_alloc:
         b.measure("stability_tie_break", Terms(np.arange(b.n_alloc, dtype=np.int64),
                                                tie_break_weights(b.index)))
