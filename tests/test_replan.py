@@ -247,9 +247,9 @@ def test_a_second_round_with_its_second_year_cut_2_percent_keeps_every_promise(
     assert (changes.loc[changes["previous_status"] == "confirmed", "change"] == 0).all()
     assert set(changes.loc[changes["year"] == "2031-32", "reason"]) == {"new_figure"}
     # A fresh solve of the same problem keeps no promise by construction: on the reference
-    # model (2026-12-01, priority tiers on) it moves all 56 confirmed 2028-29 figures, by up
-    # to £6,081 (the NCLCC's), and 111 of the 112 indicative ones, by up to 2.0% (the NCA's
-    # 2029-30 figure by £21.6m), where the re-plan above moved no confirmed figure at all
+    # model (2026-12-04) it moves 20 of the 56 confirmed 2028-29 figures, by up to £16
+    # (London's unit), and 82 of the 112 indicative ones, by up to 2.0% (the Met's 2029-30
+    # figure by £56.4m), where the re-plan above moved no confirmed figure at all
     fresh = fo.solve(second).settlement.set_index(["recipient", "year"])["allocation"]
     both = both.join(fresh.rename("fresh"), how="inner")
     moved = both["fresh"] != both["allocation"]
