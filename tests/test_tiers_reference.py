@@ -58,7 +58,7 @@ def test_a_value_raised_by_a_part_in_a_million_moves_under_1000_pounds(
         reference: fo.FundingProblem, plan: fo.Plan, recipient: str) -> None:
     # before the stability tier held tier 1 on its optimal face, raising the NCA's values
     # by a part in a million moved £3.67m of allocations (December 2026); the issue asks
-    # for under £1,000 in total. Here £0 to £8.
+    # for under £1,000 in total. Here £6 to £10 (4 December 2026).
     activity = _largest_line(plan, recipient)
     raised = fo.solve(_line_raised(reference, recipient, activity, 1e-6))
     assert raised.passed
