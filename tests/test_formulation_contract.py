@@ -435,6 +435,11 @@ def rebuild(p: fo.FundingProblem) -> Lp:
                 if Yp and cap:  # i+/rise + i-/fall <= P
                     row(add(cap, Yp), -np.inf, 0.0, defines_s=True)
             row(change, P, P, defines_s=True)
+            sigma = p.settings.line_step_rate if level == "line" else 0.0
+            if not hard and sigma > 0 and (Yp or P > 0):  # i+ + i- - e <= sigma P
+                row(add({up: 1.0, down: 1.0, var(s=1.0): -1.0},
+                        {j: sigma * c for j, c in Yp.items()}), -np.inf, sigma * P,
+                    defines_s=True)
             if hard:  # rules: Y <= (1 + rise) P; unless fall = 100% or P = 0, >= (1 - fall) P
                 row(add(Y, {j: (1 + rise) * c for j, c in Yp.items()}), -np.inf, (1 + rise) * P)
                 if fall < 1 and (Yp or P != 0):
@@ -557,6 +562,7 @@ def everything(**settings: float) -> fo.FundingProblem:
     {"need_penalty": 0.0, "volatility_penalty": 0.0},
     {},  # the documented defaults
     {"need_penalty": 0.2, "volatility_penalty": 0.1, "terminal_fall_share": 1.0},
+    {"line_step_rate": 0.02},  # a first step in each soft line's change
 ])
 def test_the_documented_lp_reaches_fundopts_optimum(settings: dict[str, float]) -> None:
     p = everything(**settings)
@@ -591,7 +597,8 @@ def assert_tiers_rebuilt(p: fo.FundingProblem, plan: fo.Plan) -> None:
     assert tiers["optimum"].iloc[1] == pytest.approx(s, rel=1e-9)
 
 
-@pytest.mark.parametrize("settings", [{}, {"replan_change_penalty": 0.0}])
+@pytest.mark.parametrize("settings", [{}, {"replan_change_penalty": 0.0},
+                                      {"line_step_rate": 0.01}])
 def test_the_documented_lp_of_a_replan_reaches_fundopts_optimum(
         settings: dict[str, float]) -> None:
     # the plan of every family, its later years indicative (10%, then the default 5%),

@@ -37,7 +37,9 @@ def _sums(index: ProblemIndex, x: np.ndarray, *keys: str) -> tuple[pd.DataFrame,
 
 
 def _changes(it: Items, y: np.ndarray) -> float:
-    """Every pound of change scores 1; beyond a soft limit, BEYOND_LIMIT_WEIGHT."""
+    """Every pound of change scores 1; beyond a soft limit, BEYOND_LIMIT_WEIGHT; a soft
+    line's change within its limit past line_step_rate x the previous amount, 1 more."""
+    step = it.settings.line_step_rate if it.level is Level.LINE else 0.0
     out = 0.0
     for i in it.terms().tolist():
         before = y[i - 1] if it.variable[i] else it.p[i]
@@ -50,6 +52,8 @@ def _changes(it: Items, y: np.ndarray) -> float:
         else:
             beyond = abs(change) - within_up - within_down
             out += within_up + within_down + BEYOND_LIMIT_WEIGHT * beyond
+            if step > 0:
+                out += max(0.0, within_up + within_down - step * before)
     return out
 
 
@@ -89,7 +93,8 @@ def _value(index: ProblemIndex, x: np.ndarray) -> float:
 @pytest.fixture(scope="module")
 def reference() -> fo.FundingProblem:
     """The reference model with limits of its own: hard ones on lines and streams (one
-    from a baseline, one from a variable previous year), and a soft one."""
+    from a baseline, one from a variable previous year), and a soft one; and a 2% first
+    step in each soft line's change."""
     problem = fo.read_workbook(REFERENCE)
     index = ProblemIndex(problem)
     line = index.alloc.iloc[0]
@@ -103,7 +108,8 @@ def reference() -> fo.FundingProblem:
         "max_rise_rate": [0.1, 0.2, 0.03],
         "hard": [True, True, False],
     }, dtype=object)
-    return dataclasses.replace(problem, line_limits=limits)
+    return dataclasses.replace(problem, line_limits=limits, settings=dataclasses.replace(
+        problem.settings, line_step_rate=0.02))
 
 
 def _plans(n: int) -> list[np.ndarray]:
@@ -123,6 +129,7 @@ def test_the_measures_are_their_definitions_item_by_item(reference):
         assert any(lim.hard for lim in items[level].limit)
         assert any(not lim.hard for lim in items[level].limit)
     assert all(items[level].base for level in Level)  # both levels have a mix
+    assert reference.settings.line_step_rate > 0  # and lines a first step
     measures = Measures(index)
     for x in _plans(len(index.alloc)):
         got = measures(x, breach=12.5)

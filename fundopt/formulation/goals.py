@@ -28,6 +28,7 @@ PARTS: dict[str, tuple[Goal, str]] = {
     "volatility": (Goal.VOLATILITY, "volatility_penalty"),
     "stability_within": (Goal.STABILITY, "stability_penalty"),
     "stability_beyond": (Goal.STABILITY, "stability_penalty"),
+    "stability_past_step": (Goal.STABILITY, "stability_penalty"),
     "stability_mix": (Goal.STABILITY, "stability_penalty"),
     "stability_tie_break": (Goal.STABILITY, "stability_penalty"),
 }

@@ -17,8 +17,10 @@ import numpy as np
 from fundopt.formulation.blocks import Groups
 from fundopt.formulation.constraints.stability import (
     BEYOND_LIMIT_WEIGHT,
+    STEP_WEIGHT,
     Items,
     mix_weights,
+    step_rate,
     tie_break_weights,
 )
 from fundopt.formulation.index import ProblemIndex
@@ -147,19 +149,30 @@ class _Changes:
         self.soft = np.array([not lim.hard for lim in limits], dtype=bool)
         self.rise = np.array([lim.rise_rate for lim in limits], dtype=float)
         self.fall = np.array([lim.fall_rate for lim in limits], dtype=float)
+        self.step = step_rate(it)
+        #: the item-years whose change within a soft limit has a first step
+        self.stepped = self.soft & (self.variable | (self.p > 0)) if self.step > 0 else \
+            np.zeros(len(term), dtype=bool)
         self.shares = it.mix_shares() if it.base else np.zeros(0)
         self.which = it.recipient_year() if it.base else np.zeros(0, dtype=np.int64)
         self.weight, self.zero_weight, self.counted = mix_weights(self.shares, self.which)
 
     def score(self, y: np.ndarray) -> float:
-        """Each pound of change scores 1, beyond a soft limit ``BEYOND_LIMIT_WEIGHT``."""
+        """Each pound of change scores 1, beyond a soft limit ``BEYOND_LIMIT_WEIGHT``, and
+        within a soft limit past its first step ``STEP_WEIGHT`` more."""
         if not len(self.term):
             return 0.0
         p = np.where(self.variable, y[self.term - 1], self.p)
         change = y[self.term] - p
-        beyond = (np.maximum(0.0, change - self.rise * p)
-                  + np.maximum(0.0, -change - self.fall * p))[self.soft]
-        return float(np.abs(change).sum() + (BEYOND_LIMIT_WEIGHT - 1.0) * beyond.sum())
+        outside = (np.maximum(0.0, change - self.rise * p)
+                   + np.maximum(0.0, -change - self.fall * p))
+        beyond = outside[self.soft]
+        score = float(np.abs(change).sum() + (BEYOND_LIMIT_WEIGHT - 1.0) * beyond.sum())
+        if self.stepped.any():
+            within = (np.abs(change) - outside)[self.stepped]
+            past = np.maximum(0.0, within - self.step * p[self.stepped])
+            score += STEP_WEIGHT * float(past.sum())
+        return score
 
     def mix(self, y: np.ndarray) -> float:
         """Per recipient-year with a baseline mix: the least, over the level, of the

@@ -72,6 +72,10 @@ SETTINGS: tuple[SettingSpec, ...] = (
     SettingSpec("replan_change_penalty", SettingKind.NUMBER,
                 "In a re-plan, value lost per pound an indicative figure of the previous plan "
                 "moves", required=False),
+    SettingSpec("line_step_rate", SettingKind.SHARE,
+                "A line's change past this share of last year's amount counts double in the "
+                "stability tier, so growth or a cut spreads over a recipient's lines; blank "
+                "or 0 for none", required=False),
 )
 SETTINGS_BY_KEY: dict[str, SettingSpec] = {s.key: s for s in SETTINGS}
 VERSION_KEY = "template_version"

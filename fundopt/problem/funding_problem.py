@@ -37,6 +37,11 @@ class Settings:
         replan_change_penalty: in a re-plan, value lost per pound a recipient's allocation
             moves from the previous plan's indicative figure (within its tolerance), so
             indicative figures move no more than the new envelopes and rules make worth it.
+        line_step_rate: the first step of a line's change from one year to the next, as a
+            share of its previous amount; in the stability tier each pound of a line's
+            change within its limit past this step scores 1 more, so a recipient's growth
+            or cut is spread over its lines rather than heaped on a few. 0 (the default)
+            for no step.
     """
 
     name: str = "fundopt problem"
@@ -46,6 +51,7 @@ class Settings:
     terminal_fall_share: float = 0.5
     time_limit_seconds: float | None = None
     replan_change_penalty: float = 0.01
+    line_step_rate: float = 0.0
 
     def __post_init__(self) -> None:
         # a unit typed as text ("£k") is the enum; anything else is refused now, not after

@@ -30,9 +30,13 @@ of those shares that year), so the deviation is relative to the item's size; an 
 no share counts its whole amount, weighted by the year's largest :math:`\omega`. A
 recipient whose baseline names no item of the level has no mix at that level.
 
+With setting ``line_step_rate`` :math:`\sigma > 0`, a soft line's change within its
+limit past :math:`\sigma P` is :math:`e` (:func:`_add_steps`), so a recipient's change is
+spread over its lines.
+
 The stability measure (minimised):
-:math:`S = K \sum(o^+ + o^-) + \sum (i^+ + i^-) + \sum \omega (q^+ + q^-) + \sum \tau_j x_j`,
-with :math:`K` = ``BEYOND_LIMIT_WEIGHT`` and the tie-break :math:`\tau_j`
+:math:`S = K \sum(o^+ + o^-) + \sum (i^+ + i^-) + \sum e + \sum \omega (q^+ + q^-)
++ \sum \tau_j x_j`, with :math:`K` = ``BEYOND_LIMIT_WEIGHT`` and the tie-break :math:`\tau_j`
 (:func:`_add_tie_break`).
 
 Reads sheets *Line and stream limits*, *Baselines* (activity and stream columns),
@@ -55,6 +59,9 @@ from fundopt.problem.schema import Goal, Level
 
 #: Stability score per pound of change beyond a limit (a pound within a limit scores 1).
 BEYOND_LIMIT_WEIGHT = 100.0
+#: The extra score of each pound of a line's change within its limit past its first step
+#: (setting ``line_step_rate``).
+STEP_WEIGHT = 1.0
 
 _RULE_FAMILY = {Level.LINE: Family.LINE_LIMIT, Level.STREAM: Family.STREAM_LIMIT}
 
@@ -80,6 +87,7 @@ class Items:
     def __init__(self, idx: ProblemIndex, level: Level) -> None:
         codes = idx.codes
         self.level = level
+        self.settings = idx.problem.settings
         self.g = g = Groups.of(codes, "recipient", ITEM[level], "year")
         self.r = np.array(codes.names["recipient"], dtype=object)[g.code["recipient"]]
         self.k = np.array(codes.names[ITEM[level]], dtype=object)[g.code[ITEM[level]]]
@@ -185,6 +193,7 @@ def _add_soft(b: LpBuilder, it: Items, term: np.ndarray) -> None:
                 single(rows, o_up, -1.0), single(rows, o_down, 1.0)]
     b.rows_block(*assemble(len(term), segments), Sense.EQ,
                  _infos(it, term, names, "Change in {what} from {before} to {year}"), p)
+    _add_steps(b, it, term, names, var, p, i_up, i_down)
     # where P is a variable: i+/rise + i-/fall - P <= 0 (exact: a cost on both i's means
     # at most one is positive)
     capped = np.flatnonzero(var & ((rise > 0) | (fall > 0)))
@@ -203,6 +212,37 @@ def _add_soft(b: LpBuilder, it: Items, term: np.ndarray) -> None:
     b.rows_block(*assemble(len(capped), segments), Sense.LE,
                  _infos(it, term[capped], cap_names,
                         "Change of {what} within its limit, {before} to {year}"))
+
+
+def _add_steps(b: LpBuilder, it: Items, term: np.ndarray, names: list[str], var: np.ndarray,
+               p: np.ndarray, i_up: np.ndarray, i_down: np.ndarray) -> None:
+    r"""A line's change within its limit past the first step (setting ``line_step_rate``
+    :math:`\sigma`): :math:`e \ge i^+ + i^- - \sigma P`, each pound of :math:`e` scoring
+    ``STEP_WEIGHT`` more, so a recipient's change is spread over its lines (each moves by
+    the step before any moves further). Lines with a previous amount (a variable, or a
+    number above 0) only."""
+    rate = step_rate(it)
+    if rate <= 0:
+        return
+    steps = np.flatnonzero(var | (p > 0))
+    if not len(steps):
+        return
+    step_names = [names[i] for i in steps.tolist()]
+    e = b.aux_block("past_step", step_names, np.full(len(steps), np.inf))
+    b.measure("stability_past_step", Terms.of(e, STEP_WEIGHT))
+    rows = np.arange(len(steps))
+    segments = [single(rows, i_up[steps], 1.0), single(rows, i_down[steps], 1.0),
+                single(rows, e, -1.0),
+                _previous(it, term[steps], var[steps], rows)(-rate)]
+    b.rows_block(*assemble(len(steps), segments), Sense.LE,
+                 _infos(it, term[steps], [f"step[{n[len('change['):]}" for n in step_names],
+                        "Change of {what} past its first step, {before} to {year}"),
+                 rate * p[steps])
+
+
+def step_rate(it: Items) -> float:
+    """The first step of a change at this level: the setting for lines, none for streams."""
+    return float(it.settings.line_step_rate) if it.level is Level.LINE else 0.0
 
 
 def _add_hard(b: LpBuilder, it: Items, term: np.ndarray) -> None:

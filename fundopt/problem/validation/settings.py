@@ -21,6 +21,11 @@ def check_settings(ck: Checker, s: Any) -> None:
             ck.add("settings", None, name,
                    f"setting '{name}' must be a number from 0 to {MAX_PENALTY_SETTING:,.0f}",
                    found=v)
+    v = s.line_step_rate
+    if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v < 1):
+        ck.add("settings", None, "line_step_rate",
+               "setting 'line_step_rate' must be a share from 0 up to (not including) 100%",
+               found=v)
     v = s.terminal_fall_share
     if not (isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1):
         ck.add(
