@@ -24,6 +24,30 @@ def money(pounds: float) -> str:
     return f"{sign}£{p:,.0f}" if p == int(p) or p >= 100 else f"{sign}£{p:,.2f}"
 
 
+def money_apart(*amounts: float) -> list[str]:
+    """Each amount as :func:`money` writes it, or, where that would write two amounts that
+    differ by a pound or more the same ("from £1.02bn to £1.02bn"), all of them in one
+    unit with as many decimals as tell them apart (£1.020bn, £1.021bn)."""
+    pounds = [round(a) for a in amounts]
+
+    def apart(words: list[str]) -> bool:
+        return all(words[i] != words[j] for i in range(len(words)) for j in range(i)
+                   if pounds[i] != pounds[j])
+
+    plain = [money(a) for a in amounts]
+    if apart(plain):
+        return plain
+    big = max(abs(a) for a in amounts)
+    unit, suffix = next(((u, x) for u, x in ((1e9, "bn"), (1e6, "m"), (1e3, "k"))
+                         if big >= u), (1.0, ""))
+    for decimals in range(1, 10):
+        out = [f"{'-' if a < 0 else ''}£{abs(a) / unit:,.{decimals}f}{suffix}"
+               for a in amounts]
+        if apart(out):
+            return out
+    return [f"{'-' if a < 0 else ''}£{abs(a):,.0f}" for a in amounts]
+
+
 def percent(share: float) -> str:
     return f"{share * 100:.4g}%"
 

@@ -3,12 +3,14 @@ in words, with the cell it comes from."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 from builders import M, frame, tiny, values
 
 import fundopt as fo
+from fundopt._support import money_apart
 from fundopt.explain.reasons import REASON_COLUMNS
 
 R = fo.ReasonCode
@@ -158,6 +160,8 @@ def test_the_reference_model_has_a_reason_for_every_recipient_and_year(bands: bo
                and 0 < len(index.funded_years(r)) < len(index.horizon)
                and index.funded_years(r)[0] == index.horizon[0]]
     some = tuple(r for r in sorted(index.recipient_rows) if r not in closing)[::20]
+    # and the NCA: its band (about £1.02bn, £1.6m wide) is a choice, its ends told apart
+    some = tuple(sorted({*some, "nca"}))
     plan = fo.solve(ref, bands=fo.BandOptions(recipients=some) if bands else False)
     assert len(plan.reasons) == sum(len(index.funded_years(r)) for r in index.recipient_rows)
     assert set(plan.reasons["reason"]) <= set(R)
@@ -172,9 +176,25 @@ def test_the_reference_model_has_a_reason_for_every_recipient_and_year(bands: bo
     # the equally good plans, where another force is at its rise limit)
     named = set(plan.reasons.loc[plan.reasons["rule"] != "", "rule"])
     assert named and named <= set(plan.binding["rule"]), named - set(plan.binding["rule"])
+    # a choice's range is written so its ends differ (not "from £1.02bn to £1.02bn")
+    for words in plan.reasons.loc[plan.reasons["reason"] == R.CHOICE, "words"]:
+        ends = re.search(r"any amount from (\S+) to (\S+) would do", words)
+        assert ends and ends.group(1) != ends.group(2), words
     if bands:
         banded = plan.bands.set_index(["recipient", "year"])
         assert set(banded.index.get_level_values(0)) == set(some)
         for key in banded.index:
             wide = not banded.loc[key, "set_by_rules"]
             assert (by.loc[key, "reason"] == R.CHOICE) == wide
+
+
+def test_a_range_is_written_so_its_ends_differ():
+    # money() writes £1,019,701,909 and £1,021,300,000 both as £1.02bn
+    assert money_apart(1_019_701_909, 1_021_300_000, 1_019_701_909) == \
+        ["£1.020bn", "£1.021bn", "£1.020bn"]
+    assert money_apart(12_345_678, 12_349_999) == ["£12.346m", "£12.350m"]
+    # as money() writes them where that already tells them apart, or they are one pound
+    assert money_apart(30e6, 100e6, 30e6) == ["£30.0m", "£100.0m", "£30.0m"]
+    assert money_apart(5.0, 5.4) == ["£5", "£5.40"]
+    assert money_apart(1_019_701_909, 1_019_701_909.3) == ["£1.02bn", "£1.02bn"]
+    assert money_apart(40_000, 40_400) == ["£40.0k", "£40.4k"]

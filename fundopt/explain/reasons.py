@@ -20,7 +20,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
-from fundopt._support import money
+from fundopt._support import money, money_apart
 from fundopt.explain.diagnosis.rules import rule_locations
 from fundopt.formulation.builder import Family, Row
 from fundopt.problem.schema import Goal
@@ -182,9 +182,10 @@ def _reason(hm: HighsModel, r: str, t: str, amount: int, held: int | None,
             else ""
         among = "equally good plans" if not bands.give_pounds else \
             f"plans within {money(bands.give_pounds)} of value of the best"
+        least, most, chosen = money_apart(ends[0], ends[1], amount)
         return (ReasonCode.CHOICE,
-                f"A choice among {among}: any amount from {money(ends[0])} to "
-                f"{money(ends[1])} would do{also}; {CHOICE_CHOSEN_BY} {money(amount)}", row)
+                f"A choice among {among}: any amount from {least} to {most} would do{also}; "
+                f"{CHOICE_CHOSEN_BY} {chosen}", row)
     verb = "Set by" if ends is not None else "Held by"
     if row is not None:
         family = rows[row].info.family
