@@ -155,6 +155,16 @@ def test_solve_raises_the_check_not_the_iis(name: str, monkeypatch):
     assert frame_["shortfall_pounds"].tolist() == pytest.approx([s.gap] * len(frame_), abs=0.01)
 
 
+def test_amounts_that_differ_are_written_so():
+    # £50.04m committed against a cap of £50.0m: money() writes both as £50.0m
+    p = tiny(commitments=frame(recipient=["a"], activity=["lp"], first_year=["2026-27"],
+                               last_year=["2026-27"], amount=[50_040_000]),
+             limits=frame(recipient=["a"], cap_amount=[50 * M]))
+    with pytest.raises(fo.InfeasibleError) as caught:
+        fo.solve(p)
+    assert "need at least £50.04m but its cap is £50.00m: over by £40k" in str(caught.value)
+
+
 def test_floors_that_exactly_fill_the_envelope_are_no_conflict():
     # 60 + 40 = 100 = the envelope: tight but feasible
     p = tiny(limits=frame(recipient=["a", "b"], floor_amount=[60 * M, 40 * M]))

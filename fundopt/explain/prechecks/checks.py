@@ -7,7 +7,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from fundopt._support import money, percent
+from fundopt._support import money, money_apart, percent
 from fundopt.explain.diagnosis import TOLERANCE_POUNDS, Conflict, RuleRef
 from fundopt.explain.prechecks.facts import Facts
 from fundopt.explain.prechecks.least import Least, Need, commitment_ref, requirement_ref
@@ -112,9 +112,10 @@ def _envelope_conflict(t: str, group: frozenset[str], total: Need, most: float,
         f"only streams {names} can fund"
     has = "its envelope is" if len(group) == 1 else "their envelopes total"
     carry = " with the most it can carry in" if carried else ""
+    needed, allowed = money_apart(total.pounds, most)
     return conflict(
         "FO-P02", f"in {t}, {_words(total.words)} of recipients {only} total "
-        f"{money(total.pounds)} but {has} {money(most)}{carry}: short by "
+        f"{needed} but {has} {allowed}{carry}: short by "
         f"{money(short)}", total.refs + most_refs, short,
         f"add {money(short)} to the envelope{'s' if len(group) > 1 else ''} in {t}, "
         f"or let these {_words(total.words)} give way by {money(short)} in all")
@@ -132,9 +133,10 @@ def check_caps(least: Least) -> list[Conflict]:
             need = least.recipient(r, t)
             if need.pounds > most + TOLERANCE_POUNDS:
                 short = need.pounds - most
+                needed, allowed = money_apart(need.pounds, most)
                 out.append(conflict(
                     "FO-P03", f"in {t}, {r}'s {_words(need.words)} need at least "
-                    f"{money(need.pounds)} but its cap is {money(most)}: over by {money(short)}",
+                    f"{needed} but its cap is {allowed}: over by {money(short)}",
                     need.refs + refs, short,
                     f"raise {r}'s cap in {t} or lower its {_words(need.words)} by "
                     f"{money(short)}"))
@@ -221,10 +223,11 @@ def check_requirements(least: Least) -> list[Conflict]:
             continue
         short = amount - total
         where = "nationally" if q["region"] is None else f"in region {q['region']}"
+        needed, allowed = money_apart(amount, total)
         out.append(conflict(
-            "FO-P05", f"in {t}, the requirement of {money(amount)} on {threat} {where} "
+            "FO-P05", f"in {t}, the requirement of {needed} on {threat} {where} "
             f"cannot be met: its recipients' national ring-fences, caps and streams allow at "
-            f"most {money(total)}: short by {money(short)}",
+            f"most {allowed}: short by {money(short)}",
             [requirement_ref(f, pos, q), *refs], short,
             f"lower the requirement by {money(short)}, or raise those ring-fences "
             "(max_national_share), caps or envelopes"))
