@@ -217,6 +217,11 @@ def binding_counts(plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=["rules", "binding"])
 
 
+#: Shadow prices this close (relative) are one price: which year's words a rule binding in
+#: several years shows.
+SAME_PRICE = 1e-6
+
+
 def top_rules(plan: Plan, names: Names, largest: int = 8) -> pd.DataFrame:
     """The rules worth most to loosen, in words: one row per rule over its years (an
     envelope binding in five years is one row), highest shadow price first."""
@@ -227,7 +232,11 @@ def top_rules(plan: Plan, names: Names, largest: int = 8) -> pd.DataFrame:
     subject = b["rule"].astype(str).str.replace(r",?\d{4}-\d{2}\]$", "]", regex=True)
     rows = []
     for _, group in b.assign(subject=subject).groupby("subject", sort=False):
-        top = group.iloc[int(group["shadow_price"].abs().to_numpy().argmax())]
+        # the dearest year's words; of years equally dear (an envelope worth £1 a pound in
+        # every year), the first, not whichever a last digit favours
+        price = group["shadow_price"].abs()
+        dearest = group.loc[price >= price.max() * (1 - SAME_PRICE)]
+        top = dearest.sort_values("year", kind="stable").iloc[0]
         rows.append((names.in_text(str(top["description"])),
                      _years(group["year"], shown=top["year"]), float(top["shadow_price"])))
     out = pd.DataFrame(rows, columns=["rule", "years", "shadow_price"])

@@ -206,6 +206,22 @@ def test_a_rule_binding_in_several_years_says_whose_words_it_shows(tmp_path: Pat
                      pytest.approx(0.995))]
 
 
+def test_of_years_equally_dear_the_first_is_shown(tmp_path: Path) -> None:
+    # an envelope worth £1 a pound in every year (to the last digit or two): its first
+    # year's words, not a £0 year's that a rounding difference favoured
+    plan = hand_plan()
+    three = pd.DataFrame(
+        [("envelope", f"envelope[soc_grant,{y}]", f"stream 'soc_grant' spends at most £{m}m in {y}",
+          y, None, "soc_grant", price) for y, m, price in
+         (("2026-27", 10, 1.0), ("2027-28", 0, 1.0000000000002), ("2028-29", 12, 0.9999999999998))],
+        columns=["family", "rule", "description", "year", "recipient", "stream",
+                 "shadow_price"])
+    plan = dataclasses.replace(plan, binding=three)
+    rows = summary_table(write_workbook(plan, tmp_path / "plan.xlsx"), "What bound")
+    assert rows[0][:2] == ("stream 'Serious and organised crime grant' spends at most £10m in "
+                           "2026-27", "2026-27 to 2028-29 (3 years); 2026-27 shown")
+
+
 def test_docs_describe_every_sheet() -> None:
     from fundopt.io.plan_sheets import AUDIT
     from fundopt.io.result_sheets import SHEETS
