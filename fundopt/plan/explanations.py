@@ -17,6 +17,7 @@ scenarios get none.
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -101,6 +102,17 @@ class FirstSolve:
             self.bands.cancel()
 
 
+def rows_named(kinds: RowKinds, rules: Iterable[str]) -> np.ndarray:
+    """Per row, whether it is a user's rule named in ``rules`` (looked up among the
+    rules only, not every accounting row)."""
+    wanted = set(rules)
+    out = np.zeros(len(kinds.user), dtype=bool)
+    user = np.flatnonzero(kinds.user)
+    out[user] = np.fromiter((r in wanted for r in kinds.rule[user].tolist()), dtype=bool,
+                            count=len(user))
+    return out
+
+
 def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
     """The plan with its reasons, sensitivity and bands as asked, and the analyst's own
     rules it keeps; their times in ``plan.solver.times``."""
@@ -110,8 +122,9 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
     hm = first.model or hm  # tier 1's LP: what the point describes
     times = dict(plan.solver.times)
     t0 = time.perf_counter()
-    price, binding = prices_and_binding(RowKinds(hm.builder.rows), point.row_dual,
-                                        point.row_value, hm.row_lower, hm.row_upper)
+    kinds = RowKinds(hm.builder.rows)
+    price, binding = prices_and_binding(kinds, point.row_dual, point.row_value, hm.row_lower,
+                                        hm.row_upper)
     sensitivity = empty_sensitivity()
     if first.ranging is not None:
         sensitivity = ranging_table(plan.problem, hm, point, first.ranging, price, binding)
@@ -140,7 +153,7 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
         # the rules that bind and the allocations funded in the plan returned (as in
         # plan.binding and plan.allocations), not at tier 1's point: the later tiers may
         # choose another of the equally good plans
-        at_plan = AtPlan(np.isin(RowKinds(hm.builder.rows).rule, plan.binding["rule"]),
+        at_plan = AtPlan(rows_named(kinds, plan.binding["rule"]),
                          funded_columns(hm.builder.index, plan.allocations))
         reasons = reasons_table(plan.problem, hm, point.col_value, at_plan, price, allocated,
                                 banded)
