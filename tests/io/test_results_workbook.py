@@ -190,17 +190,23 @@ def test_what_bound_is_in_words(tmp_path: Path) -> None:
                        pytest.approx(0.995))
 
 
-def test_a_rule_binding_in_several_years_says_whose_words_it_shows(tmp_path: Path) -> None:
-    # one row per rule over its years; its words (and price) are one year's, the dearest
-    plan = hand_plan()
-    two = pd.DataFrame(
+def _what_bound(tmp_path: Path, years: list[tuple[str, int, float]]
+                ) -> list[tuple[object, ...]]:
+    """The Summary's What bound rows of a plan whose one binding rule is soc_grant's
+    envelope in each of ``years`` (year, its limit in £m, its shadow price)."""
+    binding = pd.DataFrame(
         [("envelope", f"envelope[soc_grant,{y}]", f"stream 'soc_grant' spends at most £{m}m in {y}",
-          y, None, "soc_grant", price) for y, m, price in
-         (("2026-27", 10, 0.5), ("2027-28", 11, 0.995), ("2028-29", 12, 0.7))],
+          y, None, "soc_grant", price) for y, m, price in years],
         columns=["family", "rule", "description", "year", "recipient", "stream",
                  "shadow_price"])
-    plan = dataclasses.replace(plan, binding=two)
-    rows = summary_table(write_workbook(plan, tmp_path / "plan.xlsx"), "What bound")
+    plan = dataclasses.replace(hand_plan(), binding=binding)
+    return summary_table(write_workbook(plan, tmp_path / "plan.xlsx"), "What bound")
+
+
+def test_a_rule_binding_in_several_years_says_whose_words_it_shows(tmp_path: Path) -> None:
+    # one row per rule over its years; its words (and price) are one year's, the dearest
+    rows = _what_bound(tmp_path, [("2026-27", 10, 0.5), ("2027-28", 11, 0.995),
+                                  ("2028-29", 12, 0.7)])
     assert rows == [("stream 'Serious and organised crime grant' spends at most £11m in "
                      "2027-28", "2026-27 to 2028-29 (3 years); 2027-28 shown",
                      pytest.approx(0.995))]
@@ -209,15 +215,8 @@ def test_a_rule_binding_in_several_years_says_whose_words_it_shows(tmp_path: Pat
 def test_of_years_equally_dear_the_first_is_shown(tmp_path: Path) -> None:
     # an envelope worth £1 a pound in every year (to the last digit or two): its first
     # year's words, not a £0 year's that a rounding difference favoured
-    plan = hand_plan()
-    three = pd.DataFrame(
-        [("envelope", f"envelope[soc_grant,{y}]", f"stream 'soc_grant' spends at most £{m}m in {y}",
-          y, None, "soc_grant", price) for y, m, price in
-         (("2026-27", 10, 1.0), ("2027-28", 0, 1.0000000000002), ("2028-29", 12, 0.9999999999998))],
-        columns=["family", "rule", "description", "year", "recipient", "stream",
-                 "shadow_price"])
-    plan = dataclasses.replace(plan, binding=three)
-    rows = summary_table(write_workbook(plan, tmp_path / "plan.xlsx"), "What bound")
+    rows = _what_bound(tmp_path, [("2026-27", 10, 1.0), ("2027-28", 0, 1.0000000000002),
+                                  ("2028-29", 12, 0.9999999999998)])
     assert rows[0][:2] == ("stream 'Serious and organised crime grant' spends at most £10m in "
                            "2026-27", "2026-27 to 2028-29 (3 years); 2026-27 shown")
 
