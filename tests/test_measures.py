@@ -39,7 +39,7 @@ def _sums(index: ProblemIndex, x: np.ndarray, *keys: str) -> tuple[pd.DataFrame,
 def _changes(it: Items, y: np.ndarray) -> float:
     """Every pound of change scores 1; beyond a soft limit, BEYOND_LIMIT_WEIGHT; a soft
     line's change within its limit past line_step_rate x the previous amount, 1 more."""
-    step = it.settings.line_step_rate if it.level is Level.LINE else 0.0
+    step = it.step  # the setting line_step_rate, on lines
     out = 0.0
     for i in it.terms().tolist():
         before = y[i - 1] if it.variable[i] else it.p[i]

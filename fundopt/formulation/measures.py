@@ -20,7 +20,7 @@ from fundopt.formulation.constraints.stability import (
     STEP_WEIGHT,
     Items,
     mix_weights,
-    step_rate,
+    stepped,
     tie_break_weights,
 )
 from fundopt.formulation.index import ProblemIndex
@@ -149,10 +149,9 @@ class _Changes:
         self.soft = np.array([not lim.hard for lim in limits], dtype=bool)
         self.rise = np.array([lim.rise_rate for lim in limits], dtype=float)
         self.fall = np.array([lim.fall_rate for lim in limits], dtype=float)
-        self.step = step_rate(it)
+        self.step = it.step
         #: the item-years whose change within a soft limit has a first step
-        self.stepped = self.soft & (self.variable | (self.p > 0)) if self.step > 0 else \
-            np.zeros(len(term), dtype=bool)
+        self.stepped = self.soft & stepped(it.step, self.variable, self.p)
         self.shares = it.mix_shares() if it.base else np.zeros(0)
         self.which = it.recipient_year() if it.base else np.zeros(0, dtype=np.int64)
         self.weight, self.zero_weight, self.counted = mix_weights(self.shares, self.which)

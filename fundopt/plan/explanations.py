@@ -17,7 +17,6 @@ scenarios get none.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
 
@@ -102,17 +101,6 @@ class FirstSolve:
             self.bands.cancel()
 
 
-def rows_named(kinds: RowKinds, rules: Iterable[str]) -> np.ndarray:
-    """Per row, whether it is a user's rule named in ``rules`` (looked up among the
-    rules only, not every accounting row)."""
-    wanted = set(rules)
-    out = np.zeros(len(kinds.user), dtype=bool)
-    user = np.flatnonzero(kinds.user)
-    out[user] = np.fromiter((r in wanted for r in kinds.rule[user].tolist()), dtype=bool,
-                            count=len(user))
-    return out
-
-
 def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
     """The plan with its reasons, sensitivity and bands as asked, and the analyst's own
     rules it keeps; their times in ``plan.solver.times``."""
@@ -153,7 +141,7 @@ def add_explanations(plan: Plan, hm: HighsModel, first: FirstSolve) -> Plan:
         # the rules that bind and the allocations funded in the plan returned (as in
         # plan.binding and plan.allocations), not at tier 1's point: the later tiers may
         # choose another of the equally good plans
-        at_plan = AtPlan(rows_named(kinds, plan.binding["rule"]),
+        at_plan = AtPlan(kinds.named(plan.binding["rule"]),
                          funded_columns(hm.builder.index, plan.allocations))
         reasons = reasons_table(plan.problem, hm, point.col_value, at_plan, price, allocated,
                                 banded)

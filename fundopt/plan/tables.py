@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -121,6 +121,16 @@ class RowKinds:
                                   dtype=float, count=len(rows))
         self.family = np.array([r.info.family.value for r in rows], dtype=object)
         self.rule = np.array([r.info.rule for r in rows], dtype=object)
+
+    def named(self, rules: Iterable[str]) -> np.ndarray:
+        """Per row, whether it is a user's rule named in ``rules`` (looked up among the
+        rules only, not every accounting row)."""
+        wanted = set(rules)
+        out = np.zeros(len(self.user), dtype=bool)
+        user = np.flatnonzero(self.user)
+        out[user] = np.fromiter((r in wanted for r in self.rule[user].tolist()), dtype=bool,
+                                count=len(user))
+        return out
 
 
 def prices_and_binding(kinds: RowKinds, row_dual: np.ndarray, row_value: np.ndarray,

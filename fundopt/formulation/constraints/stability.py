@@ -87,7 +87,8 @@ class Items:
     def __init__(self, idx: ProblemIndex, level: Level) -> None:
         codes = idx.codes
         self.level = level
-        self.settings = idx.problem.settings
+        #: the first step of a change (setting ``line_step_rate``): lines only
+        self.step = float(idx.problem.settings.line_step_rate) if level is Level.LINE else 0.0
         self.g = g = Groups.of(codes, "recipient", ITEM[level], "year")
         self.r = np.array(codes.names["recipient"], dtype=object)[g.code["recipient"]]
         self.k = np.array(codes.names[ITEM[level]], dtype=object)[g.code[ITEM[level]]]
@@ -221,10 +222,8 @@ def _add_steps(b: LpBuilder, it: Items, term: np.ndarray, names: list[str], var:
     ``STEP_WEIGHT`` more, so a recipient's change is spread over its lines (each moves by
     the step before any moves further). Lines with a previous amount (a variable, or a
     number above 0) only."""
-    rate = step_rate(it)
-    if rate <= 0:
-        return
-    steps = np.flatnonzero(var | (p > 0))
+    rate = it.step
+    steps = np.flatnonzero(stepped(rate, var, p))
     if not len(steps):
         return
     step_names = [names[i] for i in steps.tolist()]
@@ -240,9 +239,10 @@ def _add_steps(b: LpBuilder, it: Items, term: np.ndarray, names: list[str], var:
                  rate * p[steps])
 
 
-def step_rate(it: Items) -> float:
-    """The first step of a change at this level: the setting for lines, none for streams."""
-    return float(it.settings.line_step_rate) if it.level is Level.LINE else 0.0
+def stepped(rate: float, var: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """Which soft item-years (previous amount a variable, or the number ``p``) have a first
+    step at ``rate``: those with a previous amount, when there is a step."""
+    return (var | (p > 0)) & (rate > 0)
 
 
 def _add_hard(b: LpBuilder, it: Items, term: np.ndarray) -> None:
