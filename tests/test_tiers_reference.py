@@ -47,6 +47,12 @@ def _line_raised(problem: fo.FundingProblem, recipient: str, activity: str,
     return problem.replace(value_tranches=pd.concat([vt, own], ignore_index=True))
 
 
+def _by_year(plan: fo.Plan, horizon: list[str], *keys: str) -> pd.DataFrame:
+    """The plan's allocations summed by ``keys``, a column per horizon year (0 unfunded)."""
+    return (plan.allocations.groupby([*keys, "year"])["amount"].sum()
+            .unstack("year").reindex(columns=horizon).fillna(0))
+
+
 def _largest_line(plan: fo.Plan, recipient: str) -> str:
     a = plan.allocations
     lines = a[a["recipient"] == recipient].groupby("activity")["amount"].sum()
@@ -70,8 +76,7 @@ def test_no_line_jumps_to_or_from_zero_unless_its_fund_ends(
         reference: fo.FundingProblem, plan: fo.Plan) -> None:
     a = plan.allocations
     horizon = list(reference.horizon)
-    lines = (a.groupby(["recipient", "activity", "year"])["amount"].sum()
-             .unstack("year").reindex(columns=horizon).fillna(0))
+    lines = _by_year(plan, horizon, "recipient", "activity")
     some_years = lines[((lines > 0).sum(axis=1) > 0) & ((lines > 0).sum(axis=1) < len(horizon))]
     # before tiers, 194 of 723 lines were funded in one year only (the tie-break's choice);
     # now 17 of 555, each a police reform programme line, whose fund ends after 2027-28
@@ -98,10 +103,8 @@ def test_a_line_keeps_the_stream_that_pays_for_it_from_year_to_year(
     # equally well: with a tie-break drawn per year, the payer changed almost every year
     # (1,096 of 1,144 line-stream items funded in some years and not others, on lines
     # funded every year); drawn per line and stream, the same payer is cheapest each year
-    a = plan.allocations
     horizon = list(reference.horizon)
-    items = (a.groupby(["recipient", "activity", "stream", "year"])["amount"].sum()
-             .unstack("year").reindex(columns=horizon).fillna(0))
+    items = _by_year(plan, horizon, "recipient", "activity", "stream")
     lines = items.groupby(level=["recipient", "activity"]).sum()
     every_year = lines[(lines > 0).all(axis=1)].index
     on_lines = items[items.index.droplevel("stream").isin(every_year)]
